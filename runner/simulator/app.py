@@ -1,0 +1,640 @@
+"""The simulated Microsoft 365: office.com, login.microsoftonline.com, AD FS and SharePoint.
+
+A plain request -> response function with its state (sessions, codes, sign-in flows, and a log
+of what each account did), kept apart from the transport in server.py so it stays readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import struct
+import threading
+import time
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from . import pages
+from .accounts import SimAccount
+from .i18n import STRINGS, market, pick_language
+
+OFFICE_CLIENT_ID = "4765445b-32c6-49b0-83e6-1d93765276ca"
+SHAREPOINT_CLIENT_ID = "00000003-0000-0ff1-ce00-000000000000"
+LOGIN_HOSTS = {"login.microsoftonline.com", "login.microsoft.com"}
+CDN_HOST = "aadcdn.msftauth.net"
+CDN_SCRIPT = "/shared/1.0/content/js/ConvergedLogin_PCore.js"
+
+
+@dataclass
+class Request:
+    method: str
+    host: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes = b""
+
+    @classmethod
+    def build(cls, method: str, host: str, target: str, headers: dict[str, str], body: bytes = b"") -> Request:
+        parts = urlsplit(target)
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        return cls(method.upper(), host.lower(), parts.path or "/", query,
+                   {k.lower(): v for k, v in headers.items()}, body)
+
+    @property
+    def url(self) -> str:
+        q = urlencode(self.query)
+        return f"https://{self.host}{self.path}" + (f"?{q}" if q else "")
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(self.headers.get("cookie", ""))
+        except Exception:
+            return {}
+        return {k: m.value for k, m in jar.items()}
+
+    @property
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+
+    @property
+    def json(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.body or b"{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def lang(self) -> str:
+        return pick_language(self.headers.get("accept-language"))
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | str = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    fault: str | None = None  # "reset" closes the connection; "hang" never answers
+    delay: float = 0.0
+
+    def cookie(self, name: str, value: str, persistent: bool = False) -> Response:
+        extra = "; Max-Age=7776000" if persistent else ""
+        self.headers.append(("Set-Cookie", f"{name}={value}; Path=/; Secure; HttpOnly; SameSite=None{extra}"))
+        return self
+
+    @property
+    def data(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+
+def redirect(location: str, status: int = 302) -> Response:
+    return Response(status=status, headers=[("Location", location)], body=b"")
+
+
+def json_response(data: Any) -> Response:
+    return Response(body=json.dumps(data), content_type="application/json; charset=utf-8")
+
+
+@dataclass
+class SignInFlow:
+    """One authorize request on its way through the sign-in pages (what `ctx`/`flowToken` name)."""
+
+    ctx: str
+    client_id: str
+    redirect_uri: str
+    state: str
+    nonce: str
+    upn: str | None = None
+    mfa_done: bool = False
+    proofup_done: bool = False
+    push_started: float | None = None
+    display_sign: int = 0
+
+
+@dataclass
+class Fault:
+    """A fault injected for requests to a host (and path prefix): see Simulator.add_fault."""
+
+    host: str
+    kind: str  # down | reset | status | hang | slow
+    path: str = ""
+    status: int = 503
+    seconds: float = 0.0
+    times: int | None = None  # None: every time
+
+
+def _png(rgb: tuple[int, int, int] = (202, 80, 16), size: int = 48) -> bytes:
+    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+class SimulatorApp:
+    def __init__(self, accounts: list[SimAccount], render_delay_ms: int = 300,
+                 office_redirect: bool = False, push_timeout_s: float = 30.0):
+        self.accounts = {a.upn: a for a in accounts}
+        self.render_delay_ms = render_delay_ms
+        self.office_redirect = office_redirect
+        self.push_timeout_s = push_timeout_s
+        self.lock = threading.RLock()
+        self.events: list[dict[str, Any]] = []
+        self.flows: dict[str, SignInFlow] = {}
+        self.login_sessions: dict[str, str] = {}
+        self.app_sessions: dict[tuple[str, str], str] = {}
+        self.codes: dict[str, tuple[str, str]] = {}
+        self.approvals: dict[str, str] = {}  # upn -> "approve" | "deny", set by a test playing the phone
+        self.faults: list[Fault] = []
+        self._script = resources.files(__package__).joinpath("static/converged.js").read_bytes()
+        self._photo = _png()
+
+    # ------------------------------------------------------------------ bookkeeping
+    def record(self, upn: str | None, event: str, **detail: Any) -> None:
+        with self.lock:
+            self.events.append({"account": upn, "event": event, "time": time.time(), **detail})
+
+    def events_for(self, upn: str, event: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for e in self.events if e["account"] == upn.lower() and (event is None or e["event"] == event)]
+
+    def add_fault(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def fault_for(self, host: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.host == host and path.startswith(fault.path) and fault.times != 0:
+                    if fault.times is not None:
+                        fault.times -= 1
+                    return fault
+        return None
+
+    def knows_host(self, host: str) -> bool:
+        host = host.lower()
+        return (host in LOGIN_HOSTS or host == CDN_HOST or host in self.office_hosts
+                or host.endswith(".sharepoint.com") or host.startswith("sts.")
+                or host == "mysignins.microsoft.com")
+
+    @property
+    def office_hosts(self) -> set[str]:
+        return {"www.office.com", "office.com", "www.microsoft365.com", "m365.cloud.microsoft"}
+
+    # ------------------------------------------------------------------ dispatch
+    def handle(self, req: Request) -> Response:
+        host = req.host
+        if host == CDN_HOST:
+            if req.path == CDN_SCRIPT:
+                return Response(body=self._script, content_type="application/javascript; charset=utf-8",
+                                headers=[("Cache-Control", "no-store")])
+            return Response(status=404, body="not found")
+        if host in LOGIN_HOSTS:
+            return self.login(req)
+        if host in self.office_hosts:
+            return self.office(req)
+        if host.endswith(".sharepoint.com"):
+            return self.sharepoint(req)
+        if host.startswith("sts."):
+            return self.adfs(req)
+        if host == "mysignins.microsoft.com":
+            return Response(body=pages.script_built("My Sign-Ins", req.lang,
+                                                    '<main id="securityInfo"><h1>Keep your account secure</h1></main>',
+                                                    self.render_delay_ms))
+        return Response(status=502, body="unknown host")
+
+    # ------------------------------------------------------------------ login.microsoftonline.com
+    def login(self, req: Request) -> Response:
+        path = req.path.lower()
+        if req.method == "GET" and path.endswith("/authorize"):
+            return self.authorize(req)
+        if req.method == "POST" and path == "/common/getcredentialtype":
+            return self.get_credential_type(req)
+        if req.method == "POST" and path == "/common/login":
+            return self.password_post(req)
+        if req.method == "POST" and path == "/kmsi":
+            return self.kmsi_post(req)
+        if req.method == "POST" and path == "/common/sas/endauth":
+            return self.end_auth(req)
+        if req.method == "POST" and path == "/common/sas/processauth":
+            return self.process_auth(req)
+        if path == "/common/mfaregistration/skip":
+            return self.skip_proofup(req)
+        if req.method == "POST" and path == "/common/proofup":
+            return redirect("https://mysignins.microsoft.com/register")
+        if req.method == "POST" and path == "/login.srf":
+            return self.federated_return(req)
+        return self.error_page(req, None, "AADSTS900561: The endpoint only accepts POST requests.", "900561")
+
+    def _config(self, req: Request, flow: SignInFlow, **extra: Any) -> dict[str, Any]:
+        lang = req.lang
+        return {
+            "sCtx": flow.ctx,
+            "sFT": flow.ctx,
+            "canary": secrets.token_urlsafe(16),
+            "sessionId": str(uuid.uuid4()),
+            "correlationId": str(uuid.uuid4()),
+            "urlPost": "/common/login",
+            "urlGetCredentialType": f"https://login.microsoftonline.com/common/GetCredentialType?mkt={market(lang)}",
+            "sErrorCode": "50058",
+            "iRenderDelay": self.render_delay_ms,
+            "str": STRINGS[lang],
+            **extra,
+        }
+
+    def _sign_in_page(self, req: Request, flow: SignInFlow, **extra: Any) -> Response:
+        config = self._config(req, flow, **extra)
+        return Response(body=pages.converged_page("ConvergedSignIn", config, req.lang, STRINGS[req.lang]["title"]))
+
+    def authorize(self, req: Request) -> Response:
+        q = req.query
+        flow = SignInFlow(
+            ctx=secrets.token_urlsafe(24),
+            client_id=q.get("client_id", ""),
+            redirect_uri=q.get("redirect_uri", ""),
+            state=q.get("state", ""),
+            nonce=q.get("nonce", ""),
+        )
+        with self.lock:
+            self.flows[flow.ctx] = flow
+            upn = self.login_sessions.get(req.cookies.get("ESTSAUTH", ""))
+        if upn:
+            flow.upn = upn
+            self.record(upn, "sso", client=self.client_name(flow.client_id))
+            return self.finish(req, flow, self.accounts[upn])
+        hint = q.get("login_hint")
+        return self._sign_in_page(req, flow, sPOST_Username=hint or "", fShowPassword=bool(hint))
+
+    def client_name(self, client_id: str) -> str:
+        return {OFFICE_CLIENT_ID: "office", SHAREPOINT_CLIENT_ID: "sharepoint"}.get(client_id, client_id)
+
+    def get_credential_type(self, req: Request) -> Response:
+        username = str(req.json.get("username", "")).strip().lower()
+        acc = self.accounts.get(username)
+        self.record(username, "username_checked", exists=acc is not None)
+        result: dict[str, Any] = {
+            "Username": username,
+            "Display": username,
+            "IfExistsResult": 1 if acc is None else (6 if acc.chooser else 0),
+            "IsUnmanaged": False,
+            "ThrottleStatus": 0,
+            "Credentials": {"PrefCredential": 1, "HasPassword": True, "FederationRedirectUrl": None},
+            "EstsProperties": {"UserTenantBranding": [{"Locale": 0, "KeepMeSignedInDisabled": bool(acc and not acc.kmsi)}]},
+            "FlowToken": req.json.get("flowToken"),
+        }
+        if acc is not None and acc.federated:
+            wctx = quote(f"LoginOptions=3&estsredirect=2&estsrequest={req.json.get('originalRequest', '')}")
+            result["Credentials"]["FederationRedirectUrl"] = (
+                f"https://sts.{acc.domain}/adfs/ls/?username={quote(acc.upn)}&wa=wsignin1.0"
+                f"&wtrealm=urn%3afederation%3aMicrosoftOnline&wctx={wctx}"
+            )
+        return json_response(result)
+
+    def _flow(self, ctx: str | None) -> SignInFlow | None:
+        with self.lock:
+            return self.flows.get(ctx or "")
+
+    def password_post(self, req: Request) -> Response:
+        form = req.form
+        flow = self._flow(form.get("ctx"))
+        if flow is None:
+            return self.error_page(req, None, "AADSTS90100: The request is missing its sign-in context.", "90100")
+        username = (form.get("login") or form.get("loginfmt") or "").strip().lower()
+        acc = self.accounts.get(username)
+        if acc is None:
+            return self._sign_in_page(req, flow, sErrorCode="50034", sPOST_Username=username)
+        correct = secrets.compare_digest(form.get("passwd", "").encode(), acc.password.encode())
+        self.record(acc.upn, "password_attempt", correct=correct and not acc.locked)
+        if acc.locked:
+            return self._sign_in_page(req, flow, sErrorCode="50053", sPOST_Username=acc.upn)
+        if not correct:
+            return self._sign_in_page(req, flow, sErrorCode="50126", sPOST_Username=acc.upn)
+        flow.upn = acc.upn
+        return self.after_password(req, flow, acc)
+
+    def after_password(self, req: Request, flow: SignInFlow, acc: SimAccount) -> Response:
+        """The interrupts a real tenant may put between the password and the app, in order."""
+        lang = req.lang
+        s = STRINGS[lang]
+        if acc.blocked:
+            self.record(acc.upn, "blocked", code="53003")
+            return self.error_page(req, acc.upn, s["blocked_message"], "53003")
+        if acc.password_expired:
+            config = self._config(req, flow, sErrorCode="50055", sPOST_Username=acc.upn,
+                                  urlPost="/common/SSPR/changepassword")
+            return Response(body=pages.converged_page("ConvergedChangePassword", config, lang, s["title"]))
+        if acc.mfa and not flow.mfa_done:
+            return self.tfa_page(req, flow, acc)
+        if acc.proofup and not flow.proofup_done:
+            extra = {"sErrorCode": "50079", "sPOST_Username": acc.upn, "urlPost": "/common/proofup"}
+            if acc.proofup == "ask_later":
+                extra["urlSkipMfaRegistration"] = f"/common/mfaregistration/skip?ctx={quote(flow.ctx)}"
+            config = self._config(req, flow, **extra)
+            return Response(body=pages.converged_page("ConvergedProofUpRedirect", config, lang, s["title"]))
+        if acc.kmsi:
+            config = self._config(req, flow, sPOST_Username=acc.upn, urlPost="/kmsi")
+            return Response(body=pages.converged_page("KmsiInterrupt", config, lang, s["title"]))
+        return self.finish(req, flow, acc)
+
+    def tfa_page(self, req: Request, flow: SignInFlow, acc: SimAccount) -> Response:
+        assert acc.mfa is not None
+        flow.display_sign = secrets.randbelow(90) + 10
+        default = "PhoneAppOTP" if acc.mfa == "totp" else "PhoneAppNotification"
+        proofs = [{"authMethodId": "PhoneAppNotification", "isDefault": default == "PhoneAppNotification"}]
+        if acc.totp_secret:
+            proofs.append({"authMethodId": "PhoneAppOTP", "isDefault": default == "PhoneAppOTP"})
+        if default == "PhoneAppNotification":
+            flow.push_started = time.time()
+            self.record(acc.upn, "push_sent", number=flow.display_sign)
+        config = self._config(req, flow, sErrorCode="50074", sPOST_Username=acc.upn, arrUserProofs=proofs,
+                              sDefaultMethod=default, iDisplaySign=flow.display_sign, iPollingInterval=1000,
+                              urlEndAuth="/common/SAS/EndAuth", urlPost="/common/SAS/ProcessAuth")
+        return Response(body=pages.converged_page("ConvergedTFA", config, req.lang, STRINGS[req.lang]["title"]))
+
+    def end_auth(self, req: Request) -> Response:
+        data = req.json
+        flow = self._flow(str(data.get("FlowToken", "")))
+        if flow is None or flow.upn is None:
+            return json_response({"Success": False, "ResultValue": "InvalidSession"})
+        acc = self.accounts[flow.upn]
+        if data.get("AuthMethodId") == "PhoneAppOTP":
+            import pyotp
+
+            code = str(data.get("AdditionalAuthData", ""))
+            ok = bool(acc.totp_secret) and pyotp.TOTP(acc.totp_secret).verify(code, valid_window=1)
+            self.record(acc.upn, "mfa_code", correct=ok)
+            flow.mfa_done = flow.mfa_done or ok
+            return json_response({"Success": ok, "ResultValue": "Success" if ok else "InvalidCode"})
+        if flow.push_started is None:
+            flow.push_started = time.time()
+        waited = time.time() - flow.push_started
+        with self.lock:
+            decision = self.approvals.get(acc.upn)
+        result = "AuthenticationPending"
+        if acc.mfa == "push_approve" and waited > 2 or decision == "approve":
+            result = "Success"
+        elif acc.mfa == "push_deny" and waited > 1.5 or decision == "deny":
+            result = "PhoneAppDenied"
+        elif acc.mfa == "push_timeout" and waited > 2 or waited > self.push_timeout_s:
+            result = "PhoneAppNoResponse"
+        if result == "Success":
+            flow.mfa_done = True
+        if result != "AuthenticationPending":
+            self.record(acc.upn, "push_result", result=result)
+        return json_response({"Success": result == "Success", "ResultValue": result})
+
+    def process_auth(self, req: Request) -> Response:
+        flow = self._flow(req.form.get("flowToken"))
+        if flow is None or flow.upn is None or not flow.mfa_done:
+            return self.error_page(req, flow.upn if flow else None,
+                                   "AADSTS50076: You must use multi-factor authentication.", "50076")
+        return self.after_password(req, flow, self.accounts[flow.upn])
+
+    def skip_proofup(self, req: Request) -> Response:
+        flow = self._flow(req.query.get("ctx"))
+        if flow is None or flow.upn is None:
+            return self.error_page(req, None, "AADSTS90100: The request is missing its sign-in context.", "90100")
+        flow.proofup_done = True
+        self.record(flow.upn, "proofup_skipped")
+        return self.after_password(req, flow, self.accounts[flow.upn])
+
+    def kmsi_post(self, req: Request) -> Response:
+        form = req.form
+        flow = self._flow(form.get("flowToken"))
+        if flow is None or flow.upn is None:
+            return self.error_page(req, None, "AADSTS90100: The request is missing its sign-in context.", "90100")
+        stay = form.get("LoginOptions") == "1"
+        self.record(flow.upn, "kmsi", stay_signed_in=stay)
+        return self.finish(req, flow, self.accounts[flow.upn], persistent=stay)
+
+    def finish(self, req: Request, flow: SignInFlow, acc: SimAccount, persistent: bool = False) -> Response:
+        """Hand a code back to the application with the auto-posted "Working..." form."""
+        session = secrets.token_urlsafe(24)
+        code = secrets.token_urlsafe(32)
+        with self.lock:
+            self.login_sessions[session] = acc.upn
+            self.codes[code] = (acc.upn, flow.client_id)
+            self.flows.pop(flow.ctx, None)
+        self.record(acc.upn, "signed_in", client=self.client_name(flow.client_id))
+        claims = {"upn": acc.upn, "name": acc.display_name, "aud": flow.client_id, "nonce": flow.nonce}
+        id_token = ".".join(
+            base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+            for part in ({"alg": "none", "typ": "JWT"}, claims)
+        ) + "."
+        fields = {"code": code, "id_token": id_token, "state": flow.state, "session_state": str(uuid.uuid4())}
+        resp = Response(body=pages.hidden_form(flow.redirect_uri, fields, STRINGS[req.lang]["working"]))
+        resp.cookie("ESTSAUTH", session)
+        if persistent:
+            resp.cookie("ESTSAUTHPERSISTENT", session, persistent=True)
+        return resp
+
+    def error_page(self, req: Request, upn: str | None, message: str, code: str) -> Response:
+        s = STRINGS[req.lang]
+        flow = SignInFlow(ctx=secrets.token_urlsafe(8), client_id="", redirect_uri="", state="", nonce="")
+        config = self._config(req, flow, sErrorCode=code, strServiceExceptionMessage=message,
+                              sRequestId=str(uuid.uuid4()), sTimestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        return Response(body=pages.converged_page("ConvergedError", config, req.lang, s["title"]))
+
+    # ------------------------------------------------------------------ AD FS
+    def adfs(self, req: Request) -> Response:
+        s = STRINGS[req.lang]
+        wctx = req.query.get("wctx", "")
+        username = req.query.get("username", "")
+        error = ""
+        if req.method == "POST":
+            form = req.form
+            username = form.get("UserName", "").strip().lower()
+            acc = self.accounts.get(username)
+            correct = acc is not None and secrets.compare_digest(form.get("Password", "").encode(),
+                                                                 acc.password.encode())
+            self.record(username, "password_attempt", correct=correct, via="adfs")
+            if correct and acc is not None:
+                fields = {"wa": "wsignin1.0", "wresult": f"<t:RequestSecurityTokenResponse upn='{acc.upn}'/>",
+                          "wctx": wctx}
+                return Response(body=pages.hidden_form("https://login.microsoftonline.com/login.srf", fields,
+                                                       s["working"]))
+            error = s["adfs_error"]
+        action = pages.esc(req.path + "?" + urlencode(req.query))
+        body = f"""<!DOCTYPE html><html lang="{req.lang}"><head><meta charset="utf-8"><title>{pages.esc(s['signin'])}</title></head>
+<body><div id="fullPage"><div id="contentWrapper"><div id="content">
+<div id="header"><img class="logoImage" alt="{pages.esc(req.host)}" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></div>
+<div id="workArea"><div id="authArea" class="groupMargin"><div id="loginArea">
+<div id="loginMessage" class="groupMargin">{pages.esc(s['adfs_signin'])}</div>
+<form method="post" id="loginForm" autocomplete="off" novalidate="novalidate" action="{action}">
+<div id="error" class="fieldMargin error smallText"><span id="errorText" for="" aria-live="assertive" role="alert">{pages.esc(error)}</span></div>
+<div id="formsAuthenticationArea">
+<div id="userNameArea"><input id="userNameInput" name="UserName" type="email" value="{pages.esc(username)}" tabindex="1" class="text fullWidth" spellcheck="false" placeholder="{pages.esc(s['adfs_user_placeholder'])}" autocomplete="off"></div>
+<div id="passwordArea"><input id="passwordInput" name="Password" type="password" tabindex="2" class="text fullWidth" placeholder="{pages.esc(s['password_placeholder'])}" autocomplete="off"></div>
+<div id="submissionArea" class="submitMargin"><span id="submitButton" class="submit" tabindex="4" role="button"
+ onKeyPress="if (event && event.keyCode == 32) document.getElementById('loginForm').submit();"
+ onclick="document.getElementById('loginForm').submit(); return false;">{pages.esc(s['signin'])}</span></div>
+</div><input id="optionForms" type="hidden" name="AuthMethod" value="FormsAuthentication"></form>
+</div></div></div></div></div></div></body></html>"""
+        return Response(body=body)
+
+    def federated_return(self, req: Request) -> Response:
+        form = req.form
+        wctx = parse_qs(form.get("wctx", ""))
+        ctx = (wctx.get("estsrequest") or [""])[0]
+        flow = self._flow(ctx)
+        result = form.get("wresult", "")
+        upn = result.split("upn='")[-1].split("'")[0] if "upn='" in result else ""
+        acc = self.accounts.get(upn)
+        if flow is None or acc is None:
+            return self.error_page(req, upn or None, "AADSTS50008: SAML token is invalid.", "50008")
+        flow.upn = acc.upn
+        return self.after_password(req, flow, acc)
+
+    # ------------------------------------------------------------------ office.com
+    def office(self, req: Request) -> Response:
+        host, path = req.host, req.path
+        s = STRINGS[req.lang]
+        if self.office_redirect and host in ("www.office.com", "office.com"):
+            return redirect(f"https://www.microsoft365.com{path}" + (f"?{urlencode(req.query)}" if req.query else ""),
+                            301)
+        app_host = "m365.cloud.microsoft" if self.office_redirect else host
+        upn = self.session_upn(req)
+        if path == "/login":
+            redirect_uri = f"https://{app_host}/landingv2"
+            params = {
+                "client_id": OFFICE_CLIENT_ID,
+                "redirect_uri": redirect_uri,
+                "response_type": "code id_token",
+                "scope": "openid profile https://www.office.com/v2/OfficeHome.All",
+                "response_mode": "form_post",
+                "nonce": secrets.token_urlsafe(12),
+                "ui_locales": market(req.lang),
+                "mkt": market(req.lang),
+                "state": req.query.get("ru", "/"),
+                "x-client-SKU": "ID_NET8_0",
+            }
+            return redirect("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?" + urlencode(params))
+        if path == "/landingv2" and req.method == "POST":
+            code = req.form.get("code", "")
+            with self.lock:
+                grant = self.codes.pop(code, None)
+            if grant is None or grant[1] != OFFICE_CLIENT_ID:
+                return Response(status=400, body="invalid code")
+            token = secrets.token_urlsafe(24)
+            with self.lock:
+                self.app_sessions[(host, token)] = grant[0]
+            return redirect("/?auth=2").cookie("OhpAuth", token)
+        if path != "/":
+            return Response(status=404, body="not found")
+        if upn is None:
+            if self.office_redirect and host == "m365.cloud.microsoft":
+                return redirect("https://www.microsoft365.com/")
+            return self.office_landing(req, s)
+        return self.office_home(req, self.accounts[upn], s)
+
+    def session_upn(self, req: Request) -> str | None:
+        cookies = req.cookies
+        with self.lock:
+            for name in ("OhpAuth", "FedAuth"):
+                upn = self.app_sessions.get((req.host, cookies.get(name, "")))
+                if upn:
+                    return upn
+        return None
+
+    def office_landing(self, req: Request, s: dict[str, str]) -> Response:
+        body = (
+            '<header class="landing-header" role="banner"><span id="mectrl_headerPicture">Microsoft 365</span>'
+            f'<a id="hero-banner-sign-in-microsoft-365-link" href="/login?es=Click&amp;ru=%2F" '
+            f'aria-label="{pages.esc(s["signin"])}">{pages.esc(s["signin"])}</a></header>'
+            f'<main id="hero-banner"><h1>{pages.esc(s["landing_heading"])}</h1><p>{pages.esc(s["landing_desc"])}</p>'
+            f'<a id="hero-banner-get-microsoft-365" href="#">{pages.esc(s["landing_get"])}</a></main>'
+        )
+        return Response(body=pages.script_built("Microsoft 365", req.lang, body, self.render_delay_ms))
+
+    def office_home(self, req: Request, acc: SimAccount, s: dict[str, str]) -> Response:
+        self.record(acc.upn, "office_home", host=req.host, layout=acc.home_layout)
+        onedrive = f"https://{acc.tenant}-my.sharepoint.com/"
+        sites = f"https://{acc.tenant}.sharepoint.com/_layouts/15/sharepoint.aspx"
+        target = "_blank" if acc.tile_target == "new_tab" else "_self"
+        launcher = {"Outlook": "https://outlook.office.com/mail/", "Documents": onedrive, "Word": "#",
+                    "Excel": "#", "Sites": sites, "Teams": "#"}
+        header = pages.suite_header("Microsoft 365", s, acc.display_name, None, launcher, target)
+        tiles = ""
+        if acc.home_layout == "tiles":
+            tiles = (
+                f'<nav class="tiles" aria-label="{pages.esc(s["apps"])}">'
+                f'<a id="ShellMail_link" href="https://outlook.office.com/mail/" target="{target}">Outlook</a>'
+                f'<a id="ShellDocuments_link" href="{onedrive}" target="{target}">OneDrive</a>'
+                f'<a id="ShellWordOnline_link" href="#" target="{target}">Word</a>'
+                f'<a id="ShellSites_link" href="{sites}" target="{target}">SharePoint</a></nav>'
+            )
+        body = (f"{header}<main><h1>{pages.esc(s['home_greeting'])}, {pages.esc(acc.display_name)}</h1>"
+                f"<h2>{pages.esc(s['home_recommended'])}</h2>{tiles}</main>")
+        return Response(body=pages.script_built(f"{s['home']} | Microsoft 365", req.lang, body, self.render_delay_ms,
+                                                pages.LAUNCHER_SCRIPT))
+
+    # ------------------------------------------------------------------ SharePoint / OneDrive
+    def sharepoint(self, req: Request) -> Response:
+        host, path = req.host, req.path
+        s = STRINGS[req.lang]
+        if path.lower() == "/_forms/default.aspx" and req.method == "POST":
+            form = req.form
+            with self.lock:
+                grant = self.codes.pop(form.get("code", ""), None)
+            if grant is None or grant[1] != SHAREPOINT_CLIENT_ID:
+                return Response(status=400, body="invalid code")
+            token = secrets.token_urlsafe(24)
+            with self.lock:
+                self.app_sessions[(host, token)] = grant[0]
+            back = form.get("state") or "/"
+            return redirect(back if back.startswith("/") else "/").cookie("FedAuth", token).cookie("rtFa", token)
+        upn = self.session_upn(req)
+        if upn is None:
+            if path.lower().endswith("userphoto.aspx"):
+                return Response(status=401, body="sign in required")
+            target = path + (f"?{urlencode(req.query)}" if req.query else "")
+            params = {
+                "client_id": SHAREPOINT_CLIENT_ID,
+                "response_mode": "form_post",
+                "response_type": "code id_token",
+                "resource": SHAREPOINT_CLIENT_ID,
+                "scope": "openid",
+                "nonce": secrets.token_urlsafe(12),
+                "redirect_uri": f"https://{host}/_forms/default.aspx",
+                "state": target,
+                "wsucxt": "1",
+            }
+            return redirect("https://login.microsoftonline.com/common/oauth2/authorize?" + urlencode(params))
+        acc = self.accounts[upn]
+        is_my = host.endswith("-my.sharepoint.com")
+        if path.lower().endswith("/_layouts/15/userphoto.aspx"):
+            name = req.query.get("accountname", "").lower()
+            self.record(upn, "photo_viewed", accountname=name, own=name == upn, host=host,
+                        size=req.query.get("size", ""))
+            return Response(body=self._photo, content_type="image/png")
+        if is_my and path in ("/", ""):
+            return redirect(acc.onedrive_path)
+        if is_my and path.lower().endswith("/_layouts/15/onedrive.aspx"):
+            if path.lower() != acc.onedrive_path.lower():
+                return Response(status=403, body=pages.script_built(s["access_denied"], req.lang,
+                                                                   f"<h1>{pages.esc(s['access_denied'])}</h1>", 0))
+            self.record(upn, "onedrive_loaded", host=host)
+            return self.suite_page(req, acc, "OneDrive", f"{s['my_files']} - OneDrive", s["my_files"])
+        if not is_my and path.lower() == "/_layouts/15/sharepoint.aspx":
+            self.record(upn, "sharepoint_loaded", host=host)
+            return self.suite_page(req, acc, "SharePoint", "SharePoint", s["home"])
+        return Response(status=404, body="not found")
+
+    def suite_page(self, req: Request, acc: SimAccount, app: str, title: str, heading: str) -> Response:
+        s = STRINGS[req.lang]
+        photo = f"/_layouts/15/userphoto.aspx?size=S&accountname={quote(acc.upn)}"
+        header = pages.suite_header(app, s, acc.display_name, photo, {}, "_blank")
+        body = f'{header}<main id="spPageCanvasContent"><h1>{pages.esc(heading)}</h1></main>'
+        return Response(body=pages.script_built(title, req.lang, body, self.render_delay_ms, pages.LAUNCHER_SCRIPT))

@@ -1,0 +1,232 @@
+"""Transport for the simulator: an HTTPS-intercepting proxy on 127.0.0.1.
+
+Why a proxy: the browser must reach the simulator under the real host names
+(https://www.office.com/...) without editing the flow, with real redirects, cookies and form
+posts. Playwright's route.fulfill cannot answer with a redirect, so instead each browser
+context is given `proxy=` this server, which answers CONNECT for the simulated hosts with
+TLS (a self-signed certificate, hence `ignore_https_errors`) and refuses every other host,
+so a test can never reach the internet by accident.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+
+from .accounts import SimAccount
+from .app import Fault, Request, Response, SimulatorApp
+
+
+def _ssl_context() -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    base = resources.files(__package__)
+    with resources.as_file(base.joinpath("sim-cert.pem")) as cert, resources.as_file(base.joinpath("sim-key.pem")) as key:
+        ctx.load_cert_chain(str(cert), str(key))
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+class _AppHandler(BaseHTTPRequestHandler):
+    """Serves simulated HTTPS requests on one decrypted CONNECT tunnel (keep-alive)."""
+
+    protocol_version = "HTTP/1.1"
+    server: _ProxyServer
+    tunnel_host = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: the app keeps its own log
+        pass
+
+    def _serve(self) -> None:
+        sim = self.server.simulator
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        host = (self.headers.get("Host") or self.tunnel_host).split(":")[0]
+        fault = sim.app.fault_for(host, self.path.split("?")[0])
+        if fault is not None:
+            if not self._apply_fault(fault):
+                return
+        req = Request.build(self.command, host, self.path, dict(self.headers.items()), body)
+        try:
+            resp = sim.app.handle(req)
+        except Exception as exc:  # the simulator must answer, as a real server would, with a 500
+            resp = Response(status=500, body=f"simulator error: {type(exc).__name__}")
+        self._send(resp)
+
+    def _apply_fault(self, fault: Fault) -> bool:
+        """Play a fault; False when the request must not be answered."""
+        if fault.kind in ("reset", "down"):
+            self._reset()
+            return False
+        if fault.kind == "hang":
+            self.server.stopping.wait()
+            self.close_connection = True
+            return False
+        if fault.kind == "slow":
+            if self.server.stopping.wait(fault.seconds):
+                return False
+            return True
+        if fault.kind == "status":
+            self._send(Response(status=fault.status, body=f"<h1>{fault.status}</h1>Service unavailable"))
+            return False
+        return True
+
+    def _reset(self) -> None:
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def _send(self, resp: Response) -> None:
+        data = resp.data
+        self.send_response(resp.status)
+        self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        for key, value in resp.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = _serve
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    """Answers CONNECT for simulated hosts by opening a TLS tunnel to _AppHandler."""
+
+    protocol_version = "HTTP/1.1"
+    server: _ProxyServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_CONNECT(self) -> None:
+        host = self.path.rsplit(":", 1)[0].strip("[]").lower()
+        sim = self.server.simulator
+        if not sim.app.knows_host(host):
+            self.send_response(502, "Not simulated")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.close_connection = True
+            return
+        fault = sim.app.fault_for(host, "*connect")
+        if fault is not None and fault.kind == "down":
+            self.send_response(502, "Server down")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.close_connection = True
+            return
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            tls = self.server.tls.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        handler_cls = type("_Tunnel", (_AppHandler,), {"tunnel_host": host})
+        try:
+            handler_cls(tls, self.client_address, self.server)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            try:
+                tls.close()
+            except OSError:
+                pass
+
+    def do_GET(self) -> None:
+        """Plain-HTTP proxy requests (absolute URLs): the real sites redirect http to https."""
+        self.send_response(301)
+        self.send_header("Location", self.path.replace("http://", "https://", 1))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_HEAD = do_GET
+
+
+class _ProxyServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, simulator: Simulator):
+        self.simulator = simulator
+        self.tls = _ssl_context()
+        self.stopping = threading.Event()
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a browser closing a tunnel mid-request is normal, not news
+
+
+class Simulator:
+    """Start/stop the simulated Microsoft 365 and hand out the proxy settings for a context."""
+
+    def __init__(self, accounts: list[SimAccount], render_delay_ms: int = 300, office_redirect: bool = False,
+                 push_timeout_s: float = 30.0):
+        self.app = SimulatorApp(accounts, render_delay_ms=render_delay_ms, office_redirect=office_redirect,
+                                push_timeout_s=push_timeout_s)
+        self._server: _ProxyServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Simulator:
+        self._server = _ProxyServer(self)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="m365-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stopping.set()
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def proxy_server(self) -> str:
+        assert self._server is not None, "simulator not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def context_options(self) -> dict[str, Any]:
+        """Options for browser.new_context() that send its traffic to this simulator."""
+        return {"proxy": {"server": self.proxy_server, "bypass": ""}, "ignore_https_errors": True}
+
+    @property
+    def accounts(self) -> dict[str, SimAccount]:
+        return self.app.accounts
+
+    def events_for(self, upn: str, event: str | None = None) -> list[dict[str, Any]]:
+        return self.app.events_for(upn, event)
+
+    def add_fault(self, host: str, kind: str, **kw: Any) -> None:
+        self.app.add_fault(Fault(host=host, kind=kind, **kw))
+
+    def approve_push(self, upn: str, decision: str = "approve") -> None:
+        with self.app.lock:
+            self.app.approvals[upn.lower()] = decision
+
+    def wait_for_event(self, upn: str, event: str, timeout: float = 10.0) -> dict[str, Any] | None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = self.events_for(upn, event)
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        return None

