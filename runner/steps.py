@@ -166,7 +166,7 @@ async def screenshot(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
 async def use(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
     assert step.subflow is not None
     values = {k: rt.text(v) if isinstance(v, str) else v for k, v in step.with_.items()}
-    await rt.run_steps(step.subflow.steps, step.subflow.resolve_inputs(values), prefix=step.name)
+    await rt.run_steps(step.subflow.steps, step.subflow.resolve_inputs(values), prefix=rt.text(step.name))
 
 
 @step("sign_in",

@@ -1,0 +1,245 @@
+"""The m365-replay command line: each command is one plain function over the modules.
+
+Exit codes: 0 every account passed, 1 an account did not pass, 2 bad input or setup (nothing
+was run), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import FlowError, UsageError
+
+TRACE_CHOICES = click.Choice(["on", "off", "retain-on-failure"])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="m365-replay")
+def cli() -> None:
+    """Replay documented Microsoft 365 user-side procedures in a real browser, one private
+    browser context per account."""
+
+
+@cli.command()
+@click.argument("flow_file", type=click.Path(path_type=Path))
+@click.option("--account", "accounts", multiple=True, metavar="EMAIL", help="Account to run (repeatable).")
+@click.option("--users", type=click.Path(path_type=Path), help="YAML file: users: [{account: ..., INPUT: value}]")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a flow input for every account.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Accounts at once.")
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--browser-channel", type=click.Choice(["chrome", "msedge", "chrome-beta", "msedge-beta", "chromium"]),
+              help="Use an installed Chrome or Edge.")
+@click.option("--executable-path", type=click.Path(), help="Path to a Chromium-based browser.")
+@click.option("--connect", metavar="WS_ENDPOINT", help="Use a remote Playwright browser server.")
+@click.option("--locale", help="Browser UI language, e.g. tr-TR or de-DE.")
+@click.option("--report-dir", type=click.Path(path_type=Path), help="Report folder (default: a new one under "
+              "m365-replay-results/).")
+@click.option("--timeout", type=click.FloatRange(0.5), default=30.0, show_default=True, help="Seconds per step.")
+@click.option("--account-timeout", type=click.FloatRange(1), default=300.0, show_default=True,
+              help="Seconds per account.")
+@click.option("--trace", type=TRACE_CHOICES, default="retain-on-failure", show_default=True,
+              help="Playwright trace per account (secrets are never recorded).")
+@click.option("--video", type=TRACE_CHOICES, default="off", show_default=True, help="Video per account.")
+@click.option("--mfa-wait", type=click.FloatRange(0), default=60.0, show_default=True,
+              help="With --headed: seconds to wait for a person to approve a push notification.")
+@click.option("--simulator", is_flag=True, help="Run against the built-in Microsoft 365 simulator.")
+@click.option("--simulator-accounts", type=click.Path(path_type=Path),
+              help="YAML of simulated accounts (with --simulator).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug); secrets are always masked.")
+@click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary.")
+@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout at the end.")
+def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
+        headed: bool, browser_channel: str | None, executable_path: str | None, connect: str | None,
+        locale: str | None, report_dir: Path | None, timeout: float, account_timeout: float, trace: str, video: str,
+        mfa_wait: float, simulator: bool, simulator_accounts: Path | None, verbose: int, quiet: bool,
+        as_json: bool) -> None:
+    """Run FLOW_FILE for each account."""
+    from .browser import BrowserSettings
+    from .credentials import KeyringStore
+    from .engine import RunOptions, default_report_dir
+    from .flow import load_flow
+    from .runs import execute
+    from .users import build_specs
+
+    flow = load_flow(flow_file)
+    specs = build_specs(flow, accounts, users, variables)
+    store = KeyringStore()
+    store.check()
+    sim = None
+    if simulator or simulator_accounts:
+        from .simulator import Simulator, load_accounts
+
+        if simulator_accounts is None:
+            raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
+        try:
+            sim = Simulator(load_accounts(simulator_accounts))
+        except (OSError, ValueError, TypeError) as exc:
+            raise UsageError(f"{simulator_accounts}: {exc}") from None
+    options = RunOptions(
+        report_dir=report_dir or default_report_dir(),
+        browser=BrowserSettings(headed=headed, browser_channel=browser_channel, executable_path=executable_path,
+                                connect=connect),
+        workers=workers, locale=locale, timeout=timeout, account_timeout=account_timeout, trace=trace,
+        video=video, mfa_wait=mfa_wait, simulator=sim,
+    )
+    report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet or as_json)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    s = report.summary()
+    sys.exit(0 if s["passed"] == s["total"] and s["total"] > 0 else 1)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check flow files without a browser; problems as file:line:col: message."""
+    from .flow import load_flow
+
+    bad = False
+    for file in files:
+        try:
+            flow = load_flow(file)
+        except FlowError as exc:
+            bad = True
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(f"{file}: ok ({flow.name!r}, {len(flow.steps)} steps)")
+    sys.exit(2 if bad else 0)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of flow files (for editors)."""
+    from .schema import flow_schema
+
+    click.echo(json.dumps(flow_schema(), indent=2))
+
+
+@cli.group()
+def creds() -> None:
+    """Passwords and TOTP secrets in the OS keyring."""
+
+
+@creds.command("set")
+@click.argument("account")
+@click.option("--totp", is_flag=True, help="Store the account's TOTP secret (base32) instead of its password.")
+def creds_set(account: str, totp: bool) -> None:
+    """Store ACCOUNT's password (prompted, never echoed)."""
+    from .credentials import KeyringStore
+    from .users import check_email
+
+    problem = check_email(account)
+    if problem:
+        raise UsageError(problem)
+    store = KeyringStore()
+    store.check()
+    kind = "totp" if totp else "password"
+    label = "TOTP secret (base32)" if totp else "Password"
+    secret = getpass.getpass(f"{label} for {account}: ")
+    if not secret:
+        raise UsageError("Nothing stored: the value was empty.")
+    if not totp and sys.stdin.isatty():
+        again = getpass.getpass("Again, to confirm: ")
+        if again != secret:
+            raise UsageError("Nothing stored: the two entries differ.")
+    if totp:
+        from .credentials import totp_code
+
+        try:
+            totp_code(secret)
+        except Exception:
+            raise UsageError("Nothing stored: that is not a base32 TOTP secret.") from None
+    store.set(kind, account, secret)
+    click.echo(f"Stored the {label.lower()} of {account} in {store.backend_name()}.")
+
+
+@creds.command("check")
+@click.argument("accounts", nargs=-1)
+@click.option("--users", type=click.Path(path_type=Path), help="Check every account of a users file.")
+def creds_check(accounts: tuple[str, ...], users: Path | None) -> None:
+    """Which accounts have a password / TOTP secret (exit 1 if any password is missing)."""
+    from .credentials import KeyringStore
+    from .users import EMAIL_RE
+
+    store = KeyringStore()
+    store.check()
+    names = list(accounts)
+    if users is not None:
+        import yaml
+
+        try:
+            data = yaml.safe_load(users.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise UsageError(f"{users}: {exc}") from None
+        names += [str(u.get("account")) for u in data.get("users", []) if isinstance(u, dict)]
+    if not names:
+        raise UsageError("Name the accounts to check: m365-replay creds check user@contoso.com ... (or --users FILE)")
+    click.echo(f"keyring backend: {store.backend_name()}")
+    missing = False
+    for name in names:
+        if not EMAIL_RE.match(name):
+            raise UsageError(f"{name!r} is not an account name like user@contoso.com")
+        has_password = bool(store.get("password", name))
+        has_totp = bool(store.get("totp", name))
+        missing = missing or not has_password
+        click.echo(f"{name}: password {'yes' if has_password else 'MISSING'}, totp {'yes' if has_totp else 'no'}")
+    sys.exit(1 if missing else 0)
+
+
+@creds.command("delete")
+@click.argument("account")
+@click.option("--totp", is_flag=True, help="Delete the TOTP secret instead of the password.")
+def creds_delete(account: str, totp: bool) -> None:
+    """Remove ACCOUNT's password (or TOTP secret) from the keyring."""
+    from .credentials import KeyringStore
+
+    store = KeyringStore()
+    kind = "totp" if totp else "password"
+    if store.delete(kind, account):
+        click.echo(f"Deleted the {kind} of {account}.")
+    else:
+        click.echo(f"No {kind} was stored for {account}.")
+
+
+@cli.command()
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--report-dir", type=click.Path(path_type=Path), help="Report folder.")
+@click.option("--browser-channel", type=click.Choice(["chrome", "msedge"]), help="Use an installed Chrome or Edge.")
+@click.option("--executable-path", type=click.Path(), help="Path to a Chromium-based browser.")
+@click.option("--locale", help="Browser UI language, e.g. tr-TR.")
+@click.option("-v", "--verbose", count=True)
+def demo(headed: bool, report_dir: Path | None, browser_channel: str | None, executable_path: str | None,
+         locale: str | None, verbose: int) -> None:
+    """Run the shipped flow on the built-in simulator for two demo accounts (one per tile)."""
+    from .demo import run_demo
+
+    sys.exit(run_demo(headed=headed, report_dir=report_dir, browser_channel=browser_channel,
+                      executable_path=executable_path, locale=locale, verbose=verbose))
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="m365-replay", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except UsageError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

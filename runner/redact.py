@@ -1,0 +1,61 @@
+"""One place that knows the run's secrets and scrubs them from any text leaving the process.
+
+Every message that reaches a log, the terminal, report.json, the HTML report or JUnit passes
+through `redact()`. Secrets are registered the moment they are read from the keyring, in the
+forms they could take on the way out (as typed, URL-encoded, HTML-escaped, base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import threading
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._forms: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret: str | None) -> None:
+        if not secret or len(secret) < 3:
+            return
+        raw = secret.encode()
+        forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret),
+                 base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+        with self._lock:
+            self._forms |= {f for f in forms if len(f) >= 3}
+
+    def __call__(self, text: str | None) -> str | None:
+        if not text:
+            return text
+        with self._lock:
+            forms = sorted(self._forms, key=len, reverse=True)
+        for form in forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+    def clear(self) -> None:
+        with self._lock:
+            self._forms.clear()
+
+
+redactor = Redactor()
+redact = redactor
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs every record before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
