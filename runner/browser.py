@@ -54,7 +54,7 @@ def system_chromium() -> str | None:
 def _missing_executable(exc: Exception) -> bool:
     text = str(exc)
     return ("Executable doesn't exist" in text or "is not found at" in text or "Chromium distribution" in text
-            or "not found" in text and "channel" in text.lower())
+            or ("not found" in text and "channel" in text.lower()))
 
 
 async def launch(chromium: BrowserType, settings: BrowserSettings) -> tuple[Browser, str]:

@@ -93,7 +93,7 @@ def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variable
         workers=workers, locale=locale, timeout=timeout, account_timeout=account_timeout, trace=trace,
         video=video, mfa_wait=mfa_wait, simulator=sim,
     )
-    report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet or as_json)
+    report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     s = report.summary()

@@ -412,7 +412,7 @@ class AccountRun:
                 await self.resume_tracing()
         except asyncio.CancelledError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - every error becomes a category
+        except BaseException as exc:
             failure = classify(exc, step.command, self._budget(step))
             result.status = "failed"
             result.message = redact(failure.message)
@@ -549,7 +549,7 @@ class Engine:
             failure = StepFailure("interrupted", "The run was stopped while this account was running.")
         except UsageError:
             raise
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             log.debug("%s: %s", spec.account, exc, exc_info=True)
             failure = classify(exc, None, self.options.timeout)
         final_url = None

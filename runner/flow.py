@@ -19,7 +19,6 @@ from .shapes import (
     Num,
     Shape,
     Str,
-    check_variables,
     did_you_mean,
     kind_of,
 )
@@ -187,7 +186,7 @@ def _load(path: Path, problems: list[Problem], stack: tuple[Path, ...]) -> Flow 
             ctx.err(steps_node, f"`steps` must be a non-empty list, got {kind_of(steps_node)}")
         else:
             for item in steps_node.value:
-                step = _step(item, ctx, path, problems, stack + (path.resolve(),))
+                step = _step(item, ctx, path, problems, (*stack, path.resolve()))
                 if step is not None:
                     steps.append(step)
     problems.extend(ctx.problems)

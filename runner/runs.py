@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from .console import LinePrinter, setup_logging, summary_line
 from .credentials import CredentialStore
@@ -12,10 +13,11 @@ from .results import Report
 
 
 def execute(flow: Flow, specs: list[AccountSpec], options: RunOptions, store: CredentialStore,
-            verbose: int = 0, quiet: bool = False, listener: Listener | None = None) -> Report:
+            verbose: int = 0, quiet: bool = False, listener: Listener | None = None,
+            to_stderr: bool = False) -> Report:
     """Run every account; the report on disk is complete even when interrupted."""
     setup_logging(verbose)
-    printer = listener or LinePrinter(quiet=quiet)
+    printer = listener or LinePrinter(out=sys.stderr if to_stderr else None, quiet=quiet)
     engine = Engine(flow, options, store, printer)
     sim = options.simulator
     if sim is not None:

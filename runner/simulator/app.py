@@ -383,11 +383,11 @@ class SimulatorApp:
         with self.lock:
             decision = self.approvals.get(acc.upn)
         result = "AuthenticationPending"
-        if acc.mfa == "push_approve" and waited > 2 or decision == "approve":
+        if (acc.mfa == "push_approve" and waited > 2) or decision == "approve":
             result = "Success"
-        elif acc.mfa == "push_deny" and waited > 1.5 or decision == "deny":
+        elif (acc.mfa == "push_deny" and waited > 1.5) or decision == "deny":
             result = "PhoneAppDenied"
-        elif acc.mfa == "push_timeout" and waited > 2 or waited > self.push_timeout_s:
+        elif (acc.mfa == "push_timeout" and waited > 2) or waited > self.push_timeout_s:
             result = "PhoneAppNoResponse"
         if result == "Success":
             flow.mfa_done = True

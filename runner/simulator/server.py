@@ -10,6 +10,7 @@ so a test can never reach the internet by accident.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import struct
@@ -39,7 +40,7 @@ class _AppHandler(BaseHTTPRequestHandler):
     server: _ProxyServer
     tunnel_host = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: the app keeps its own log
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _serve(self) -> None:
@@ -48,9 +49,8 @@ class _AppHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         host = (self.headers.get("Host") or self.tunnel_host).split(":")[0]
         fault = sim.app.fault_for(host, self.path.split("?")[0])
-        if fault is not None:
-            if not self._apply_fault(fault):
-                return
+        if fault is not None and not self._apply_fault(fault):
+            return
         req = Request.build(self.command, host, self.path, dict(self.headers.items()), body)
         try:
             resp = sim.app.handle(req)
@@ -68,24 +68,18 @@ class _AppHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return False
         if fault.kind == "slow":
-            if self.server.stopping.wait(fault.seconds):
-                return False
-            return True
+            return not self.server.stopping.wait(fault.seconds)
         if fault.kind == "status":
             self._send(Response(status=fault.status, body=f"<h1>{fault.status}</h1>Service unavailable"))
             return False
         return True
 
     def _reset(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.close()
-        except OSError:
-            pass
 
     def _send(self, resp: Response) -> None:
         data = resp.data
@@ -108,7 +102,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _ProxyServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_CONNECT(self) -> None:
@@ -140,10 +134,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         except (OSError, ssl.SSLError):
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 tls.close()
-            except OSError:
-                pass
 
     def do_GET(self) -> None:
         """Plain-HTTP proxy requests (absolute URLs): the real sites redirect http to https."""

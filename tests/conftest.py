@@ -1,0 +1,85 @@
+"""Shared fixtures: an in-memory keyring, the simulator, and a helper that runs a flow in-process
+against the simulator in real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+
+from runner.browser import BrowserSettings
+from runner.credentials import KeyringStore
+from runner.engine import AccountSpec, RunOptions
+from runner.flow import load_flow
+from runner.results import Report
+from runner.runs import execute
+from runner.simulator import SimAccount, Simulator
+from tests.support.keyrings import MemoryKeyring
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOWS = ROOT / "flows"
+SHIPPED = FLOWS / "sync-profile-photo.yaml"
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@dataclass
+class Outcome:
+    report: Report
+    sim: Simulator
+    report_dir: Path
+    stdout: str
+
+    def run(self, account: str) -> Any:
+        return next(r for r in self.report.runs if r.account == account)
+
+
+@pytest.fixture
+def replay(memory_keyring: MemoryKeyring, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """replay(accounts, **options) -> Outcome: the shipped flow (or `flow=`) against a simulator
+    holding `accounts`; each account's password is put in the keyring unless `store=False`."""
+
+    def run(accounts: list[SimAccount], specs: list[AccountSpec] | None = None, flow: Path = SHIPPED,
+            passwords: dict[str, str | None] | None = None, sim_options: dict[str, Any] | None = None,
+            setup=None, **options: Any) -> Outcome:
+        for acc in accounts:
+            secret = (passwords or {}).get(acc.upn, acc.password)
+            if secret is not None:
+                memory_keyring.set_password("m365-replay", acc.upn, secret)
+            if acc.totp_secret:
+                memory_keyring.set_password("m365-replay-totp", acc.upn, acc.totp_secret)
+        sim = Simulator(accounts, **(sim_options or {}))
+        if setup is not None:
+            setup(sim)
+        loaded = load_flow(flow)
+        if specs is None:
+            specs = [AccountSpec(a.upn, loaded.resolve_inputs({})) for a in accounts]
+        report_dir = options.pop("report_dir", tmp_path / "report")
+        opts = RunOptions(report_dir=report_dir, simulator=sim, browser=BrowserSettings(**options.pop("browser", {})),
+                          **{"timeout": 10.0, "unrecognized_after": 8.0, **options})
+        report = execute(loaded, specs, opts, KeyringStore())
+        return Outcome(report, sim, report_dir, capsys.readouterr().out)
+
+    return run
+
+
+def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 180,
+        input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m runner ...` in a subprocess with the test file keyring."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "runner", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd or ROOT, timeout=timeout, input=input)

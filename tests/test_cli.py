@@ -1,0 +1,99 @@
+"""The command line as a user meets it: exit codes, messages, and the console script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SHIPPED, cli
+
+KEYRING_ENV = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring"}
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path) -> dict[str, str]:
+    return {**KEYRING_ENV, "M365_TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}
+
+
+def sim_accounts(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "sim.yaml"
+    path.write_text("accounts:\n" + "".join(f"  - {line}\n" for line in lines))
+    return path
+
+
+def test_help_is_the_same_from_module_and_console_script() -> None:
+    module = cli("--help")
+    assert module.returncode == 0 and "validate" in module.stdout
+    script = shutil.which("m365-replay")
+    if script:
+        import subprocess
+
+        console = subprocess.run([script, "--help"], capture_output=True, text=True)
+        assert console.stdout == module.stdout
+
+
+def test_no_keyring_backend_is_one_sentence(tmp_path: Path) -> None:
+    result = cli("run", str(SHIPPED), "--account", "alice@contoso.com",
+                 env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: No OS keyring is available on this machine: install one")
+    assert len(result.stderr.strip().splitlines()) == 1
+    check = cli("creds", "check", "alice@contoso.com", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert check.returncode == 2 and "No OS keyring" in check.stderr and "Traceback" not in check.stderr
+
+
+def test_bad_flow_exits_2_before_anything_runs(tmp_path: Path, file_keyring) -> None:
+    flow = tmp_path / "bad.yaml"
+    flow.write_text("name: x\nsteps:\n  - goto: https://www.office.com/\n  - sing_in: {}\n")
+    report = tmp_path / "out"
+    result = cli("run", str(flow), "--account", "alice@contoso.com", "--report-dir", str(report), env=file_keyring)
+    assert result.returncode == 2
+    assert f"{flow}:4:5: unknown step 'sing_in' (did you mean 'sign_in'?)" in result.stderr
+    assert not report.exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--var", "tile"], "write it as NAME=VALUE"),
+    (["--workers", "0"], "Invalid value for '--workers'"),
+    (["--users", "missing.yaml"], "users file not found"),
+])
+def test_usage_errors_exit_2(args, message, file_keyring) -> None:
+    result = cli("run", str(SHIPPED), "--account", "alice@contoso.com", *args, env=file_keyring)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.browser
+def test_run_exit_codes_on_the_simulator(tmp_path: Path, file_keyring) -> None:
+    sim = sim_accounts(tmp_path, "{upn: ok@contoso.com, password: right-pw-1}",
+                       "{upn: wrong@contoso.com, password: right-pw-2}")
+    store = cli("creds", "set", "ok@contoso.com", env=file_keyring, input="right-pw-1\n")
+    assert store.returncode == 0, store.stderr
+    assert "right-pw-1" not in store.stdout + store.stderr
+    cli("creds", "set", "wrong@contoso.com", env=file_keyring, input="not-it\n")
+    check = cli("creds", "check", "ok@contoso.com", "nobody@contoso.com", env=file_keyring)
+    assert "ok@contoso.com: password yes" in check.stdout and "nobody@contoso.com: password MISSING" in check.stdout
+    assert check.returncode == 1
+
+    passed = cli("run", str(SHIPPED), "--account", "ok@contoso.com", "--simulator-accounts", str(sim),
+                 "--report-dir", str(tmp_path / "r1"), env=file_keyring)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "1 passed, 0 failed" in passed.stdout
+
+    failed = cli("run", str(SHIPPED), "--account", "ok@contoso.com", "--account", "wrong@contoso.com",
+                 "--simulator-accounts", str(sim), "--report-dir", str(tmp_path / "r2"), "--json", env=file_keyring)
+    assert failed.returncode == 1
+    report = json.loads(failed.stdout)
+    assert report["summary"] == {"total": 2, "passed": 1, "failed": 1, "skipped": 0}
+    assert report["runs"][1]["failure"]["category"] == "bad_credentials"
+    assert json.loads((tmp_path / "r2" / "report.json").read_text())["summary"] == report["summary"]
+
+
+def test_readme_commands_exist() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "m365-replay demo" in readme

@@ -1,0 +1,150 @@
+"""`validate` and the flow loader: every problem with its file, line and column, no browser."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from runner.errors import FlowError
+from runner.flow import load_flow
+from runner.schema import flow_schema
+from tests.conftest import FLOWS, SHIPPED, cli
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(FlowError) as info:
+        load_flow(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_shipped_flows_are_valid() -> None:
+    result = cli("validate", str(SHIPPED), str(FLOWS / "lib" / "open-app.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout
+    flow = load_flow(SHIPPED)
+    assert [s.command for s in flow.steps] == ["goto", "sign_in", "use", "wait_for_url", "expect_visible"]
+    assert flow.steps[0].arg == "https://www.office.com/"
+    assert all(s.doc for s in flow.steps[:4]), "each documented step carries its documented wording"
+    assert flow.inputs["tile"].allowed == ["OneDrive", "SharePoint"] and flow.inputs["tile"].default == "OneDrive"
+
+
+def test_unknown_step_has_line_and_did_you_mean(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.yaml", """
+        name: t
+        steps:
+          - goto: https://www.office.com/
+          - clik: {id: idSIButton9}
+    """)
+    assert problems(path) == [f"{path}:4:5: unknown step 'clik' (did you mean 'click'?)"]
+
+
+def test_validate_cli_prints_each_problem_and_exits_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.yaml", """
+        name: t
+        inputs:
+          tile: {default: OneDrive, allowed: [OneDrive, SharePoint]}
+        steps:
+          - goto: https://www.office.com/
+            timeout: soon
+          - click: {role: link, nmae: "${tile}"}
+          - fill: {id: i0116, value: "${tiel}"}
+          - wait_for_load_state: loaded
+    """)
+    result = cli("validate", str(path))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert f"{path}:6:14: expected a number, got text" in lines
+    assert f"{path}:7:25: unknown locator key 'nmae' (did you mean 'name'?)" in lines
+    assert any(line.startswith(f"{path}:8:30: unknown variable ${{tiel}} (did you mean 'tile'?)") for line in lines)
+    assert any(line.startswith(f"{path}:9:26: 'loaded' is not one of load, domcontentloaded, networkidle")
+               for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_yaml_syntax_error_has_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.yaml", "name: t\nsteps:\n  - goto: [unclosed\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:4:1: YAML syntax:")
+
+
+def test_missing_subflow_and_self_inclusion(tmp_path: Path) -> None:
+    missing = write(tmp_path, "a.yaml", "name: a\nsteps:\n  - use: nowhere.yaml\n")
+    [problem] = problems(missing)
+    assert problem.startswith(f"{missing}:3:10: sub-flow not found: nowhere.yaml")
+    loop = write(tmp_path, "b.yaml", "name: b\nsteps:\n  - use: c.yaml\n")
+    write(tmp_path, "c.yaml", "name: c\nsteps:\n  - use: b.yaml\n")
+    assert any("sub-flow includes itself: b.yaml → c.yaml → b.yaml" in p for p in problems(loop))
+
+
+def test_subflow_inputs_are_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, "main.yaml", """
+        name: main
+        steps:
+          - use: lib/open.yaml
+            with: {ap: OneDrive}
+    """)
+    write(tmp_path, "lib/open.yaml",
+          "name: open\ninputs:\n  app: {}\nsteps:\n  - click: {role: link, name: '${app}'}\n")
+    found = problems(path)
+    assert any("has no input 'ap' (did you mean 'app'?)" in p for p in found)
+    assert any("needs input 'app': add it under `with:`" in p for p in found)
+
+
+def test_aliases_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.yaml", "name: &n t\nsteps:\n  - goto: *n\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:3:11: YAML syntax: YAML aliases")
+
+
+def test_input_default_must_be_allowed(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.yaml", """
+        name: t
+        inputs:
+          tile: {default: Teams, allowed: [OneDrive, SharePoint]}
+        steps:
+          - goto: https://www.office.com/
+    """)
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:3:19: default: input 'tile' is 'Teams'; allowed: OneDrive, SharePoint")
+
+
+def test_step_shapes(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.yaml", """
+        name: t
+        steps:
+          - click: {id: a, css: b}
+          - sign_in: {stay_signed_in: maybe}
+          - goto: https://a
+            click: "#b"
+          - optional: true
+    """)
+    found = problems(path)
+    assert f"{path}:3:20: give one locator, not id and css" in found
+    assert f"{path}:4:31: expected true or false, got text" in found
+    assert f"{path}:6:5: one command per step: 'goto' and 'click'" in found
+    assert any(p.startswith(f"{path}:7:5: step has no command") for p in found)
+
+
+def test_schema_is_json_schema_and_accepts_the_shipped_flows() -> None:
+    result = cli("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in (SHIPPED, FLOWS / "lib" / "open-app.yaml"):
+        validator.validate(yaml.safe_load(path.read_text()))
+    bad = {"name": "t", "steps": [{"clik": {"id": "x"}}]}
+    assert list(validator.iter_errors(bad)), "the schema must reject an unknown step"
+    assert schema == flow_schema()
