@@ -94,6 +94,21 @@ def test_run_exit_codes_on_the_simulator(tmp_path: Path, file_keyring) -> None:
     assert json.loads((tmp_path / "r2" / "report.json").read_text())["summary"] == report["summary"]
 
 
-def test_readme_commands_exist() -> None:
+@pytest.mark.browser
+def test_demo_passes_both_tiles(tmp_path: Path) -> None:
+    """The README's first quick-start command runs this (after ./dev's set-up)."""
+    result = cli("demo", "--report-dir", str(tmp_path / "demo"), env={"PYTHON_KEYRING_BACKEND":
+                                                                       "keyring.backends.fail.Keyring"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed, 0 failed" in result.stdout
+    assert "OneDrive loaded as adele.vance@contoso.com, own photo requested" in result.stdout
+    assert "SharePoint loaded as megan.bowen@contoso.com, own photo requested" in result.stdout
+    report = json.loads((tmp_path / "demo" / "report.json").read_text())
+    assert [r["inputs"]["tile"] for r in report["runs"]] == ["OneDrive", "SharePoint"]
+
+
+def test_readme_quick_start_is_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text()
-    assert "m365-replay demo" in readme
+    quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "./dev demo" in quick and "./dev test" in quick
+    assert "exec ./dev test" in (ROOT / ".ci" / "run").read_text()
