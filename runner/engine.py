@@ -72,10 +72,16 @@ class RunOptions:
     video: str = "off"
     navigation_retries: int = 2
     simulator: Simulator | None = None
+    # a person is at the keyboard (default: when headed) and can approve a push notification
+    interactive: bool | None = None
 
     @property
     def headed(self) -> bool:
         return self.browser.headed
+
+    @property
+    def can_ask_a_person(self) -> bool:
+        return self.browser.headed if self.interactive is None else self.interactive
 
 
 @dataclass
@@ -372,7 +378,7 @@ class AccountRun:
         """Outer bound on a whole step; Playwright's own timeouts normally fire first."""
         if step.command == "sign_in":
             base = step.timeout or self.options.sign_in_timeout
-            return base + (self.options.mfa_wait if self.options.headed else 0)
+            return base + (self.options.mfa_wait if self.options.can_ask_a_person else 0)
         if step.command == "use":
             return self.options.account_timeout
         return (step.timeout or self.options.timeout) * 2 + 10

@@ -210,7 +210,7 @@ async def mfa_push(si: SignIn, f: Facts) -> None:
             await si.click("signInAnotherWay")
         return
     number = f.text.get("idRichContext_DisplaySign", "?")
-    if not rt.options.headed:
+    if not rt.options.can_ask_a_person:
         raise StepFailure("mfa_required", "The sign-in wants a person to approve a push notification "
                           f"(number match {number}); no TOTP secret is stored for this account.", url=f.url)
     if si.once("announce_push"):

@@ -35,7 +35,7 @@ class SimAccount:
     blocked: bool = False  # Conditional Access blocks the sign-in (AADSTS53003)
     home_layout: str = "tiles"  # tiles on the home page, or only in the app launcher
     tile_target: str = "new_tab"
-    office_redirect: bool = False  # www.office.com -> www.microsoft365.com -> m365.cloud.microsoft
+    new_interrupt: bool = False  # a sign-in page Microsoft has not shipped yet (PageID unknown to the runner)
 
     def __post_init__(self) -> None:
         self.upn = self.upn.lower()

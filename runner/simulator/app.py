@@ -275,6 +275,7 @@ class SimulatorApp:
             self.record(upn, "sso", client=self.client_name(flow.client_id))
             return self.finish(req, flow, self.accounts[upn])
         hint = q.get("login_hint")
+        self.record(None, "sign_in_page", lang=req.lang, client=self.client_name(flow.client_id))
         return self._sign_in_page(req, flow, sPOST_Username=hint or "", fShowPassword=bool(hint))
 
     def client_name(self, client_id: str) -> str:
@@ -335,6 +336,9 @@ class SimulatorApp:
             config = self._config(req, flow, sErrorCode="50055", sPOST_Username=acc.upn,
                                   urlPost="/common/SSPR/changepassword")
             return Response(body=pages.converged_page("ConvergedChangePassword", config, lang, s["title"]))
+        if acc.new_interrupt:
+            config = self._config(req, flow, sPOST_Username=acc.upn, urlPost="/common/newprompt")
+            return Response(body=pages.converged_page("ConvergedPasskeyNudge", config, lang, s["title"]))
         if acc.mfa and not flow.mfa_done:
             return self.tfa_page(req, flow, acc)
         if acc.proofup and not flow.proofup_done:

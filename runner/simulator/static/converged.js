@@ -260,9 +260,18 @@
       '<div id="debugDetailsText">Request Id: ' + esc(C.sRequestId) + '<br>Correlation Id: ' + esc(C.correlationId) + '<br>Timestamp: ' + esc(C.sTimestamp) + '</div></div>');
   }
 
+  /* ---------------- a page the runner has never seen (a new Microsoft interrupt) ---------------- */
+  function unknownPage() {
+    $("lightbox-root").innerHTML = frame(
+      '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
+      '<div class="row title" role="heading" aria-level="1">Go passwordless</div>' +
+      '<div id="nudgeDescription" class="row text-body">Sign in faster with a passkey.</div>' +
+      '<div class="row buttons"><input type="submit" id="idPrimaryNudge" class="button primary" value="Next"></div></form>');
+  }
+
   var pages = {
     ConvergedSignIn: signIn, KmsiInterrupt: kmsi, ConvergedTFA: tfa,
     ConvergedProofUpRedirect: proofUp, ConvergedChangePassword: changePassword, ConvergedError: errorPage
   };
-  window.setTimeout(function () { (pages[C.pgid] || signIn)(); }, C.iRenderDelay == null ? 300 : C.iRenderDelay);
+  window.setTimeout(function () { (pages[C.pgid] || unknownPage)(); }, C.iRenderDelay == null ? 300 : C.iRenderDelay);
 })();
