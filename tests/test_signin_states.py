@@ -112,8 +112,8 @@ def test_happy_path_in_other_languages_and_home_layouts(replay, locale) -> None:
     assert out.sim.events_for(launcher.upn, "sharepoint_loaded")
     assert out.sim.events_for(launcher.upn, "office_home")[0]["layout"] == "launcher"
     launcher_steps = {s.name: s.status for s in out.run(launcher.upn).steps}
-    assert launcher_steps["Click the SharePoint tile › Open the app launcher when the home page has no SharePoint tile"] \
-        == "passed"
+    waffle = "Click the SharePoint tile › Open the app launcher when the home page has no SharePoint tile"
+    assert launcher_steps[waffle] == "passed"
     if locale == "de-DE":
         assert {e["host"] for e in out.sim.app.events if e["event"] == "office_home"} == {"m365.cloud.microsoft"}
 
