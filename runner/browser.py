@@ -94,3 +94,37 @@ async def launch(chromium: BrowserType, settings: BrowserSettings) -> tuple[Brow
         how = extra.get("executable_path") or extra.get("channel") or "Playwright's Chromium"
         return browser, str(how)
     raise UsageError(NO_BROWSER)
+
+
+def playwright_ffmpeg_path() -> str | None:
+    """Where Playwright looks for the ffmpeg it records videos with (None: not a local Linux/Mac/Win box)."""
+    import json
+    import platform
+
+    try:
+        import playwright
+
+        package = os.path.join(os.path.dirname(playwright.__file__), "driver", "package", "browsers.json")
+        with open(package, encoding="utf-8") as handle:
+            revision = next(b["revision"] for b in json.load(handle)["browsers"] if b["name"] == "ffmpeg")
+    except (OSError, StopIteration, KeyError, ValueError):
+        return None
+    base = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or {
+        "Linux": os.path.expanduser("~/.cache/ms-playwright"),
+        "Darwin": os.path.expanduser("~/Library/Caches/ms-playwright"),
+        "Windows": os.path.join(os.environ.get("LOCALAPPDATA", ""), "ms-playwright"),
+    }.get(platform.system(), "")
+    name = {"Linux": "ffmpeg-linux", "Darwin": "ffmpeg-mac", "Windows": "ffmpeg-win64.exe"}.get(platform.system())
+    return os.path.join(base, f"ffmpeg-{revision}", name) if base and name else None
+
+
+def check_video_support(settings: BrowserSettings) -> None:
+    """--video needs Playwright's ffmpeg; say so before any account runs, not in every account's failure."""
+    if settings.connect:
+        return  # the remote server records
+    path = playwright_ffmpeg_path()
+    if path and not os.path.exists(path):
+        raise UsageError(
+            "--video needs Playwright's ffmpeg: run `playwright install ffmpeg`; where that download is impossible, "
+            f"install the system's ffmpeg (`apt-get install ffmpeg`) and link it: ln -s \"$(command -v ffmpeg)\" {path}"
+        )

@@ -606,6 +606,7 @@ class Engine:
 
     # ------------------------------------------------------------------ the run
     async def run(self, accounts: list[AccountSpec]) -> Report:
+        _quiet_playwright_debug()
         from playwright.async_api import async_playwright
 
         self._order = {spec.account: i for i, spec in enumerate(accounts)}
@@ -614,7 +615,6 @@ class Engine:
         queue: asyncio.Queue[AccountSpec] = asyncio.Queue()
         for spec in accounts:
             queue.put_nowait(spec)
-        _quiet_playwright_debug()
         async with async_playwright() as playwright:
             self._playwright = playwright
             if any(True for _ in accounts):
@@ -650,22 +650,29 @@ class Engine:
 
 
 def _quiet_playwright_debug() -> None:
-    """Playwright's DEBUG=pw:* logs print every argument, passwords included: switch them off."""
+    """Playwright's DEBUG=pw:* logs (in the Node driver and in the Python client, which reads the
+    variable when first imported) print protocol messages, passwords included: switch them off."""
     debug = os.environ.get("DEBUG", "")
     if "pw:" in debug:
-        kept = ",".join(part for part in debug.split(",") if not part.strip().startswith("pw:"))
+        kept = ",".join(part for part in re.split(r"[\s,]+", debug) if part and "pw:" not in part)
         if kept:
             os.environ["DEBUG"] = kept
         else:
             os.environ.pop("DEBUG", None)
         log.warning("DEBUG=pw:* is ignored: Playwright's debug logs would record passwords.")
+    with contextlib.suppress(Exception):
+        from playwright._impl.utils.debug_logger import debug_logger
+
+        debug_logger._names = []
 
 
 def merge_traces(chunks: list[Path], target: Path) -> None:
-    """Join trace chunks into one trace.zip the trace viewer opens as one timeline.
+    """Join trace chunks into one trace.zip the trace viewer opens as one timeline, scrubbed.
 
     The viewer loads every `<name>.trace` entry of a zip (with `<name>.network`) and merges
-    them; resources are content-addressed, so they are shared.
+    them; resources are content-addressed, so they are shared. Tracing is paused while a secret
+    is typed, but the network log writes a request when its response completes, which can be
+    after tracing resumed: so every text entry also goes through the redactor.
     """
     tmp = target.with_suffix(".zip.tmp")
     written: set[str] = set()
@@ -679,8 +686,17 @@ def merge_traces(chunks: list[Path], target: Path) -> None:
                     if name in written:
                         continue
                     written.add(name)
-                    out.writestr(name, src.read(info))
+                    out.writestr(name, _scrub(src.read(info)))
     os.replace(tmp, target)
+
+
+def _scrub(data: bytes) -> bytes:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # images: the screencast never shows a secret (fields are drawn as dots)
+    cleaned = redact(text) or ""
+    return data if cleaned == text else cleaned.encode("utf-8")
 
 
 def default_report_dir(base: Path = Path("m365-replay-results")) -> Path:

@@ -27,6 +27,10 @@ class Redactor:
         raw = secret.encode()
         forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret),
                  base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+        if len(raw) >= 8:  # inside a longer base64 text the secret may start at any byte offset
+            for offset in (1, 2):
+                for encode in (base64.b64encode, base64.urlsafe_b64encode):
+                    forms.add(encode(b"\0" * offset + raw + b"\0\0").decode()[4:-4])
         with self._lock:
             self._forms |= {f for f in forms if len(f) >= 3}
 
@@ -56,6 +60,9 @@ class RedactingFilter(logging.Filter):
         message = record.getMessage()
         record.msg = redact(message)
         record.args = None
+        if record.exc_info:  # format the traceback now, so that the redacted text is what gets printed
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True

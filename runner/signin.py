@@ -360,6 +360,7 @@ async def run_sign_in(rt: AccountRun, options: SignInOptions) -> None:
     where: tuple[str, str] | None = None
     last: Facts | None = None
     while not si.finished:
+        await rt.resume_tracing()  # once the page that held the password has gone
         facts = await probe(rt)
         state = None
         if facts is not None:

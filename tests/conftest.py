@@ -23,6 +23,10 @@ from runner.runs import execute
 from runner.simulator import SimAccount, Simulator
 from tests.support.keyrings import MemoryKeyring
 
+# keyrings.alt (a test extra) would otherwise become the default backend and store plaintext:
+# every test names the backend it uses
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"
 SHIPPED = FLOWS / "sync-profile-photo.yaml"

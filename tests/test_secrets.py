@@ -1,0 +1,175 @@
+"""Secrets never leak: a run with distinctive password and TOTP values, tracing and video on and the
+most verbose logging, then every artifact (zips unpacked), stdout and stderr are searched for them
+in every form they could take."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pyotp
+import pytest
+
+from runner.redact import Redactor
+from tests.conftest import SHIPPED, cli
+
+PASSWORD = "Zq8#Leak&Canary+Pw/7=x"
+TOTP_SECRET = pyotp.random_base32()
+
+
+def encodings(secret: str) -> set[bytes]:
+    """The secret as typed, URL-encoded, HTML-escaped, JSON-escaped, and base64 at every alignment."""
+    raw = secret.encode()
+    forms = {raw, quote(secret, safe="").encode(), quote_plus(secret).encode(), html.escape(secret).encode(),
+             json.dumps(secret)[1:-1].encode()}
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * offset + raw + b"\0\0").decode()
+            # drop the characters that depend on the bytes around the secret
+            forms.add(text[4 if offset else 0:-4].rstrip("=").encode())
+    return {f for f in forms if len(f) >= 6}
+
+
+def blobs(folder: Path):
+    """(name, bytes) of every file under folder, zip archives unpacked recursively."""
+
+    def expand(name: str, data: bytes):
+        yield name, data
+        if zipfile.is_zipfile(io.BytesIO(data)):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for entry in archive.namelist():
+                    yield from expand(f"{name}!{entry}", archive.read(entry))
+
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            yield from expand(str(path.relative_to(folder)), path.read_bytes())
+
+
+@pytest.mark.browser
+def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
+    sim = tmp_path / "sim.yaml"
+    sim.write_text(
+        "accounts:\n"
+        f"  - {{upn: mfa@contoso.com, password: '{PASSWORD}', mfa: totp, totp_secret: {TOTP_SECRET}}}\n"
+        f"  - {{upn: pushy@contoso.com, password: '{PASSWORD}', mfa: push, totp_secret: {TOTP_SECRET}}}\n"
+        f"  - {{upn: fed@fabrikam.com, password: '{PASSWORD}', federated: true}}\n"
+        "  - {upn: badpw@contoso.com, password: another-password}\n"
+    )
+    env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
+           "M365_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"), "DEBUG": "pw:api,pw:protocol"}
+    for account in ("mfa@contoso.com", "pushy@contoso.com", "fed@fabrikam.com", "badpw@contoso.com"):
+        assert cli("creds", "set", account, env=env, input=f"{PASSWORD}\n").returncode == 0
+    for account in ("mfa@contoso.com", "pushy@contoso.com"):
+        assert cli("creds", "set", account, "--totp", env=env, input=f"{TOTP_SECRET}\n").returncode == 0
+
+    started = time.time()
+    report = tmp_path / "report"
+    result = cli("run", str(SHIPPED), "--account", "mfa@contoso.com", "--account", "pushy@contoso.com",
+                 "--account", "fed@fabrikam.com", "--account", "badpw@contoso.com", "--simulator-accounts", str(sim),
+                 "--report-dir", str(report), "--trace", "on", "--video", "on", "-vv", "--workers", "2", env=env)
+    finished = time.time()
+    data = json.loads((report / "report.json").read_text())
+    outcome = {r["account"]: r["status"] for r in data["runs"]}
+    assert outcome == {"mfa@contoso.com": "passed", "pushy@contoso.com": "passed", "fed@fabrikam.com": "passed",
+                       "badpw@contoso.com": "failed"}, result.stdout + result.stderr
+    assert result.returncode == 1
+
+    totp = pyotp.TOTP(TOTP_SECRET)
+    codes = {totp.at(t) for t in range(int(started) - 90, int(finished) + 90, 10)}
+    needles: dict[bytes, str] = {}
+    for label, secret in [("password", PASSWORD), ("TOTP secret", TOTP_SECRET)] + [("TOTP code", c) for c in codes]:
+        for form in encodings(secret) if len(secret) > 6 else {secret.encode()}:
+            needles[form] = label
+    assert len(needles) > 12
+
+    searched = 0
+    leaks = []
+    for name, data_bytes in blobs(report):
+        searched += 1
+        for needle, label in needles.items():
+            if len(needle) == 6 and name.endswith((".png", ".webm", ".jpeg", ".jpg")):
+                continue  # six digits occur by chance in compressed image data; a code is never drawn there
+            if needle in data_bytes:
+                leaks.append(f"{label} in {name}")
+    for stream, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+        for needle, label in needles.items():
+            if needle.decode() in text:
+                leaks.append(f"{label} in {stream}")
+    assert leaks == [], "\n".join(leaks)
+
+    # the search had something to search: traces and videos were really written and really unpacked
+    for account in ("mfa_contoso.com", "badpw_contoso.com"):
+        with zipfile.ZipFile(report / account / "trace.zip") as trace:
+            names = trace.namelist()
+        assert sum(n.endswith(".trace") for n in names) >= 2, "tracing resumed after the secret was typed"
+        assert list((report / account / "video").glob("*.webm"))
+    assert searched > 50
+    assert b"onedrive.aspx" in (report / "mfa_contoso.com" / "trace.zip").read_bytes() or any(
+        b"onedrive.aspx" in blob for name, blob in blobs(report / "mfa_contoso.com") if ".trace" in name)
+    assert "Playwright's debug logs would record passwords" in result.stderr
+
+
+def test_redactor_masks_every_form_and_log_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from runner.redact import RedactingFilter
+
+    redactor = Redactor()
+    redactor.add(PASSWORD)
+    for form in (PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD), html.escape(PASSWORD),
+                 base64.b64encode(PASSWORD.encode()).decode()):
+        assert redactor(f"before {form} after") == "before *** after"
+    from runner.redact import redactor as shared
+
+    shared.add(PASSWORD)
+    logger = logging.getLogger("m365replay.test")
+    logger.addFilter(RedactingFilter())
+    try:
+        raise ValueError(f"typed {PASSWORD} here")
+    except ValueError:
+        with caplog.at_level(logging.DEBUG, logger="m365replay.test"):
+            logger.exception("failed with %s", PASSWORD)
+    assert PASSWORD not in caplog.text
+    assert "typed *** here" in caplog.text
+
+
+def test_creds_end_to_end_with_a_documented_backend(tmp_path: Path) -> None:
+    """README: PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring on a headless CI box."""
+    env = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "XDG_DATA_HOME": str(tmp_path),
+           "HOME": str(tmp_path)}
+    stored = cli("creds", "set", "alice@contoso.com", env=env, input=f"{PASSWORD}\n")
+    assert stored.returncode == 0, stored.stderr
+    assert "PlaintextKeyring" in stored.stdout and PASSWORD not in stored.stdout + stored.stderr
+    assert cli("creds", "set", "alice@contoso.com", "--totp", env=env, input="not base32!\n").returncode == 2
+    assert cli("creds", "set", "alice@contoso.com", "--totp", env=env, input=f"{TOTP_SECRET}\n").returncode == 0
+    check = cli("creds", "check", "alice@contoso.com", "bob@contoso.com", env=env)
+    assert "keyring backend: keyrings.alt.file.PlaintextKeyring" in check.stdout
+    assert "alice@contoso.com: password yes, totp yes" in check.stdout
+    assert "bob@contoso.com: password MISSING, totp no" in check.stdout
+    assert check.returncode == 1
+    assert cli("creds", "delete", "alice@contoso.com", env=env).returncode == 0
+    after = cli("creds", "check", "alice@contoso.com", env=env)
+    assert "alice@contoso.com: password MISSING, totp yes" in after.stdout
+
+
+def test_accounts_outside_the_allow_list_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    config = tmp_path / "m365-replay.yaml"
+    config.write_text("allowed_domains: [contoso.com]\n")
+    report = tmp_path / "report"
+    env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
+           "M365_TEST_KEYRING_FILE": str(tmp_path / "k.json")}
+    result = cli("run", str(SHIPPED), "--account", "alice@contoso.com", "--account", "ceo@realcompany.com",
+                 "--config", str(config), "--report-dir", str(report), env=env)
+    assert result.returncode == 2
+    assert "ceo@realcompany.com is outside the allowed tenant domains (contoso.com)" in result.stderr
+    assert not report.exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("allowed_domain: [contoso.com]\n")
+    wrong = cli("run", str(SHIPPED), "--account", "alice@contoso.com", "--config", str(bad), env=env)
+    assert wrong.returncode == 2 and f"{bad}:1:1: unknown key 'allowed_domain'" in wrong.stderr
