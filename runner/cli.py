@@ -59,11 +59,16 @@ def cli() -> None:
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug); secrets are always masked.")
 @click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout at the end.")
+@click.option("--rerun-failed", type=click.Path(path_type=Path), metavar="DIR",
+              help="Run only the accounts that did not pass in the report in DIR.")
+@click.option("--evidence", is_flag=True, help="Also write one zip per account for a ticket (screenshots, trace, "
+              "redacted log, summary.txt) under REPORT_DIR/evidence/.")
 def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
         headed: bool, browser_channel: str | None, executable_path: str | None, connect: str | None,
         locale: str | None, report_dir: Path | None, timeout: float, account_timeout: float, trace: str, video: str,
         mfa_wait: float, simulator: bool, simulator_accounts: Path | None, verbose: int, quiet: bool,
-        as_json: bool) -> None:
+        as_json: bool, rerun_failed: Path | None = None,
+        evidence: bool = False) -> None:
     """Run FLOW_FILE for each account."""
     from .browser import BrowserSettings
     from .credentials import KeyringStore
@@ -73,7 +78,15 @@ def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variable
     from .users import build_specs
 
     flow = load_flow(flow_file)
-    specs = build_specs(flow, accounts, users, variables)
+    if rerun_failed is not None:
+        from .reporters.history import rerun_specs
+
+        specs = rerun_specs(flow, rerun_failed, accounts, users, variables)
+        if not specs:
+            click.echo(f"Nothing to rerun: every account passed in {rerun_failed}.", err=True)
+            sys.exit(0)
+    else:
+        specs = build_specs(flow, accounts, users, variables)
     store = KeyringStore()
     store.check()
     sim = None
@@ -93,7 +106,8 @@ def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variable
         workers=workers, locale=locale, timeout=timeout, account_timeout=account_timeout, trace=trace,
         video=video, mfa_wait=mfa_wait, simulator=sim,
     )
-    report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json)
+    report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json,
+                     evidence=evidence)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     s = report.summary()
@@ -211,6 +225,19 @@ def creds_delete(account: str, totp: bool) -> None:
         click.echo(f"Deleted the {kind} of {account}.")
     else:
         click.echo(f"No {kind} was stored for {account}.")
+
+
+@cli.command()
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--merge", is_flag=True, help="Merge the reports of shards or reruns in DIRS into one (needs --out).")
+@click.option("--out", type=click.Path(path_type=Path), help="With --merge: the folder for the merged report.")
+@click.option("--evidence", is_flag=True, help="Also write the per-account evidence zips.")
+def report(dirs: tuple[Path, ...], merge: bool, out: Path | None, evidence: bool) -> None:
+    """Re-render report.html and junit.xml from report.json in DIR (or merge several DIRs)."""
+    from .reporters.commands import render_command
+
+    for line in render_command(list(dirs), merge=merge, out=out, evidence=evidence):
+        click.echo(line)
 
 
 @cli.command()

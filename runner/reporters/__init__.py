@@ -1,0 +1,59 @@
+"""Reports a person reads, built from the same Report that becomes report.json: report.html
+(html.py), junit.xml (junit.py), per-account evidence zips (evidence.py), and the relation to
+other runs (history.py). One module per format; report.json stays the source of truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..results import Report
+
+log = logging.getLogger("m365replay")
+
+
+@dataclass
+class Outputs:
+    """What was written after a run, for the terminal to point at."""
+
+    report_dir: Path
+    html: Path | None = None
+    junit: Path | None = None
+    evidence: list[Path] = field(default_factory=list)
+    previous: Path | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+def write_outputs(report: Report, report_dir: Path, evidence: bool = False, compare: bool = True) -> Outputs:
+    """report.html and junit.xml (and evidence zips) for a finished or interrupted run.
+
+    Each is written on its own: a failure in one (a full disk, a bad file) is logged and the
+    others are still written, since report.json already holds the run either way.
+    """
+    from .evidence import write_evidence
+    from .history import diff_with_previous
+    from .html import write_html
+    from .junit import write_junit
+
+    outputs = Outputs(report_dir)
+    if compare:
+        try:
+            outputs.previous, outputs.changes = diff_with_previous(report_dir, report)
+        except Exception as exc:
+            log.warning("Could not compare with the previous run: %s", exc)
+    try:
+        outputs.html = write_html(report, report_dir, outputs.changes, outputs.previous)
+    except Exception as exc:
+        log.warning("Could not write report.html: %s", exc)
+    try:
+        outputs.junit = write_junit(report, report_dir)
+    except Exception as exc:
+        log.warning("Could not write junit.xml: %s", exc)
+    if evidence:
+        try:
+            outputs.evidence = write_evidence(report, report_dir)
+        except Exception as exc:
+            log.warning("Could not write the evidence zips: %s", exc)
+    return outputs

@@ -1,0 +1,167 @@
+"""`--evidence`: per account, one zip a helpdesk engineer attaches to the ticket.
+
+It holds that account's screenshots, its trace, its redacted log and a summary.txt written for
+a person (account, time, outcome, category, action, AADSTS / Correlation ID). Nothing of another
+account goes in, and every text file passes through the redactor once more on the way in.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import zipfile
+from pathlib import Path
+
+from ..engine import Listener, slug
+from ..redact import RedactingFilter, redact
+from ..results import Report, RunResult
+from .html import when
+
+EVIDENCE_DIR = "evidence"
+LOG_FILE = "log.txt"
+
+current_account: contextvars.ContextVar[str | None] = contextvars.ContextVar("m365replay_account", default=None)
+
+
+def summary_text(run: RunResult, report: Report) -> str:
+    lines = [
+        f"Account:   {run.account}",
+        f"Procedure: {report.flow}",
+    ]
+    if report.source:
+        lines.append(f"Document:  {report.source}")
+    lines += [f"Time:      {when(run.started_at or report.started_at)} ({run.duration_ms / 1000:.1f} s)",
+              f"Outcome:   {run.status}"]
+    failure = run.failure
+    if failure is not None:
+        lines.append(f"Category:  {failure.category}")
+        if failure.step:
+            lines.append(f"Step:      {failure.step}")
+        lines.append(f"Message:   {failure.message}")
+        if failure.action:
+            lines.append(f"Action:    {failure.action}")
+        if failure.details.get("aadsts"):
+            lines.append(f"AADSTS:    {failure.details['aadsts']}")
+        if failure.details.get("correlation_id"):
+            lines.append(f"Correlation ID: {failure.details['correlation_id']}")
+        if failure.details.get("timestamp"):
+            lines.append(f"Error time: {failure.details['timestamp']}")
+    if run.final_url:
+        lines.append(f"Final URL: {run.final_url}")
+    lines.append("")
+    lines.append("Steps:")
+    for n, step in enumerate(run.steps, 1):
+        lines.append(f"  {n}. {step.status.upper():7} {step.name} ({step.duration_ms / 1000:.1f} s)")
+        if step.message:
+            lines.append(f"     {step.message}")
+    if run.trace:
+        lines += ["", f"Trace: {run.trace} (open with `playwright show-trace {Path(run.trace).name}`)"]
+    return (redact("\n".join(lines)) or "") + "\n"
+
+
+def write_evidence(report: Report, report_dir: Path) -> list[Path]:
+    """One zip per account under <report>/evidence/; returns their paths."""
+    out = report_dir / EVIDENCE_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for run in report.runs:
+        target = out / f"{slug(run.account)}.zip"
+        tmp = target.with_name(f".{target.name}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("summary.txt", summary_text(run, report))
+            for step in run.steps:
+                if step.screenshot and (report_dir / step.screenshot).is_file():
+                    zf.write(report_dir / step.screenshot, f"screenshots/{Path(step.screenshot).name}")
+            if run.trace and (report_dir / run.trace).is_file():
+                zf.write(report_dir / run.trace, "trace.zip")
+            log = report_dir / slug(run.account) / LOG_FILE
+            if log.is_file():
+                zf.writestr(LOG_FILE, redact(log.read_text(encoding="utf-8", errors="replace")) or "")
+        os.replace(tmp, target)
+        written.append(target)
+    return written
+
+
+class AccountLogs(logging.Handler, Listener):
+    """Collects the m365replay logger's records per account into <account>/log.txt.
+
+    Which account a record belongs to comes from a context variable set when the account starts
+    (asyncio copies it into the account's tasks and threads), else from the account named in the
+    message. Step starts and the outcome are written too, so the log reads as a timeline.
+    """
+
+    def __init__(self, report_dir: Path):
+        logging.Handler.__init__(self, logging.DEBUG)
+        self.report_dir = report_dir
+        self.accounts: list[str] = []
+        self.lines: dict[str, list[str]] = {}
+        self.addFilter(RedactingFilter())
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        self._logger = logging.getLogger("m365replay")
+        self._old_level = self._logger.level
+        self._handler_levels: list[tuple[logging.Handler, int]] = []
+
+    def __enter__(self) -> AccountLogs:
+        self._logger.addHandler(self)
+        if self._logger.getEffectiveLevel() > logging.INFO:
+            # capture INFO for the evidence while the terminal keeps the level it was given
+            terminal_level = self._logger.getEffectiveLevel()
+            for handler in self._logger.handlers:
+                if handler is not self and handler.level < terminal_level:
+                    self._handler_levels.append((handler, handler.level))
+                    handler.setLevel(terminal_level)
+            self._logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._old_level)
+        for handler, level in self._handler_levels:
+            handler.setLevel(level)
+        self.flush_all()
+
+    def _add(self, account: str, text: str) -> None:
+        self.lines.setdefault(account, []).append(redact(text) or "")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            account = current_account.get()
+            text = self.format(record)
+            if account is None:
+                message = record.getMessage()
+                account = next((a for a in self.accounts if a in message), None)
+            if account is not None:
+                self._add(account, text)
+        except Exception:  # a log line must never break a run
+            self.handleError(record)
+
+    def _stamp(self, text: str) -> str:
+        return f"{self.formatter.formatTime(logging.makeLogRecord({}))} {text}" if self.formatter else text
+
+    def account_started(self, account: str) -> None:
+        current_account.set(account)
+        self.accounts.append(account)
+        self._add(account, self._stamp(f"START {account}"))
+
+    def step_started(self, account: str, step: str) -> None:
+        self._add(account, self._stamp(f"STEP {step}"))
+
+    def account_finished(self, result: RunResult) -> None:
+        outcome = result.status if result.failure is None else \
+            f"{result.status} ({result.failure.category}): {result.failure.message}"
+        self._add(result.account, self._stamp(f"END {outcome}"))
+        self.write(result.account)
+
+    def write(self, account: str) -> None:
+        lines = self.lines.pop(account, None)
+        if not lines:
+            return
+        folder = self.report_dir / slug(account)
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / LOG_FILE).open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+
+    def flush_all(self) -> None:
+        for account in list(self.lines):
+            self.write(account)

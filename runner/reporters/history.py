@@ -1,0 +1,150 @@
+"""Runs in relation to other runs: what changed since the previous one, which accounts to rerun,
+and merging the reports of shards or reruns into one.
+
+A results folder defaults to `m365-replay-results/<timestamp>/`, so "the previous run" is the
+newest sibling folder with a report.json that started before this one; that needs no index
+file that could go stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..engine import AccountSpec, slug
+from ..errors import UsageError
+from ..flow import Flow
+from ..results import Report, RunResult
+from .data import REPORT_FILE, read_report_dict, report_from_dict
+
+
+def outcome(run: RunResult) -> str:
+    if run.status == "passed" or run.failure is None:
+        return run.status
+    return f"{run.status} ({run.failure.category})"
+
+
+def previous_report_dir(report_dir: Path, started_at: str) -> Path | None:
+    """The newest sibling results folder whose run started before `started_at`."""
+    parent = report_dir.resolve().parent
+    me = report_dir.resolve()
+    best: tuple[str, Path] | None = None
+    with contextlib.suppress(OSError):
+        for candidate in parent.iterdir():
+            if candidate == me or not (candidate / REPORT_FILE).is_file():
+                continue
+            try:
+                when = str(read_report_dict(candidate).get("started_at") or "")
+            except UsageError:
+                continue
+            if when and when < started_at and (best is None or when > best[0]):
+                best = (when, candidate)
+    return best[1] if best else None
+
+
+def changes(previous: Report, current: Report) -> list[str]:
+    """One line per account whose outcome differs: "alice: passed → failed (page_changed)"."""
+    before = {r.account.lower(): r for r in previous.runs}
+    lines = []
+    for run in current.runs:
+        old = before.get(run.account.lower())
+        if old is None:
+            lines.append(f"{run.account}: new → {outcome(run)}")
+        elif outcome(old) != outcome(run):
+            lines.append(f"{run.account}: {outcome(old)} → {outcome(run)}")
+    return lines
+
+
+def diff_with_previous(report_dir: Path, report: Report) -> tuple[Path | None, list[str]]:
+    prev_dir = previous_report_dir(report_dir, report.started_at)
+    if prev_dir is None:
+        return None, []
+    try:
+        previous = report_from_dict(read_report_dict(prev_dir))
+    except UsageError:
+        return None, []
+    return prev_dir, changes(previous, report)
+
+
+def not_passed(report: Report) -> list[RunResult]:
+    """The accounts `--rerun-failed` runs again: everything that did not pass (failed, error,
+    skipped by an interruption), in report order."""
+    return [r for r in report.runs if r.status != "passed"]
+
+
+def merge(folders: list[Path], out: Path) -> dict[str, Any]:
+    """One report from several: the union of accounts; where an account ran more than once the
+    latest run that actually ran wins (a rerun's answer replaces the first one). Each account's
+    screenshots and trace are copied into `out` so the merged folder stands on its own."""
+    if not folders:
+        raise UsageError("report --merge needs at least one results folder")
+    reports = [(folder, read_report_dict(folder)) for folder in folders]
+    flows = sorted({str(data.get("flow")) for _, data in reports})
+    if len(flows) > 1:
+        raise UsageError(f"Cannot merge reports of different flows: {', '.join(flows)}")
+    chosen: dict[str, tuple[Path, dict[str, Any]]] = {}
+    order: list[str] = []
+    for folder, data in sorted(reports, key=lambda item: str(item[1].get("started_at") or "")):
+        for run in data["runs"]:
+            if not isinstance(run, dict) or not run.get("account"):
+                continue
+            key = str(run["account"]).lower()
+            if key not in chosen:
+                order.append(key)
+            elif run.get("status") == "skipped" and chosen[key][1].get("status") != "skipped":
+                continue
+            chosen[key] = (folder, run)
+    out.mkdir(parents=True, exist_ok=True)
+    for folder, run in chosen.values():
+        _copy_artifacts(folder, out, run)
+    first = min(reports, key=lambda item: str(item[1].get("started_at") or ""))[1]
+    finished = [str(d.get("finished_at")) for _, d in reports if d.get("finished_at")]
+    merged = {key: value for key, value in first.items() if key not in ("runs", "summary")}
+    merged.update(started_at=min(str(d.get("started_at") or "") for _, d in reports),
+                  finished_at=max(finished) if finished else None,
+                  merged_from=[str(folder) for folder in folders])
+    runs = [chosen[key][1] for key in order]
+    merged["summary"] = report_from_dict({**merged, "runs": runs}).summary()
+    merged["runs"] = runs
+    return merged
+
+
+def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
+    if source.resolve() == out.resolve():
+        return
+    paths = {s.get("screenshot") for s in run.get("steps") or [] if isinstance(s, dict)}
+    paths |= {run.get("trace"), run.get("video"), f"{slug(str(run.get('account')))}/log.txt"}
+    for rel in filter(None, paths):
+        src = source / str(rel)
+        if src.is_file():
+            dst = out / str(rel)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+
+
+def rerun_specs(flow: Flow, earlier: Path, accounts: tuple[str, ...], users: Path | None,
+                variables: tuple[str, ...]) -> list[AccountSpec]:
+    """`run --rerun-failed DIR`: the accounts that did not pass in DIR's report.
+
+    Without --account/--users they run with the inputs they had then (still checked against the
+    flow as it is now); with them, only the named accounts that did not pass run. --var applies
+    on top either way.
+    """
+    from ..users import build_specs, parse_vars
+
+    report = report_from_dict(read_report_dict(earlier))
+    failed = {run.account.lower(): run for run in not_passed(report)}
+    if accounts or users is not None:
+        return [spec for spec in build_specs(flow, accounts, users, variables) if spec.account.lower() in failed]
+    shared = parse_vars(variables, flow)
+    specs = []
+    for run in failed.values():
+        recorded = {k: v for k, v in (run.inputs or {}).items() if k in flow.inputs}
+        try:
+            inputs = flow.resolve_inputs({**recorded, **shared})
+        except ValueError as exc:
+            raise UsageError(f"{run.account} (from {earlier}): {exc}") from None
+        specs.append(AccountSpec(run.account, inputs))
+    return specs

@@ -1,0 +1,140 @@
+"""report.html: the one file a person opens to read a run — offline, in any browser.
+
+Screenshots stay beside it in the report folder (relative links), so the page is small even for
+thousands of accounts, and opens from a zip, a file share or a CI artifact without a network.
+Everything shown passes through the redactor and Jinja's autoescaping.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shlex
+from collections import Counter
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+
+from ..redact import redact
+from ..results import CATEGORIES, Report, RunResult
+
+HTML_FILE = "report.html"
+BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
+
+
+@lru_cache(maxsize=65536)
+def _escape_text(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def escape_output(value: object) -> str:
+    """Every `{{ … }}` of the template goes through here (Jinja's `finalize`), so all output is
+    escaped as autoescaping would, but memoized: step names, docs and categories repeat across
+    thousands of accounts, and Markup-based autoescaping was most of the render time."""
+    if value is None:
+        return ""
+    return _escape_text(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("runner.reporters", "templates"),
+                              autoescape=False, finalize=escape_output, trim_blocks=True, lstrip_blocks=True)
+
+
+def seconds(ms: int | float | None) -> str:
+    if ms is None:
+        return ""
+    s = ms / 1000
+    if s < 60:
+        return f"{s:.1f} s"
+    return f"{int(s // 60)} min {int(s % 60)} s"
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def when(text: str | None) -> str:
+    moment = parse_time(text)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else (text or "")
+
+
+def run_duration_ms(report: Report) -> int | None:
+    start, end = parse_time(report.started_at), parse_time(report.finished_at)
+    if start and end:
+        return int((end - start).total_seconds() * 1000)
+    return None
+
+
+def trace_command(base: str, trace: str | None) -> str | None:
+    """The exact command to paste, with an absolute path (`base`, the resolved report folder):
+    the page may be opened from anywhere."""
+    if not trace:
+        return None
+    return f"playwright show-trace {shlex.quote(os.path.join(base, trace))}"
+
+
+def run_view(run: RunResult, base: str, index: int) -> SimpleNamespace:
+    """What the template shows for one account. Attribute objects rather than dicts: Jinja
+    tries attribute access first, and 10,000 accounts make the difference measurable."""
+    failure = run.failure
+    details = failure.details if failure else {}
+    return SimpleNamespace(**{
+        "index": index,
+        "account": run.account,
+        "status": run.status,
+        "badge": BADGES.get(run.status, run.status.upper()),
+        "duration": seconds(run.duration_ms),
+        "category": failure.category if failure else None,
+        "action": (failure.action or CATEGORIES.get(failure.category)) if failure else None,
+        "message": redact(failure.message) if failure else None,
+        "failed_step": failure.step if failure else None,
+        "aadsts": details.get("aadsts"),
+        "correlation_id": details.get("correlation_id"),
+        "error_time": details.get("timestamp"),
+        "final_url": redact(run.final_url),
+        "started_at": when(run.started_at),
+        "inputs": run.inputs,
+        "warnings": [redact(w) for w in run.warnings],
+        "trace": run.trace,
+        "trace_command": trace_command(base, run.trace),
+        "video": run.video,
+        "steps": [SimpleNamespace(name=s.name, doc=s.doc, status=s.status, duration=seconds(s.duration_ms),
+                                  screenshot=s.screenshot, message=redact(s.message)) for s in run.steps],
+    })
+
+
+def render_html(report: Report, report_dir: Path, changes: list[str] | None = None,
+                previous: Path | None = None) -> str:
+    summary = report.summary()
+    categories = Counter(r.failure.category for r in report.runs if r.failure and r.status != "passed")
+    duration = run_duration_ms(report)
+    base = str(report_dir.resolve())
+    page = environment().get_template("report.html.j2")
+    return page.render(
+        report=report, summary=summary,
+        categories=[(c, n, CATEGORIES.get(c, "")) for c, n in categories.most_common()],
+        started=when(report.started_at), finished=when(report.finished_at) if report.finished_at else None,
+        duration=seconds(duration) if duration is not None else None,
+        runs=[run_view(run, base, i) for i, run in enumerate(report.runs)],
+        changes=changes or [], previous=str(previous) if previous else None,
+    )
+
+
+def write_html(report: Report, report_dir: Path, changes: list[str] | None = None,
+               previous: Path | None = None) -> Path:
+    target = report_dir / HTML_FILE
+    text = render_html(report, report_dir, changes, previous)
+    tmp = target.with_name(f".{HTML_FILE}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return target

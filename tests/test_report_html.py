@@ -1,0 +1,140 @@
+"""report.html: what a person sees, checked in the page source and in real headless Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from runner.browser import system_chromium
+from runner.redact import redactor
+from runner.reporters import write_outputs
+from runner.reporters.html import render_html, write_html
+from runner.reporters.sample import sample_report, sample_run, write_artifacts
+
+
+def test_header_rows_and_failure_details_are_in_the_page(tmp_path: Path) -> None:
+    report = sample_report(8)
+    html = render_html(report, tmp_path)
+    assert '<h1 id="flow">Sync a user&#x27;s profile picture</h1>' in html
+    assert report.source and f'href="{report.source}"' in html
+    assert "4 passed" in html and "3 failed" in html and "1 skipped" in html  # an error counts as failed
+    assert "took 1 min 9 s" in html
+    for category in ("bad_credentials", "page_changed", "error", "interrupted"):
+        assert f'<td class="category">{category}</td><td>1</td>' in html
+    assert "AADSTS <code>AADSTS50126</code>" in html
+    assert "Correlation ID <code>6f1c2b7e-0000-4000-8000-000000000002</code>" in html
+    assert "Documented step: " in html  # the doc wording is labelled as such (CSS) ...
+    assert "Open a web browser in an In-Private or Incognito session and go to Office.com." in html
+    assert f"playwright show-trace {tmp_path.resolve()}/user00002_contoso.com/trace.zip" in html
+    assert "https://login.microsoftonline.com/common/login" in html
+    assert html.count('<details class="account') == 8
+
+
+def test_text_is_escaped_and_secrets_are_masked(tmp_path: Path) -> None:
+    run = sample_run(0, "evil@contoso.com", "page_changed")
+    run.failure.message = 'Title was <script>alert("x")</script> after typing Hunter2-secret'  # type: ignore[union-attr]
+    report = sample_report(0)
+    report.runs = [run]
+    redactor.add("Hunter2-secret")
+    try:
+        html = render_html(report, tmp_path)
+    finally:
+        redactor.clear()
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "Hunter2-secret" not in html and "after typing ***" in html
+
+
+def test_an_unfinished_run_says_so(tmp_path: Path) -> None:
+    report = sample_report(2)
+    report.finished_at = None
+    assert "did not finish" in render_html(report, tmp_path)
+
+
+def test_changes_since_the_previous_run_are_shown(tmp_path: Path) -> None:
+    html = render_html(sample_report(1), tmp_path, ["alice@contoso.com: passed → failed (page_changed)"],
+                       tmp_path.parent / "earlier")
+    assert "Since the previous run" in html and "alice@contoso.com: passed → failed (page_changed)" in html
+
+
+async def _look_at(page_url: str, shot: Path) -> dict[str, object]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=system_chromium(), headless=True)
+        # offline: a report must not need the network for anything
+        context = await browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+        page = await context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        await page.goto(page_url)
+        seen: dict[str, object] = {
+            "title": await page.title(),
+            "passed": await page.locator("#passed-count").inner_text(),
+            "failed": await page.locator("#failed-count").inner_text(),
+            "categories": await page.locator("#categories").inner_text(),
+        }
+        failed = page.locator("details.account", has_text="bob@contoso.com")
+        seen["row"] = await failed.locator("summary").inner_text()
+        seen["thumb_visible_before"] = await failed.locator("a.thumb img").first.is_visible()
+        await failed.locator("summary").click()  # expand the row
+        seen["timeline"] = await failed.locator("ol.timeline").inner_text()
+        seen["trace"] = await failed.locator(".trace").inner_text()
+        thumb = failed.locator("a.thumb img").last
+        await thumb.wait_for(state="visible")
+        await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await thumb.element_handle())
+        seen["thumb_width"] = (await thumb.bounding_box() or {}).get("width")
+        await page.screenshot(path=str(shot.with_name(shot.stem + "-expanded.png")), full_page=True)
+        await thumb.click()  # enlarge
+        big = page.locator("dialog#lightbox img")
+        await big.wait_for(state="visible")
+        await page.wait_for_function("() => document.querySelector('dialog#lightbox img').complete")
+        seen["big_width"] = (await big.bounding_box() or {}).get("width")
+        seen["caption"] = await page.locator("dialog#lightbox .caption").inner_text()
+        await page.screenshot(path=str(shot))
+        await page.locator("dialog#lightbox").click()
+        seen["closed"] = not await page.locator("dialog#lightbox").is_visible()
+        seen["requests"] = [u for u in requests if not u.startswith("file://")]
+        await browser.close()
+    return seen
+
+
+@pytest.mark.browser
+def test_the_page_in_a_real_browser(tmp_path: Path, pytestconfig: pytest.Config) -> None:
+    """Open report.html offline in headless Chromium; screenshots of the page are kept in the
+    session's artifact folder (pytest-playwright's --output, test-results/ by default)."""
+    if system_chromium() is None:
+        pytest.skip("no Chromium on this machine")
+    report = sample_report(5, accounts=["alice@contoso.com", "bob@contoso.com", "carol@contoso.com",
+                                        "dave@contoso.com", "erin@contoso.com"],
+                           kinds=["passed", "bad_credentials", "passed", "page_changed", "passed"])
+    write_artifacts(report, tmp_path)
+    page = write_html(report, tmp_path)
+    artifacts = Path(pytestconfig.getoption("--output"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shot = artifacts / "report-html.png"
+    seen = asyncio.run(_look_at(page.as_uri(), shot))
+    assert seen["title"] == "Sync a user's profile picture: 3 passed, 2 failed"
+    assert seen["passed"] == "3 passed" and seen["failed"] == "2 failed"
+    assert "bad_credentials" in str(seen["categories"]) and "page_changed" in str(seen["categories"])
+    row = str(seen["row"])
+    assert "FAIL" in row and "bad_credentials" in row and "smart lockout" in row
+    assert "AADSTS50126" in row and "Correlation ID" in row
+    assert seen["thumb_visible_before"] is False, "the timeline opens only when the row is expanded"
+    timeline = str(seen["timeline"])
+    assert "Sign in with their work or school account," in timeline and "The password was not accepted" in timeline
+    assert "playwright show-trace" in str(seen["trace"])
+    assert seen["thumb_width"] == 200
+    assert float(seen["big_width"]) > 2 * 200, "clicking a thumbnail enlarges it"  # type: ignore[arg-type]
+    assert seen["caption"] == "bob@contoso.com: Sign in with the work or school account"
+    assert seen["closed"]
+    assert seen["requests"] == [], "the page loaded something from the network"
+    assert shot.stat().st_size > 10_000
+
+
+def test_write_outputs_writes_both_files_next_to_report_json(tmp_path: Path) -> None:
+    outputs = write_outputs(sample_report(3), tmp_path)
+    assert outputs.html == tmp_path / "report.html" and outputs.html.is_file()
+    assert outputs.junit == tmp_path / "junit.xml" and outputs.junit.is_file()
+    assert outputs.previous is None and outputs.evidence == []
