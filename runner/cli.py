@@ -42,6 +42,8 @@ def cli() -> None:
               help="Use an installed Chrome or Edge.")
 @click.option("--executable-path", type=click.Path(), help="Path to a Chromium-based browser.")
 @click.option("--connect", metavar="WS_ENDPOINT", help="Use a remote Playwright browser server.")
+@click.option("--shard", metavar="K/N", help="Run only shard K of N: a stable split of the accounts (CI matrix); "
+              "merge the shards' reports with `report --merge`.")
 @click.option("--locale", help="Browser UI language, e.g. tr-TR or de-DE.")
 @click.option("--report-dir", type=click.Path(path_type=Path), help="Report folder (default: a new one under "
               "m365-replay-results/).")
@@ -54,6 +56,8 @@ def cli() -> None:
 @click.option("--mfa-wait", type=click.FloatRange(0), default=60.0, show_default=True,
               help="With --headed: seconds to wait for a person to approve a push notification.")
 @click.option("--simulator", is_flag=True, help="Run against the built-in Microsoft 365 simulator.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="Config file (default: ./m365-replay.yaml or ~/.config/m365-replay/config.yaml).")
 @click.option("--simulator-accounts", type=click.Path(path_type=Path),
               help="YAML of simulated accounts (with --simulator).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug); secrets are always masked.")
@@ -66,9 +70,9 @@ def cli() -> None:
 def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
         headed: bool, browser_channel: str | None, executable_path: str | None, connect: str | None,
         locale: str | None, report_dir: Path | None, timeout: float, account_timeout: float, trace: str, video: str,
-        mfa_wait: float, simulator: bool, simulator_accounts: Path | None, verbose: int, quiet: bool,
-        as_json: bool, rerun_failed: Path | None = None,
-        evidence: bool = False) -> None:
+        mfa_wait: float, simulator: bool, config_file: Path | None, simulator_accounts: Path | None, verbose: int,
+        quiet: bool, as_json: bool, rerun_failed: Path | None = None,
+        evidence: bool = False, shard: str | None = None) -> None:
     """Run FLOW_FILE for each account."""
     from .browser import BrowserSettings
     from .credentials import KeyringStore
@@ -87,6 +91,18 @@ def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variable
             sys.exit(0)
     else:
         specs = build_specs(flow, accounts, users, variables)
+    if shard is not None:
+        from .shard import parse_shard, select
+
+        index, total = parse_shard(shard)
+        specs = select(specs, index, total)
+    from .config import load_config
+
+    load_config(config_file).check_accounts([spec.account for spec in specs])
+    if video != "off":
+        from .browser import check_video_support
+
+        check_video_support(BrowserSettings(connect=connect))
     store = KeyringStore()
     store.check()
     sim = None
@@ -111,7 +127,10 @@ def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variable
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     s = report.summary()
-    sys.exit(0 if s["passed"] == s["total"] and s["total"] > 0 else 1)
+    if report.interrupted:
+        sys.exit(130)
+    # an empty shard (a few accounts over many CI jobs) is a success, not a run with nobody in it
+    sys.exit(0 if s["passed"] == s["total"] and (s["total"] > 0 or shard is not None) else 1)
 
 
 @cli.command()
@@ -185,26 +204,21 @@ def creds_set(account: str, totp: bool) -> None:
 def creds_check(accounts: tuple[str, ...], users: Path | None) -> None:
     """Which accounts have a password / TOTP secret (exit 1 if any password is missing)."""
     from .credentials import KeyringStore
-    from .users import EMAIL_RE
+    from .users import check_email, load_users
 
-    store = KeyringStore()
-    store.check()
     names = list(accounts)
+    for name in names:  # bad input first: it needs no keyring to be told
+        if check_email(name):
+            raise UsageError(str(check_email(name)))
     if users is not None:
-        import yaml
-
-        try:
-            data = yaml.safe_load(users.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise UsageError(f"{users}: {exc}") from None
-        names += [str(u.get("account")) for u in data.get("users", []) if isinstance(u, dict)]
+        names += [account for account, _, _ in load_users(users, None)]
     if not names:
         raise UsageError("Name the accounts to check: m365-replay creds check user@contoso.com ... (or --users FILE)")
+    store = KeyringStore()
+    store.check()
     click.echo(f"keyring backend: {store.backend_name()}")
     missing = False
     for name in names:
-        if not EMAIL_RE.match(name):
-            raise UsageError(f"{name!r} is not an account name like user@contoso.com")
         has_password = bool(store.get("password", name))
         has_totp = bool(store.get("totp", name))
         missing = missing or not has_password
@@ -218,7 +232,10 @@ def creds_check(accounts: tuple[str, ...], users: Path | None) -> None:
 def creds_delete(account: str, totp: bool) -> None:
     """Remove ACCOUNT's password (or TOTP secret) from the keyring."""
     from .credentials import KeyringStore
+    from .users import check_email
 
+    if check_email(account):
+        raise UsageError(str(check_email(account)))
     store = KeyringStore()
     kind = "totp" if totp else "password"
     if store.delete(kind, account):

@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import time
 import zipfile
 from collections.abc import Callable
@@ -161,10 +162,27 @@ class AccountRun:
         self._chunks: list[Path] = []
         self._shots = 0
         self.current_step: str | None = None
+        self._inflight: dict[Any, float] = {}
         context.on("page", self._on_page)
+        context.on("request", self._request_started)
+        context.on("requestfinished", self._request_ended)
+        context.on("requestfailed", self._request_ended)
 
     def _on_page(self, page: Page) -> None:
         self._new_pages.append(page)
+
+    def _request_started(self, request: Any) -> None:
+        self._inflight[request] = time.monotonic()
+
+    def _request_ended(self, request: Any) -> None:
+        self._inflight.pop(request, None)
+
+    def slowest_request(self, older_than: float = 2.0) -> str | None:
+        """URL of a request still waiting for its response after `older_than` seconds: a slow
+        server, not a changed page."""
+        now = time.monotonic()
+        waiting = [(start, req) for req, start in self._inflight.items() if now - start > older_than]
+        return min(waiting, key=lambda item: item[0])[1].url if waiting else None
 
     # ------------------------------------------------------------------ variables and locators
     def text(self, value: str) -> str:
@@ -225,18 +243,35 @@ class AccountRun:
             if open_pages:
                 self.page = open_pages[-1]
 
+    async def wait_loaded(self, page: Page) -> None:
+        """A page that never finishes loading is slowness (`timeout`), not a changed page."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+        try:
+            await page.wait_for_load_state("domcontentloaded", timeout=self.timeout_ms)
+        except PlaywrightTimeoutError:
+            raise StepFailure("timeout", f"{page.url} did not finish loading within {self.timeout_ms / 1000:.0f} s.",
+                              url=page.url) from None
+
     async def navigate(self, url: str) -> None:
         """goto, retried with backoff on network errors only (a GET is safe to repeat)."""
         from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
         attempts = self.options.navigation_retries + 1
         for attempt in range(attempts):
             try:
                 response = await self.page.goto(url, wait_until="load", timeout=self.timeout_ms)
+            except PlaywrightTimeoutError:
+                raise StepFailure("timeout", f"{url} did not finish loading within {self.timeout_ms / 1000:.0f} s.",
+                                  url=url) from None
             except PlaywrightError as exc:
                 network = next((code for code in NETWORK_ERRORS if code in str(exc)), None)
-                if network is None or attempt == attempts - 1:
+                if network is None:
                     raise
+                if attempt == attempts - 1:
+                    raise StepFailure("unreachable", f"{url} could not be reached ({network}) after {attempts} "
+                                      "tries.", url=url, network_error=network, attempts=attempts) from None
                 log.info("%s: %s on %s, retrying (%d/%d)", self.account, network, url, attempt + 1, attempts - 1)
                 await asyncio.sleep(min(1.0 * 2**attempt, 8.0))
                 continue
@@ -420,6 +455,9 @@ class AccountRun:
             raise
         except BaseException as exc:
             failure = classify(exc, step.command, self._budget(step))
+            if "url" not in failure.details:
+                with contextlib.suppress(Exception):
+                    failure.details["url"] = self.page.url
             result.status = "failed"
             result.message = redact(failure.message)
         result.duration_ms = int((time.monotonic() - started) * 1000)
@@ -450,6 +488,7 @@ class Engine:
         self._playwright: Any = None
         self._user_agent: str | None = None
         self._order: dict[str, int] = {}
+        self._running: set[asyncio.Task[RunResult]] = set()
 
     # ------------------------------------------------------------------ report
     @property
@@ -552,6 +591,9 @@ class Engine:
             failure = StepFailure("timeout", f"The account did not finish within {self.options.account_timeout:.0f} s "
                                   "(--account-timeout).")
         except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # let the clean-up below (closing the context) run normally
             failure = StepFailure("interrupted", "The run was stopped while this account was running.")
         except UsageError:
             raise
@@ -563,7 +605,7 @@ class Engine:
         if rt is not None:
             with contextlib.suppress(Exception):
                 final_url = rt.page.url
-            if failure is not None and failure.category != "browser_error" and not any(
+            if failure is not None and failure.category not in ("browser_error", "interrupted") and not any(
                 s.status == "failed" and s.screenshot for s in rt.steps
             ):
                 await rt.resume_tracing()
@@ -615,6 +657,7 @@ class Engine:
         queue: asyncio.Queue[AccountSpec] = asyncio.Queue()
         for spec in accounts:
             queue.put_nowait(spec)
+        self._install_signal_handlers()
         async with async_playwright() as playwright:
             self._playwright = playwright
             if any(True for _ in accounts):
@@ -624,11 +667,17 @@ class Engine:
             async def worker() -> None:
                 while not queue.empty() and not self.stop_requested:
                     spec = queue.get_nowait()
+                    task = asyncio.create_task(self.run_account(spec))
+                    self._running.add(task)
                     try:
-                        outcome = await self.run_account(spec)
+                        outcome = await task
+                    except asyncio.CancelledError:
+                        outcome = self._skipped(spec, "The run was stopped while this account was running.")
                     except UsageError as exc:
                         outcome = RunResult(spec.account, "error", 0, None,
                                             Failure("error", str(exc), None, action_for("error")))
+                    finally:
+                        self._running.discard(task)
                     self._record(outcome)
 
             workers = [asyncio.create_task(worker()) for _ in range(max(1, self.options.workers))]
@@ -638,15 +687,52 @@ class Engine:
                 for task in workers:
                     task.cancel()
                 while not queue.empty():
-                    spec = queue.get_nowait()
-                    self.report.runs.append(RunResult(spec.account, "skipped", 0, None, Failure(
-                        "interrupted", "Not started: the run was stopped.", None, action_for("interrupted"))))
+                    self.report.runs.append(self._skipped(queue.get_nowait(), "Not started: the run was stopped."))
                 if self._browser is not None:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(self._browser.close(), timeout=15)
                 self.report.finished_at = now_iso()
+                self.report.interrupted = self.stop_requested
                 self.write_report()
+                self._remove_signal_handlers()
         return self.report
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._on_signal)
+
+    def _remove_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+
+    def _on_signal(self) -> None:
+        if self.request_stop():
+            self.listener.announce("Stopping: no new account starts and running ones stop now; "
+                                   "press Ctrl-C again to quit at once.")
+            return
+        # second signal: the report on disk is already complete up to the last finished account
+        with contextlib.suppress(Exception):
+            self.report.interrupted = True
+            self.write_report()
+        os._exit(130)
+
+    def _skipped(self, spec: AccountSpec, reason: str) -> RunResult:
+        return RunResult(spec.account, "skipped", 0, None,
+                         Failure("interrupted", reason, None, action_for("interrupted")), inputs=spec.inputs)
+
+    def request_stop(self) -> bool:
+        """First Ctrl-C/SIGTERM: start no new account and stop the running ones (they are
+        recorded as skipped). Returns False when a stop was already requested."""
+        if self.stop_requested:
+            return False
+        self.stop_requested = True
+        for task in list(self._running):
+            task.cancel()
+        return True
 
 
 def _quiet_playwright_debug() -> None:

@@ -100,6 +100,7 @@ class Report:
     finished_at: str | None = None
     runs: list[RunResult] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     def summary(self) -> dict[str, int]:
         passed = sum(r.status == "passed" for r in self.runs)
@@ -119,6 +120,7 @@ class Report:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "summary": self.summary(),
+            "interrupted": self.interrupted,
             "runs": [asdict(r) for r in self.runs],
         }
 

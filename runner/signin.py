@@ -375,6 +375,10 @@ async def run_sign_in(rt: AccountRun, options: SignInOptions) -> None:
         if si.finished:
             break
         if time.monotonic() - progress > options.unrecognized_after:
+            slow = rt.slowest_request()
+            if slow:
+                raise StepFailure("timeout", f"The sign-in waited {options.unrecognized_after:.0f} s for {slow} "
+                                  "to answer.", url=slow)
             title = last.title if last else ""
             url = last.url if last else rt.page.url
             what = f"stayed on the {where[0]!r} page" if where and state else "found no known sign-in page"

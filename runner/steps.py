@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .results import StepFailure
 from .shapes import Bool, Either, Fields, LocatorShape, LocatorWith, MapOf, Num, Shape, Str
 
 if TYPE_CHECKING:
@@ -73,11 +74,20 @@ async def click(rt: AccountRun, loc: dict[str, Any], step: Step) -> None:
         "e => { const a = e.closest('a[href], area[href], form'); return !!a && a.target === '_blank'; }"
     )
     if opens_tab:
-        async with rt.page.context.expect_page(timeout=rt.timeout_ms) as new_page:
-            await target.click(timeout=rt.timeout_ms)
-        page = await new_page.value
+        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+        try:
+            async with rt.page.context.expect_page(timeout=rt.timeout_ms) as new_page:
+                await target.click(timeout=rt.timeout_ms)
+            page = await new_page.value
+        except PlaywrightTimeoutError:
+            slow = rt.slowest_request()
+            if slow:  # the tab is there, waiting for a server that does not answer
+                raise StepFailure("timeout", f"The new tab waited {rt.timeout_ms / 1000:.0f} s for {slow}.",
+                                  url=slow) from None
+            raise StepFailure("page_changed", "The click did not open the new tab it links to.") from None
         rt.switch_to(page)
-        await page.wait_for_load_state("domcontentloaded", timeout=rt.timeout_ms)
+        await rt.wait_loaded(page)
     else:
         await target.click(timeout=rt.timeout_ms)
 

@@ -174,12 +174,17 @@ class SimulatorApp:
         with self.lock:
             self.faults.append(fault)
 
-    def fault_for(self, host: str, path: str) -> Fault | None:
+    def fault_for(self, host: str, path: str, connect: bool = False) -> Fault | None:
+        """The fault to play now, if any: "down" refuses the connection itself, the others a request."""
         with self.lock:
             for fault in self.faults:
+                if (fault.kind == "down") != connect:
+                    continue
                 if fault.host == host and path.startswith(fault.path) and fault.times != 0:
                     if fault.times is not None:
                         fault.times -= 1
+                    self.events.append({"account": None, "event": "fault", "time": time.time(), "host": host,
+                                        "path": path, "kind": fault.kind})
                     return fault
         return None
 

@@ -114,7 +114,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.close_connection = True
             return
-        fault = sim.app.fault_for(host, "*connect")
+        fault = sim.app.fault_for(host, "", connect=True)
         if fault is not None and fault.kind == "down":
             self.send_response(502, "Server down")
             self.send_header("Content-Length", "0")

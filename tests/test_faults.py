@@ -1,0 +1,109 @@
+"""Faults: every account ends with an answer (category, URL, step), the others go on, and the
+report on disk stays valid and complete. Real headless Chromium against the simulator."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import psutil
+import pytest
+
+from runner.simulator import SimAccount
+
+pytestmark = pytest.mark.browser
+
+
+def report_accounts(out) -> dict[str, str]:
+    data = json.loads((out.report_dir / "report.json").read_text())
+    assert data["summary"]["total"] == len(data["runs"])
+    return {r["account"]: r["status"] if r["failure"] is None else r["failure"]["category"] for r in data["runs"]}
+
+
+def accounts(*names: str) -> list[SimAccount]:
+    return [SimAccount(f"{n}@contoso.com", f"pw-{n}-123") for n in names]
+
+
+def faults(sim, host: str) -> int:
+    return sum(1 for e in sim.app.events if e["event"] == "fault" and e["host"] == host)
+
+
+def test_server_down_is_unreachable_after_bounded_retries(replay) -> None:
+    accs = accounts("down1", "down2")
+    out = replay(accs, setup=lambda sim: sim.add_fault("www.office.com", "down"), timeout=5.0)
+    for acc in accs:
+        run = out.run(acc.upn)
+        assert run.failure.category == "unreachable"
+        assert run.failure.step == "Go to Office.com"
+        assert "https://www.office.com/" in run.failure.message and "after 3 tries" in run.failure.message
+        assert run.failure.details["attempts"] == 3, "one try and two retries, no more"
+        assert run.duration_ms < 20_000, "retries back off, boundedly"
+    assert report_accounts(out) == {"down1@contoso.com": "unreachable", "down2@contoso.com": "unreachable"}
+
+
+def test_connection_reset_is_retried_and_the_account_passes(replay) -> None:
+    out = replay(accounts("reset"), setup=lambda sim: sim.add_fault("www.office.com", "reset", times=1), timeout=5.0)
+    assert out.run("reset@contoso.com").status == "passed"
+    assert faults(out.sim, "www.office.com") == 1
+
+
+def test_http_503_is_unreachable_and_not_retried(replay) -> None:
+    out = replay(accounts("busy", "after"),
+                 setup=lambda sim: sim.add_fault("www.office.com", "status", status=503, times=1), timeout=5.0)
+    run = out.run("busy@contoso.com")
+    assert run.failure.category == "unreachable" and "HTTP 503" in run.failure.message
+    assert run.failure.details["url"] == "https://www.office.com/"
+    assert faults(out.sim, "www.office.com") == 1
+    assert report_accounts(out) == {"busy@contoso.com": "unreachable", "after@contoso.com": "passed"}
+
+
+def test_slow_response_and_a_page_that_never_loads_are_timeouts(replay) -> None:
+    def setup(sim) -> None:
+        sim.add_fault("www.office.com", "slow", seconds=20, times=1)
+        sim.add_fault("contoso-my.sharepoint.com", "hang", times=1)
+
+    out = replay(accounts("slow", "hang", "fine"), setup=setup, timeout=5.0)
+    slow = out.run("slow@contoso.com").failure
+    assert (slow.category, slow.step) == ("timeout", "Go to Office.com")
+    assert slow.details["url"] == "https://www.office.com/"
+    hang = out.run("hang@contoso.com").failure
+    assert hang.category == "timeout" and hang.step.endswith("Click the OneDrive tile")
+    assert hang.details["url"].startswith("https://contoso-my.sharepoint.com/")
+    assert report_accounts(out)["fine@contoso.com"] == "passed"
+
+
+def test_a_silent_sign_in_server_is_a_timeout_not_a_changed_page(replay) -> None:
+    out = replay(accounts("mute"), unrecognized_after=4.0,
+                 setup=lambda sim: sim.add_fault("login.microsoftonline.com", "slow", seconds=20,
+                                                 path="/common/GetCredentialType", times=1))
+    failure = out.run("mute@contoso.com").failure
+    assert failure.category == "timeout"
+    assert "GetCredentialType" in failure.message
+
+
+def test_account_timeout_bounds_an_account(replay) -> None:
+    out = replay(accounts("stuck", "next"), account_timeout=12.0, timeout=60.0, unrecognized_after=60.0,
+                 setup=lambda sim: sim.add_fault("login.microsoftonline.com", "slow", seconds=40,
+                                                 path="/common/GetCredentialType", times=1))
+    run = out.run("stuck@contoso.com")
+    assert run.failure.category == "timeout" and "within 12 s (--account-timeout)" in run.failure.message
+    assert run.duration_ms < 25_000
+    assert out.run("next@contoso.com").status == "passed"
+
+
+def test_browser_killed_mid_run_then_a_new_browser_runs_the_rest(replay) -> None:
+    accs = accounts("before", "victim", "after1", "after2")
+
+    def killer(sim) -> None:
+        def kill_when_victim_signs_in() -> None:
+            if sim.wait_for_event("victim@contoso.com", "username_checked", timeout=60):
+                for child in psutil.Process().children(recursive=True):
+                    if "chrom" in child.name().lower():
+                        child.kill()
+
+        threading.Thread(target=kill_when_victim_signs_in, daemon=True).start()
+
+    out = replay(accs, setup=killer)
+    assert report_accounts(out) == {"before@contoso.com": "passed", "victim@contoso.com": "browser_error",
+                                    "after1@contoso.com": "passed", "after2@contoso.com": "passed"}
+    assert "browser" in out.run("victim@contoso.com").failure.action.lower()
