@@ -1,0 +1,96 @@
+"""Ctrl-C, SIGTERM and SIGKILL on a real `m365-replay run`: no new account starts, running ones
+stop within seconds, and report.json always accounts for every account (or, after SIGKILL, is a
+valid record of what finished)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SHIPPED
+
+pytestmark = pytest.mark.browser
+
+NAMES = [f"user{i}@contoso.com" for i in range(5)]
+
+
+def start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n" + "".join(f"  - {{upn: {n}, password: pw-{i}-secret}}\n" for i, n in enumerate(NAMES)))
+    keyring_file = tmp_path / "keyring.json"
+    keyring_file.write_text(json.dumps({f"m365-replay\n{n}": f"pw-{i}-secret" for i, n in enumerate(NAMES)}))
+    report = tmp_path / "report"
+    args = [sys.executable, "-m", "runner", "run", str(SHIPPED), "--simulator-accounts", str(sim),
+            "--report-dir", str(report), "--trace", "off"]
+    for name in NAMES:
+        args += ["--account", name]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
+           "M365_TEST_KEYRING_FILE": str(keyring_file)}
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, report / "report.json"
+
+
+def wait_for_runs(report: Path, count: int, proc: subprocess.Popen[str], timeout: float = 90) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if report.exists():
+            data = json.loads(report.read_text())  # always valid JSON: written by rename
+            if len(data["runs"]) >= count:
+                return data
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    raise AssertionError(f"{count} account(s) did not finish in {timeout} s")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_first_signal_stops_cleanly_and_accounts_for_everyone(tmp_path: Path, sig: signal.Signals) -> None:
+    proc, report = start(tmp_path)
+    wait_for_runs(report, 1, proc)
+    time.sleep(1.0)  # the second account is now signing in
+    sent = time.time()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert time.time() - sent < 15, "running accounts stop within seconds"
+    assert proc.returncode == 130, out + err
+    data = json.loads(report.read_text())
+    assert [r["account"] for r in data["runs"]] == NAMES
+    assert data["interrupted"] is True
+    assert data["runs"][0]["status"] == "passed"
+    stopped = data["runs"][1]
+    assert stopped["status"] == "skipped" and "stopped while this account was running" in stopped["failure"]["message"]
+    for run in data["runs"][2:]:
+        assert run["status"] == "skipped" and run["failure"]["message"] == "Not started: the run was stopped."
+    assert data["summary"] == {"total": 5, "passed": 1, "failed": 0, "skipped": 4}
+    assert "Stopping" in out + err
+
+
+def test_second_ctrl_c_exits_at_once_with_the_last_complete_report(tmp_path: Path) -> None:
+    proc, report = start(tmp_path)
+    wait_for_runs(report, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    sent = time.time()
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert time.time() - sent < 5
+    assert proc.returncode == 130
+    data = json.loads(report.read_text())
+    assert data["runs"][0]["account"] == NAMES[0] and data["runs"][0]["status"] == "passed"
+
+
+def test_sigkill_leaves_a_valid_report_of_what_finished(tmp_path: Path) -> None:
+    proc, report = start(tmp_path)
+    wait_for_runs(report, 2, proc)
+    proc.kill()
+    proc.communicate(timeout=30)
+    data = json.loads(report.read_text())
+    assert 2 <= len(data["runs"]) < 5
+    assert all(r["status"] == "passed" for r in data["runs"])
+    assert data["summary"]["total"] == len(data["runs"])
