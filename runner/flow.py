@@ -6,6 +6,7 @@ run never starts on a flow that would fail on a typo half-way through account 37
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from .yamlpos import MappingNode, Node, ScalarNode, SequenceNode, load_nodes, po
 
 INPUT_TYPES = ("string", "integer", "number", "boolean")
 BUILTIN_VARIABLES = {"account"}
+MAX_SUBFLOW_DEPTH = 16
 
 COMMON_KEYS: dict[str, Shape] = {
     "name": Str(description="Short name shown in the report"),
@@ -64,10 +66,10 @@ class Input:
         elif self.type in ("integer", "number"):
             try:
                 value = int(raw) if self.type == "integer" else float(raw)
-            except (TypeError, ValueError):
-                raise ValueError(f"input {self.name!r} takes a {self.type}, not {raw!r}") from None
-            if isinstance(raw, bool):
-                raise ValueError(f"input {self.name!r} takes a {self.type}, not {raw!r}")
+            except (TypeError, ValueError, OverflowError):  # OverflowError: int(.inf)
+                raise ValueError(f"input {self.name!r} takes {_a(self.type)}, not {raw!r}") from None
+            if isinstance(raw, bool) or not math.isfinite(value):
+                raise ValueError(f"input {self.name!r} takes {_a(self.type)}, not {raw!r}")
         else:
             if isinstance(raw, (dict, list)) or raw is None:
                 raise ValueError(f"input {self.name!r} takes text, not {raw!r}")
@@ -77,6 +79,10 @@ class Input:
             hint = did_you_mean(str(value), {str(a) for a in self.allowed})
             raise ValueError(f"input {self.name!r} is {value!r}; allowed: {allowed}{hint}")
         return value
+
+
+def _a(type_name: str) -> str:
+    return f"an {type_name}" if type_name == "integer" else f"a {type_name}"
 
 
 @dataclass
@@ -150,13 +156,19 @@ def default_name(command: str, arg: Any) -> str:
 def load_flow(path: str | Path) -> Flow:
     """Load and validate a flow and its sub-flows; FlowError lists every problem found."""
     problems: list[Problem] = []
-    flow = _load(Path(path), problems, stack=())
+    try:
+        flow = _load(Path(path), problems, stack=(), cache={})
+    except RecursionError:  # the depth limits make this unreachable; a traceback would still be wrong
+        problems.append(Problem(str(path), 1, 1, "flow is nested too deeply (sub-flows or values); flatten it"))
+        flow = None
     if problems or flow is None:
         raise FlowError(problems or [Problem(str(path), 1, 1, "not a flow")])
     return flow
 
 
-def _load(path: Path, problems: list[Problem], stack: tuple[Path, ...]) -> Flow | None:
+def _load(path: Path, problems: list[Problem], stack: tuple[Path, ...], cache: dict[Path, Flow | None]) -> Flow | None:
+    """One flow file; `cache` holds each sub-flow once, so a file used many times (at many levels) is
+    read once, and validation time stays linear in the number of files."""
     try:
         root = load_nodes(path, "flow file")
     except FlowError as exc:
@@ -186,7 +198,7 @@ def _load(path: Path, problems: list[Problem], stack: tuple[Path, ...]) -> Flow 
             ctx.err(steps_node, f"`steps` must be a non-empty list, got {kind_of(steps_node)}")
         else:
             for item in steps_node.value:
-                step = _step(item, ctx, path, problems, (*stack, path.resolve()))
+                step = _step(item, ctx, path, problems, (*stack, path.resolve()), cache)
                 if step is not None:
                     steps.append(step)
     problems.extend(ctx.problems)
@@ -258,7 +270,8 @@ def _inputs(node: Node | None, ctx: Ctx) -> dict[str, Input]:
     return out
 
 
-def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tuple[Path, ...]) -> Step | None:
+def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tuple[Path, ...],
+          cache: dict[Path, Flow | None]) -> Step | None:
     if not isinstance(node, MappingNode):
         if isinstance(node, ScalarNode) and isinstance(scalar_value(node), str) and scalar_value(node) in REGISTRY:
             ctx.err(node, f"step {node.value!r} needs a value: write `- {node.value}: ...`")
@@ -305,25 +318,42 @@ def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tupl
         with_=extras.get("with") or {},
     )
     if command == "use":
-        step.subflow = _subflow(keys["use"][1], step, ctx, problems, stack, path)
+        step.subflow = _subflow(keys["use"][1], step, ctx, problems, stack, path, cache)
         if step.subflow is None:
             return None
     return step
 
 
 def _subflow(node: Node, step: Step, ctx: Ctx, problems: list[Problem], stack: tuple[Path, ...],
-             path: Path) -> Flow | None:
-    target = (path.parent / step.arg["file"]).resolve()
+             path: Path, cache: dict[Path, Flow | None]) -> Flow | None:
+    try:
+        target = (path.parent / step.arg["file"]).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+        ctx.err(node, f"sub-flow path {step.arg['file']!r} cannot be used ({exc}); check it")
+        return None
     if target in stack:
         chain = " → ".join(p.name for p in (*stack, target))
-        ctx.err(node, f"sub-flow includes itself: {chain}")
+        ctx.err(node, f"sub-flow includes itself: {chain}; remove this `use:` or the one that leads back here")
         return None
-    if not target.is_file():
-        ctx.err(node, f"sub-flow not found: {step.arg['file']} (looked for {target})")
+    if len(stack) >= MAX_SUBFLOW_DEPTH:
+        ctx.err(node, f"sub-flows are nested more than {MAX_SUBFLOW_DEPTH} deep; flatten them")
         return None
-    before = len(problems)
-    sub = _load(target, problems, stack)
-    if sub is None or len(problems) > before:
+    if target in cache:
+        sub = cache[target]
+        if sub is None:
+            ctx.err(node, f"sub-flow {step.arg['file']} has problems (listed above)")
+            return None
+    elif not target.is_file():
+        ctx.err(node, f"sub-flow not found: {step.arg['file']} (looked for {target}); check the path, "
+                "which is relative to this file")
+        return None
+    else:
+        before = len(problems)
+        sub = _load(target, problems, stack, cache)
+        if len(problems) > before:
+            sub = None
+        cache[target] = sub
+    if sub is None:
         ctx.err(node, f"sub-flow {step.arg['file']} has problems (listed above)")
         return None
     for key, value in step.with_.items():

@@ -6,7 +6,10 @@ JSON Schema that `m365-replay schema` prints, so the two can never disagree.
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import functools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +23,22 @@ NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str:
     """' (did you mean X?)' when a close candidate exists, else ''."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    if len(word) > 100:  # no key is that long, and difflib's cost grows with the length
+        return ""
+    return _closest(word, tuple(sorted(choices)))
+
+
+@functools.lru_cache(maxsize=512)
+def _closest(word: str, choices: tuple[str, ...]) -> str:
+    # cached: a file with the same typo a thousand times (or a fuzzer) asks difflib once
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """repr() of a value from the file, shortened: a message must not quote a 900 kB line back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
 
 
 @dataclass
@@ -45,6 +62,8 @@ def kind_of(node: Node) -> str:
     value = scalar_value(node)  # type: ignore[arg-type]
     if value is None:
         return "empty"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a date"
     return {bool: "true/false", int: "a number", float: "a number", str: "text"}.get(type(value), "a value")
 
 
@@ -53,7 +72,8 @@ def check_variables(text: str, node: Node, ctx: Ctx) -> None:
         name = match.group(1).strip()
         if name not in ctx.variables:
             known = ", ".join(sorted(ctx.variables)) or "none"
-            ctx.err(node, f"unknown variable ${{{name}}}{did_you_mean(name, ctx.variables)}; known: {known}")
+            ctx.err(node, f"unknown variable ${{{shown(name)[1:-1]}}}{did_you_mean(name, ctx.variables)}; "
+                    f"known: {known}")
 
 
 class Shape:
@@ -87,13 +107,13 @@ class Str(Shape):
         if value is None or value == "":
             ctx.err(node, "expected text, got nothing")
             return None
-        if isinstance(value, (bool, int, float)) and self.enum is None:
+        if isinstance(value, (bool, int, float, datetime.date)) and self.enum is None:
             value = node.value  # `timeout: 10`-style scalars where text is wanted: keep as written
         if not isinstance(value, str):
             ctx.err(node, f"expected text, got {kind_of(node)}")
             return None
         if self.enum is not None and value not in self.enum:
-            ctx.err(node, f"{value!r} is not one of {', '.join(self.enum)}{did_you_mean(value, set(self.enum))}")
+            ctx.err(node, f"{shown(value)} is not one of {', '.join(self.enum)}{did_you_mean(value, set(self.enum))}")
             return None
         if self.variables:
             check_variables(value, node, ctx)
@@ -117,6 +137,9 @@ class Num(Shape):
         ok = isinstance(value, int) if self.integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok:
             ctx.err(node, f"expected {'a whole number' if self.integer else 'a number'}, got {kind_of(node)}")
+            return None
+        if not math.isfinite(value):  # `.inf` / `.nan` are YAML numbers, but never a timeout
+            ctx.err(node, f"expected a finite number, got {node.value}")
             return None
         if value < self.minimum:
             ctx.err(node, f"expected a number of at least {self.minimum}, got {value}")

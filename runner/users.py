@@ -13,20 +13,20 @@ from typing import Any
 from .engine import AccountSpec
 from .errors import FlowError, Problem, UsageError
 from .flow import Flow
-from .shapes import did_you_mean
+from .shapes import did_you_mean, kind_of
 from .yamlpos import MappingNode, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_email(account: str) -> str | None:
-    return None if EMAIL_RE.match(account) else f"{account!r} is not an account name like user@contoso.com"
+    return None if EMAIL_RE.fullmatch(account) else f"{account!r} is not an account name like user@contoso.com"
 
 
 def parse_vars(pairs: tuple[str, ...] | list[str], flow: Flow) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
-        if "=" not in pair:
+        if "=" not in pair or not pair.split("=", 1)[0].strip():
             raise UsageError(f"--var {pair!r}: write it as NAME=VALUE (e.g. --var tile=SharePoint)")
         name, value = pair.split("=", 1)
         name = name.strip()
@@ -41,8 +41,11 @@ def parse_vars(pairs: tuple[str, ...] | list[str], flow: Flow) -> dict[str, Any]
     return out
 
 
-def load_users(path: Path, flow: Flow) -> list[tuple[str, dict[str, Any], int]]:
-    """(account, values, line) for each entry of a users file; FlowError lists every problem."""
+def load_users(path: Path, flow: Flow | None) -> list[tuple[str, dict[str, Any], int]]:
+    """(account, values, line) for each entry of a users file; FlowError lists every problem.
+
+    Without a flow (`creds check --users`) only the accounts are checked and values are ignored.
+    """
     root = load_nodes(path, "users file")
     file = str(path)
     problems: list[Problem] = []
@@ -53,7 +56,10 @@ def load_users(path: Path, flow: Flow) -> list[tuple[str, dict[str, Any], int]]:
 
     users: list[tuple[str, dict[str, Any], int]] = []
     if not isinstance(root, MappingNode):
-        raise FlowError([Problem(file, 1, 1, "a users file is a mapping with `users:`, a list of {account: ...}")])
+        line, col = pos(root) if root is not None else (1, 1)
+        got = "empty" if root is None else kind_of(root)
+        raise FlowError([Problem(file, line, col, "a users file is a mapping with `users:`, a list of "
+                                 f"{{account: user@contoso.com}}; got {got}")])
     keys = {k.value: (k, v) for k, v in root.value}
     for key, (key_node, _) in keys.items():
         if key != "users":
@@ -63,15 +69,12 @@ def load_users(path: Path, flow: Flow) -> list[tuple[str, dict[str, Any], int]]:
         raise FlowError(problems)
     seq = keys["users"][1]
     if not isinstance(seq, SequenceNode) or not seq.value:
-        err(seq, "`users` must be a non-empty list of {account: ...}")
+        err(seq, f"`users` must be a non-empty list of {{account: user@contoso.com}}, got {kind_of(seq)}")
         raise FlowError(problems)
     seen: dict[str, int] = {}
     for item in seq.value:
-        if isinstance(item, ScalarNode):
-            err(item, "each user is a mapping: `- account: user@contoso.com`")
-            continue
         if not isinstance(item, MappingNode):
-            err(item, "each user is a mapping: `- account: user@contoso.com`")
+            err(item, f"each user is a mapping: `- account: user@contoso.com`, got {kind_of(item)}")
             continue
         fields = {k.value: (k, v) for k, v in item.value}
         if "account" not in fields:
@@ -79,8 +82,11 @@ def load_users(path: Path, flow: Flow) -> list[tuple[str, dict[str, Any], int]]:
             continue
         acc_node = fields["account"][1]
         account = scalar_value(acc_node) if isinstance(acc_node, ScalarNode) else None
-        if not isinstance(account, str) or check_email(account):
-            err(acc_node, check_email(str(account)) or "account must be text")
+        if not isinstance(account, str):
+            err(acc_node, f"`account` is an account name like user@contoso.com, got {kind_of(acc_node)}")
+            continue
+        if check_email(account):
+            err(acc_node, str(check_email(account)))
             continue
         account = account.strip()
         line, _ = pos(item)
@@ -90,7 +96,7 @@ def load_users(path: Path, flow: Flow) -> list[tuple[str, dict[str, Any], int]]:
         seen[account.lower()] = line
         values: dict[str, Any] = {}
         for key, (key_node, value_node) in fields.items():
-            if key == "account":
+            if key == "account" or flow is None:
                 continue
             if key not in flow.inputs:
                 known = ", ".join(flow.inputs) or "none"

@@ -7,11 +7,9 @@ with number-matching MFA, a home page without tiles...), so a test picks the cas
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 MFA_MODES = (None, "totp", "push", "push_approve", "push_deny", "push_timeout")
 PROOFUP_MODES = (None, "ask_later", "required")
@@ -71,15 +69,87 @@ def demo_accounts() -> list[SimAccount]:
 
 
 def load_accounts(path: str | Path) -> list[SimAccount]:
-    """Simulated accounts from YAML: `accounts: [{upn, password, ...options}]`."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    known = {f.name for f in fields(SimAccount)}
-    out = []
-    for item in data.get("accounts", []):
-        unknown = set(item) - known
-        if unknown:
-            raise ValueError(f"{path}: unknown simulated-account option(s) {sorted(unknown)}; known: {sorted(known)}")
-        out.append(SimAccount(**item))
+    """Simulated accounts from YAML: `accounts: [{upn, password, ...options}]`.
+
+    Read with the flow loader's YAML reader, so a wrong file is a FlowError naming the file, the
+    line and what to change (exit 2) like a flow, never a traceback; aliases stay refused.
+    """
+    from ..errors import FlowError, Problem
+    from ..shapes import did_you_mean, kind_of
+    from ..yamlpos import MappingNode, Node, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
+
+    file = str(path)
+    root = load_nodes(Path(path), "simulator accounts file")
+    problems: list[Problem] = []
+    shape = "a mapping with `accounts:`, a list of {upn: user@contoso.com, password: ...}"
+
+    def err(node: Node, message: str) -> None:
+        line, col = pos(node)
+        problems.append(Problem(file, line, col, message))
+
+    if not isinstance(root, MappingNode):
+        line, col = pos(root) if root is not None else (1, 1)
+        got = "empty" if root is None else kind_of(root)
+        raise FlowError([Problem(file, line, col, f"a simulator accounts file is {shape}; got {got}")])
+    keys = {k.value: (k, v) for k, v in root.value}
+    for key, (key_node, _) in keys.items():
+        if key != "accounts":
+            err(key_node, f"unknown key {key!r}{did_you_mean(str(key), {'accounts'})}; the file has `accounts:`")
+    seq = keys["accounts"][1] if "accounts" in keys else None
+    if not isinstance(seq, SequenceNode) or not seq.value:
+        err(seq or root, f"`accounts` must be a non-empty list of {{upn: ..., password: ...}}, got "
+            f"{kind_of(seq) if seq is not None else 'nothing'}")
+        raise FlowError(problems)
+    types = {f.name: str(f.type) for f in fields(SimAccount)}  # "str", "bool", "str | None"
+    required = [f.name for f in fields(SimAccount) if f.default is MISSING]
+    out: list[SimAccount] = []
+    seen: dict[str, int] = {}
+    for item in seq.value:
+        if not isinstance(item, MappingNode):
+            err(item, f"each simulated account is a mapping {{upn: ..., password: ...}}, got {kind_of(item)}")
+            continue
+        values: dict[str, Any] = {}
+        ok = True
+        for key_node, value_node in item.value:
+            name = key_node.value
+            if name not in types:
+                err(key_node, f"unknown simulated-account option {name!r}{did_you_mean(str(name), set(types))}; "
+                    f"known: {', '.join(types)}")
+                ok = False
+                continue
+            value = scalar_value(value_node) if isinstance(value_node, ScalarNode) else value_node
+            if types[name] == "bool":
+                good = isinstance(value, bool)
+            else:
+                if isinstance(value_node, ScalarNode) and isinstance(value, (int, float)):
+                    value = value_node.value  # `password: 1234` is text
+                good = isinstance(value, str) or (value is None and "None" in types[name])
+            if not good:
+                wanted = "true or false" if types[name] == "bool" else "text"
+                err(value_node, f"`{name}` takes {wanted}, got {kind_of(value_node)}")
+                ok = False
+                continue
+            values[name] = value
+        for name in required:
+            if not values.get(name) and ok:
+                err(item, f"missing `{name}`")
+                ok = False
+        if not ok:
+            continue
+        upn = str(values["upn"]).strip().lower()
+        if "@" not in upn:
+            err(item, f"upn {values['upn']!r} is not an account name like user@contoso.com")
+            continue
+        if upn in seen:
+            err(item, f"duplicate upn {upn} (first on line {seen[upn]})")
+            continue
+        seen[upn] = pos(item)[0]
+        try:
+            out.append(SimAccount(**values))
+        except (ValueError, TypeError) as exc:
+            err(item, str(exc))
+    if problems:
+        raise FlowError(problems)
     return out
 
 
