@@ -57,13 +57,30 @@ def _missing_executable(exc: Exception) -> bool:
             or ("not found" in text and "channel" in text.lower()))
 
 
+def remote_launch_headers(settings: BrowserSettings) -> dict[str, str]:
+    """How a client tells `playwright run-server` (or a grid speaking its protocol) to launch the
+    browser: the JSON header Playwright's own clients send, in the server's camelCase. A path or
+    channel names a browser on the server's machine; a plain `run-server` honours executablePath
+    only when started with --unsafe."""
+    import json
+
+    options: dict[str, Any] = {"headless": not settings.headed}
+    if settings.executable_path:
+        options["executablePath"] = settings.executable_path
+    if settings.browser_channel:
+        options["channel"] = settings.browser_channel
+    return {"x-playwright-launch-options": json.dumps(options)}
+
+
 async def launch(chromium: BrowserType, settings: BrowserSettings) -> tuple[Browser, str]:
     """Start (or connect to) a browser; returns it with a description for the report."""
     from playwright.async_api import Error as PlaywrightError
 
     if settings.connect:
         try:
-            return await chromium.connect(settings.connect, slow_mo=settings.slow_mo), f"remote {settings.connect}"
+            return (await chromium.connect(settings.connect, slow_mo=settings.slow_mo,
+                                           headers=remote_launch_headers(settings)),
+                    f"remote {settings.connect}")
         except PlaywrightError as exc:
             raise UsageError(f"Cannot connect to the browser server at {settings.connect}: "
                              f"{str(exc).splitlines()[0]}") from None
