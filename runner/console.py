@@ -124,8 +124,9 @@ class _Board:
         )
         table = Table.grid(padding=(0, 2))
         for account, (step, since) in list(p.running.items()):
-            table.add_row(Text(f"  ⏵ {account}", "cyan"), Text(redact(step) or "starting…"),
-                          Text(f"{now - since:.0f}s", "dim"))
+            table.add_row(Text(f"  ⏵ {account}", "cyan", no_wrap=True),
+                          Text(redact(step) or "starting…", no_wrap=True, overflow="ellipsis"),
+                          Text(f"{now - since:.0f}s", "dim", no_wrap=True))
         from rich.console import Group
 
         return Group(head, table)

@@ -88,6 +88,9 @@ def test_rerun_failed_takes_the_accounts_that_did_not_pass_with_their_inputs(tmp
     assert [s.account for s in rerun_specs(flow, earlier, (ALICE, BOB), None, ())] == [BOB]
     with pytest.raises(UsageError, match=r"no report\.json"):
         rerun_specs(flow, tmp_path / "nowhere", (), None, ())
+    report.flow = "Some other procedure"
+    with pytest.raises(UsageError, match="a report of 'Some other procedure'"):
+        rerun_specs(flow, save(tmp_path / "other", report), (), None, ())
 
 
 def test_evidence_zip_per_account_has_what_a_ticket_needs_and_no_secret(tmp_path: Path) -> None:

@@ -135,6 +135,8 @@ def rerun_specs(flow: Flow, earlier: Path, accounts: tuple[str, ...], users: Pat
     from ..users import build_specs, parse_vars
 
     report = report_from_dict(read_report_dict(earlier))
+    if report.flow != flow.name:
+        raise UsageError(f"--rerun-failed {earlier}: that is a report of {report.flow!r}, not of {flow.name!r}")
     failed = {run.account.lower(): run for run in not_passed(report)}
     if accounts or users is not None:
         return [spec for spec in build_specs(flow, accounts, users, variables) if spec.account.lower() in failed]
