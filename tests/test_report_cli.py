@@ -66,6 +66,7 @@ def test_run_report_evidence_rerun_and_merge_from_the_cli(tmp_path: Path) -> Non
 
     html = (first / "report.html").read_text()
     assert "1 passed" in html and "1 failed" in html and "bad_credentials" in html and "smart lockout" in html
+    assert "Error code <code>AADSTS50126</code>" in html
     junit = first / "junit.xml"
     xmlschema.XMLSchema(str(SCHEMA)).validate(str(junit))
     junit_text = junit.read_text()
@@ -77,6 +78,7 @@ def test_run_report_evidence_rerun_and_merge_from_the_cli(tmp_path: Path) -> Non
         log = zf.read("log.txt").decode()
     assert "trace.zip" in names and any(n.startswith("screenshots/") for n in names)
     assert "Category:  bad_credentials" in summary and "Action:    Check the password stored" in summary
+    assert "AADSTS:    AADSTS50126" in summary  # quoted by the password page, not an error page
     assert "STEP Sign in with the work or school account" in log and "END failed (bad_credentials)" in log
     assert (first / "evidence" / "ok_contoso.com.zip").is_file()
     for path in first.rglob("*"):

@@ -23,7 +23,7 @@ def test_header_rows_and_failure_details_are_in_the_page(tmp_path: Path) -> None
     assert "took 1 min 9 s" in html
     for category in ("bad_credentials", "page_changed", "error", "interrupted"):
         assert f'<td class="category">{category}</td><td>1</td>' in html
-    assert "AADSTS <code>AADSTS50126</code>" in html
+    assert "Error code <code>AADSTS50126</code>" in html
     assert "Correlation ID <code>6f1c2b7e-0000-4000-8000-000000000002</code>" in html
     assert "Documented step: " in html  # the doc wording is labelled as such (CSS) ...
     assert "Open a web browser in an In-Private or Incognito session and go to Office.com." in html

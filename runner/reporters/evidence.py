@@ -16,7 +16,7 @@ from pathlib import Path
 from ..engine import Listener, slug
 from ..redact import RedactingFilter, redact
 from ..results import Report, RunResult
-from .html import when
+from .html import aadsts_code, when
 
 EVIDENCE_DIR = "evidence"
 LOG_FILE = "log.txt"
@@ -41,8 +41,8 @@ def summary_text(run: RunResult, report: Report) -> str:
         lines.append(f"Message:   {failure.message}")
         if failure.action:
             lines.append(f"Action:    {failure.action}")
-        if failure.details.get("aadsts"):
-            lines.append(f"AADSTS:    {failure.details['aadsts']}")
+        if aadsts_code(failure):
+            lines.append(f"AADSTS:    {aadsts_code(failure)}")
         if failure.details.get("correlation_id"):
             lines.append(f"Correlation ID: {failure.details['correlation_id']}")
         if failure.details.get("timestamp"):

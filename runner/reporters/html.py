@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shlex
 from collections import Counter
 from datetime import datetime
@@ -19,7 +20,7 @@ from types import SimpleNamespace
 import jinja2
 
 from ..redact import redact
-from ..results import CATEGORIES, Report, RunResult
+from ..results import CATEGORIES, Failure, Report, RunResult
 
 HTML_FILE = "report.html"
 BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
@@ -83,6 +84,20 @@ def trace_command(base: str, trace: str | None) -> str | None:
     return f"playwright show-trace {shlex.quote(os.path.join(base, trace))}"
 
 
+AADSTS_RE = re.compile(r"\bAADSTS\d{4,}\b")
+
+
+def aadsts_code(failure: Failure | None) -> str | None:
+    """The AADSTS code the sign-in gave: recorded in the details from an error page, else quoted in
+    the message (the password page reports a wrong password inline)."""
+    if failure is None:
+        return None
+    if failure.details.get("aadsts"):
+        return str(failure.details["aadsts"])
+    found = AADSTS_RE.search(failure.message or "")
+    return found.group(0) if found else None
+
+
 def run_view(run: RunResult, base: str, index: int) -> SimpleNamespace:
     """What the template shows for one account. Attribute objects rather than dicts: Jinja
     tries attribute access first, and 10,000 accounts make the difference measurable."""
@@ -98,7 +113,7 @@ def run_view(run: RunResult, base: str, index: int) -> SimpleNamespace:
         "action": (failure.action or CATEGORIES.get(failure.category)) if failure else None,
         "message": redact(failure.message) if failure else None,
         "failed_step": failure.step if failure else None,
-        "aadsts": details.get("aadsts"),
+        "aadsts": aadsts_code(failure),
         "correlation_id": details.get("correlation_id"),
         "error_time": details.get("timestamp"),
         "final_url": redact(run.final_url),

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from ..redact import redact
 from ..results import Report, RunResult
-from .html import parse_time, run_duration_ms
+from .html import aadsts_code, parse_time, run_duration_ms
 
 JUNIT_FILE = "junit.xml"
 # XML 1.0 forbids most control characters; a page title or message may hold one
@@ -67,7 +67,9 @@ def failure_text(run: RunResult) -> str:
         lines.append(f"step: {failure.step}")
     if failure.action:
         lines.append(f"next: {failure.action}")
-    for key in ("aadsts", "correlation_id", "timestamp", "url"):
+    if aadsts_code(failure):
+        lines.append(f"aadsts: {aadsts_code(failure)}")
+    for key in ("correlation_id", "timestamp", "url"):
         if failure.details.get(key):
             lines.append(f"{key}: {failure.details[key]}")
     return clean("\n".join(lines))
