@@ -9,6 +9,7 @@ file that could go stale.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,26 @@ def outcome(run: RunResult) -> str:
     return f"{run.status} ({run.failure.category})"
 
 
+STARTED_RE = re.compile(r'"started_at":\s*"([^"]*)"')
+
+
+def started_at_of(folder: Path) -> str:
+    """A report's top-level started_at without parsing the whole file: results folders pile up,
+    and each report.json of a big run is megabytes. The top-level key comes before `runs`."""
+    try:
+        with (folder / REPORT_FILE).open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return ""
+    found = STARTED_RE.search(head.split('"runs"', 1)[0])
+    if found:
+        return found.group(1)
+    try:
+        return str(read_report_dict(folder).get("started_at") or "")
+    except UsageError:
+        return ""
+
+
 def previous_report_dir(report_dir: Path, started_at: str) -> Path | None:
     """The newest sibling results folder whose run started before `started_at`."""
     parent = report_dir.resolve().parent
@@ -35,10 +56,7 @@ def previous_report_dir(report_dir: Path, started_at: str) -> Path | None:
         for candidate in parent.iterdir():
             if candidate == me or not (candidate / REPORT_FILE).is_file():
                 continue
-            try:
-                when = str(read_report_dict(candidate).get("started_at") or "")
-            except UsageError:
-                continue
+            when = started_at_of(candidate)
             if when and when < started_at and (best is None or when > best[0]):
                 best = (when, candidate)
     return best[1] if best else None
