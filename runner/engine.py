@@ -364,6 +364,25 @@ class AccountRun:
             chunk.unlink(missing_ok=True)
         return str(target.relative_to(self.options.report_dir)) if keep and target.exists() else None
 
+    def adopt_tracing(self, traced: bool) -> None:
+        """The context's owner started tracing it: pause and resume that tracing around secrets
+        as if it were ours."""
+        self._tracing = traced
+
+    async def hand_back_tracing(self) -> None:
+        """Leave the owner's tracing recording, as it was found. A page may still hold a typed
+        secret (a failure on the password page): blank such fields first, as the owner's trace
+        records the page again from here on."""
+        if self._tracing and self._trace_paused:
+            for page in self.context.pages:
+                with contextlib.suppress(Exception):
+                    await page.evaluate("() => document.querySelectorAll('[data-m365-secret], input[type=password]')"
+                                        ".forEach((e) => { e.value = ''; })")
+            with contextlib.suppress(Exception):
+                await self.context.tracing.start_chunk(title=self.account)
+            self._trace_paused = False
+        self._tracing = False
+
     def trace_state(self, name: str) -> None:
         log.debug("%s: sign-in page state %s", self.account, name)
 
@@ -378,8 +397,11 @@ class AccountRun:
     def browser_gone(self, exc: BaseException) -> bool:
         return is_closed_error(exc)
 
-    async def screenshot(self, name: str, full_page: bool = False) -> str | None:
-        """A screenshot with every secret field masked; path relative to the report folder."""
+    async def screenshot(self, name: str, full_page: bool = False, settle: bool = True) -> str | None:
+        """A screenshot with every secret field masked; path relative to the report folder.
+
+        After a failure (settle=False) the page may still be loading, which blocks a screenshot:
+        do not wait for it to draw, and give up sooner."""
         self._shots += 1
         path = self.folder / f"{self._shots:02d}-{slug(name)}.png"
         page = self.page
@@ -387,11 +409,13 @@ class AccountRun:
             return None
         mask = [page.locator("input[type=password]"), page.locator("[data-m365-secret]"),
                 page.locator("input[name=otc]")]
-        with contextlib.suppress(Exception):  # single-page apps draw after "load": give them a moment
-            await page.wait_for_function("document.body && document.body.innerText.trim().length > 0",
-                                         timeout=2000)
+        if settle:
+            with contextlib.suppress(Exception):  # single-page apps draw after "load": give them a moment
+                await page.wait_for_function("document.body && document.body.innerText.trim().length > 0",
+                                             timeout=2000)
         try:
-            await page.screenshot(path=path, full_page=full_page, mask=mask, timeout=10_000, animations="disabled")
+            await page.screenshot(path=path, full_page=full_page, mask=mask, timeout=10_000 if settle else 3_000,
+                                  animations="disabled")
         except Exception as exc:
             if is_closed_error(exc):
                 return None
@@ -464,7 +488,7 @@ class AccountRun:
         from_child = failure is not None and "step" in failure.details
         if (step.doc or failure is not None) and result.status != "skipped" and not from_child:
             await self.resume_tracing()
-            result.screenshot = await self.screenshot(name)
+            result.screenshot = await self.screenshot(name, settle=failure is None)
         self.steps.insert(index, result)
         if failure is not None:
             if step.optional and failure.category not in ("browser_error", "missing_credential"):
@@ -552,7 +576,13 @@ class Engine:
 
         return walk(self.flow.steps)
 
-    async def run_account(self, spec: AccountSpec) -> RunResult:
+    async def run_account(self, spec: AccountSpec, context: BrowserContext | None = None, page: Page | None = None,
+                          traced: bool = False) -> RunResult:
+        """One account, start to answer. With `context` (and `page`) given, as the pytest plugin
+        does with pytest-playwright's fixtures, their owner keeps them: they are neither created
+        nor closed here, and their tracing (`traced`: started by the owner) is only paused around
+        secrets, its earlier chunks left in the account's folder as .trace-N.zip for the owner."""
+        owned = context is None
         started_at = now_iso()
         started = time.monotonic()
         folder = self.options.report_dir / slug(spec.account)
@@ -576,16 +606,20 @@ class Engine:
                 return result("failed", Failure("missing_credential", message, None, action_for("missing_credential")),
                               final_url=None)
 
-        context = None
         rt: AccountRun | None = None
         failure: StepFailure | None = None
         try:
-            browser = await self.browser()
-            context = await browser.new_context(**self.context_options(folder))
-            context.set_default_timeout(self.options.timeout * 1000)
-            page = await context.new_page()
+            if context is None:
+                browser = await self.browser()
+                context = await browser.new_context(**self.context_options(folder))
+                context.set_default_timeout(self.options.timeout * 1000)
+            if page is None:
+                page = await context.new_page()
             rt = AccountRun(self, spec, context, page, folder)
-            await rt.start_tracing()
+            if owned:
+                await rt.start_tracing()
+            else:
+                rt.adopt_tracing(traced)
             await asyncio.wait_for(rt.run_steps(self.flow.steps, spec.inputs), timeout=self.options.account_timeout)
         except asyncio.TimeoutError:
             failure = StepFailure("timeout", f"The account did not finish within {self.options.account_timeout:.0f} s "
@@ -609,12 +643,15 @@ class Engine:
                 s.status == "failed" and s.screenshot for s in rt.steps
             ):
                 await rt.resume_tracing()
-                shot = await rt.screenshot("failure")
+                shot = await rt.screenshot("failure", settle=False)
                 if shot:
                     rt.steps.append(StepResult("failure", None, "failed", 0, shot, redact(failure.message)))
             keep = self.options.trace == "on" or (self.options.trace == "retain-on-failure" and failure is not None)
-            trace = await rt.finish_tracing(keep)
-        if context is not None:
+            if owned:
+                trace = await rt.finish_tracing(keep)
+            else:
+                await rt.hand_back_tracing()
+        if context is not None and owned:
             video = await self._close_context(context, folder, keep_video=self.options.video == "on" or (
                 self.options.video == "retain-on-failure" and failure is not None))
         status = "passed"
