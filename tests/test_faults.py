@@ -45,6 +45,7 @@ def test_connection_reset_is_retried_and_the_account_passes(replay) -> None:
     out = replay(accounts("reset"), setup=lambda sim: sim.add_fault("www.office.com", "reset", times=1), timeout=5.0)
     assert out.run("reset@contoso.com").status == "passed"
     assert faults(out.sim, "www.office.com") == 1
+    assert report_accounts(out) == {"reset@contoso.com": "passed"}
 
 
 def test_http_503_is_unreachable_and_not_retried(replay) -> None:
@@ -79,6 +80,7 @@ def test_a_silent_sign_in_server_is_a_timeout_not_a_changed_page(replay) -> None
     failure = out.run("mute@contoso.com").failure
     assert failure.category == "timeout"
     assert "GetCredentialType" in failure.message
+    assert report_accounts(out) == {"mute@contoso.com": "timeout"}
 
 
 def test_account_timeout_bounds_an_account(replay) -> None:
@@ -88,7 +90,7 @@ def test_account_timeout_bounds_an_account(replay) -> None:
     run = out.run("stuck@contoso.com")
     assert run.failure.category == "timeout" and "within 12 s (--account-timeout)" in run.failure.message
     assert run.duration_ms < 25_000
-    assert out.run("next@contoso.com").status == "passed"
+    assert report_accounts(out) == {"stuck@contoso.com": "timeout", "next@contoso.com": "passed"}
 
 
 def test_browser_killed_mid_run_then_a_new_browser_runs_the_rest(replay) -> None:

@@ -72,7 +72,8 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     report = tmp_path / "report"
     result = cli("run", str(SHIPPED), "--account", "mfa@contoso.com", "--account", "pushy@contoso.com",
                  "--account", "fed@fabrikam.com", "--account", "badpw@contoso.com", "--simulator-accounts", str(sim),
-                 "--report-dir", str(report), "--trace", "on", "--video", "on", "-vv", "--workers", "2", env=env)
+                 "--report-dir", str(report), "--trace", "on", "--video", "on", "-vv", "--workers", "2",
+                 "--evidence", env=env)
     finished = time.time()
     data = json.loads((report / "report.json").read_text())
     outcome = {r["account"]: r["status"] for r in data["runs"]}
@@ -110,6 +111,8 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         assert sum(n.endswith(".trace") for n in names) >= 2, "tracing resumed after the secret was typed"
         assert list((report / account / "video").glob("*.webm"))
     assert searched > 50
+    assert len(list((report / "evidence").glob("*.zip"))) == 4, "the evidence zips were searched too"
+    assert (report / "report.html").exists() and (report / "junit.xml").exists()
     assert b"onedrive.aspx" in (report / "mfa_contoso.com" / "trace.zip").read_bytes() or any(
         b"onedrive.aspx" in blob for name, blob in blobs(report / "mfa_contoso.com") if ".trace" in name)
     assert "Playwright's debug logs would record passwords" in result.stderr
