@@ -17,7 +17,6 @@ import shutil
 import signal
 import time
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -831,5 +830,3 @@ def default_report_dir(base: Path = Path("m365-replay-results")) -> Path:
         path = base / f"{stamp}-{n}"
     return path
 
-
-Callback = Callable[..., None]

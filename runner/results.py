@@ -99,7 +99,6 @@ class Report:
     started_at: str
     finished_at: str | None = None
     runs: list[RunResult] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
     interrupted: bool = False
 
     def summary(self) -> dict[str, int]:
