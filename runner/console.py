@@ -155,8 +155,9 @@ class LiveProgress(LinePrinter):
         self.total = total
         self.flow = report.flow
         self.started = time.monotonic()
-        if not self.quiet:
-            self.say(f"{report.flow}: {total} account(s), browser: {browser}")
+        if self.quiet:  # only failures and the summary
+            return
+        self.say(f"{report.flow}: {total} account(s), browser: {browser}")
         self.live = Live(_Board(self), console=self.console, refresh_per_second=4, transient=True)
         self.live.start()
 

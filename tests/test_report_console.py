@@ -95,3 +95,12 @@ def test_quiet_shows_only_failures_and_the_summary(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "alice@contoso.com" not in text and "ERROR bob@contoso.com" in text
     assert "1 passed, 1 failed." in text and "HTML report:" in text
+
+
+def test_quiet_on_a_terminal_has_no_live_display() -> None:
+    console = Console(file=io.StringIO(), force_terminal=True, width=100, color_system=None)
+    live = LiveProgress(console=console, quiet=True)
+    live.run_started(sample_report(0), 2, "chromium")
+    assert live.live is None
+    live.account_finished(sample_run(0, "alice@contoso.com", "passed"))
+    assert "alice@contoso.com" not in console.file.getvalue()  # type: ignore[attr-defined]

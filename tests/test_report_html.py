@@ -96,6 +96,8 @@ async def _look_at(page_url: str, shot: Path) -> dict[str, object]:
         await page.locator("dialog#lightbox").click()
         seen["closed"] = not await page.locator("dialog#lightbox").is_visible()
         seen["requests"] = [u for u in requests if not u.startswith("file://")]
+        await page.locator("#only-failed").check()
+        seen["shown_when_filtered"] = await page.locator("details.account:visible").count()
         await browser.close()
     return seen
 
@@ -130,6 +132,7 @@ def test_the_page_in_a_real_browser(tmp_path: Path, pytestconfig: pytest.Config)
     assert seen["caption"] == "bob@contoso.com: Sign in with the work or school account"
     assert seen["closed"]
     assert seen["requests"] == [], "the page loaded something from the network"
+    assert seen["shown_when_filtered"] == 2, "'only accounts that did not pass' hides the passed ones"
     assert shot.stat().st_size > 10_000
 
 
