@@ -78,7 +78,11 @@ def load_users(path: Path, flow: Flow | None) -> list[tuple[str, dict[str, Any],
             continue
         fields = {k.value: (k, v) for k, v in item.value}
         if "account" not in fields:
-            err(item, "missing `account:`")
+            typo = next((k for k in fields if did_you_mean(str(k), {"account"})), None)
+            if typo is not None:  # `acount:` is the likelier mistake than a user without an account
+                err(fields[typo][0], f"unknown key {typo!r} (did you mean 'account'?)")
+            else:
+                err(item, "missing `account:`")
             continue
         acc_node = fields["account"][1]
         account = scalar_value(acc_node) if isinstance(acc_node, ScalarNode) else None

@@ -442,6 +442,8 @@ def flow():
     pytest.param("users:\n  - account: 'a@contoso.com\n    x'\n", ["2:14: 'a@contoso.com x' is not an account"],
                  id="account-with-space"),
     pytest.param("users:\n  - tile: OneDrive\n", ["2:5: missing `account:`"], id="no-account"),
+    pytest.param("users:\n  - acount: a@contoso.com\n", ["2:5: unknown key 'acount' (did you mean 'account'?)"],
+                 id="account-typo"),
     pytest.param("users:\n  - a@contoso.com\n", ["2:5: each user is a mapping: `- account: user@contoso.com`, "
                                                   "got text"], id="user-is-text"),
     pytest.param("- account: a@contoso.com\n", ["1:1: a users file is a mapping with `users:`"], id="not-a-mapping"),
