@@ -1,0 +1,63 @@
+"""`python -m benchmarks [startup|overhead|throughput|report ...]`: run the benchmarks (all by
+default), each printing its figures, then the machine they came from. Not tests: a shared CI
+box's timings say little, so nothing here fails a build."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+NAMES = ("startup", "overhead", "throughput", "report")
+
+
+def machine() -> str:
+    import psutil
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    chromium = ""
+    from runner.browser import system_chromium
+
+    found = system_chromium()
+    if found:
+        done = subprocess.run([found, "--version"], capture_output=True, text=True)
+        chromium = f", {done.stdout.strip()}"
+    return (f"{os.cpu_count()} CPU ({cpu}), {psutil.virtual_memory().total / 2**30:.1f} GB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}{chromium}")
+
+
+def main() -> None:
+    chosen = [a for a in sys.argv[1:] if a in NAMES] or list(NAMES)
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        if name == "startup":
+            from benchmarks import startup
+
+            startup.main([])
+        elif name == "overhead":
+            from benchmarks import overhead
+
+            overhead.main([])
+        elif name == "throughput":
+            from benchmarks import throughput
+
+            throughput.main([])
+        elif name == "report":  # the reports' own benchmark (benchmarks/report_bench.py)
+            subprocess.run([sys.executable, str(Path(__file__).with_name("report_bench.py")), "--repeat", "3"],
+                           check=False)
+    print(f"machine: {machine()}")
+
+
+if __name__ == "__main__":
+    main()

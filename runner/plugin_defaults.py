@@ -1,0 +1,39 @@
+"""Extensions of pytest-playwright's session fixtures, registered by runner.plugin after every
+entry-point plugin so that each extends pytest-playwright's fixture of the same name (a fixture
+overriding another can ask for it). A conftest overrides these as it would pytest-playwright's."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_name: str,
+                             browser_type: Any, connect_options: dict[str, Any] | None) -> dict[str, Any]:
+    """The system Chromium when Playwright's own is not installed (no download possible) and
+    nothing else was asked for (--browser-channel, an executable_path, a remote browser)."""
+    args = dict(browser_type_launch_args)
+    if (browser_name == "chromium" and not connect_options and not args.get("channel")
+            and not args.get("executable_path") and not os.path.exists(browser_type.executable_path)):
+        from .browser import system_chromium
+
+        found = system_chromium()
+        if found:
+            args["executable_path"] = found
+    return args
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any],
+                         m365_simulator: Simulator | None) -> dict[str, Any]:
+    """With --m365-simulator-accounts every context goes through the simulator's proxy."""
+    args = dict(browser_context_args)
+    if m365_simulator is not None:
+        args.update(m365_simulator.context_options())
+    return args

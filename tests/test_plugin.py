@@ -1,0 +1,113 @@
+"""The pytest plugin as a QA team meets it: `pytest flows/ --m365-users users.yaml`, in a
+subprocess, on the project's own flows folder, against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FLOWS, ROOT
+
+KEYRING_ENV = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring"}
+
+
+def pytest_run(tmp_path: Path, *args: str, passwords: dict[str, str] | None = None,
+               timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    keyring_file = tmp_path / "keyring.json"
+    keyring_file.write_text(json.dumps({f"m365-replay\n{a}": p for a, p in (passwords or {}).items()}))
+    env = {**os.environ, **KEYRING_ENV, "M365_TEST_KEYRING_FILE": str(keyring_file), "PYTHONPATH": str(ROOT)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_CURRENT_TEST", None)
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=timeout)
+
+
+def users_file(tmp_path: Path, *entries: str) -> Path:
+    path = tmp_path / "users.yaml"
+    path.write_text("users:\n" + "".join(f"  - {entry}\n" for entry in entries))
+    return path
+
+
+def test_one_test_per_flow_and_account_and_sub_flows_are_not_tests(tmp_path: Path) -> None:
+    users = users_file(tmp_path, "{account: alice@contoso.com}", "{account: bob@contoso.com, tile: SharePoint}")
+    result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--collect-only", "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    collected = [line for line in result.stdout.splitlines() if "::" in line]
+    assert collected == ["flows/sync-profile-photo.yaml::sync-profile-photo[alice@contoso.com]",
+                         "flows/sync-profile-photo.yaml::sync-profile-photo[bob@contoso.com]"]
+
+
+def test_without_m365_options_yaml_is_not_collected(tmp_path: Path) -> None:
+    result = pytest_run(tmp_path, str(FLOWS), "--collect-only", "-q")
+    assert "sync-profile-photo[" not in result.stdout
+    assert result.returncode == 5  # pytest's "no tests collected"
+
+
+def test_shard_option_selects_the_same_accounts_as_run_shard(tmp_path: Path) -> None:
+    from runner.shard import shard_of
+
+    accounts = [f"user{i}@contoso.com" for i in range(8)]
+    users = users_file(tmp_path, *(f"{{account: {a}}}" for a in accounts))
+    result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--m365-shard", "2/3", "--collect-only",
+                        "-q")
+    got = [line.split("[", 1)[1].rstrip("]") for line in result.stdout.splitlines() if "::" in line]
+    assert got == [a for a in accounts if shard_of(a, 3) == 2]
+
+
+def test_a_broken_flow_reads_file_line_col(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "bad.yaml").write_text("name: bad\nsteps:\n  - goto: https://www.office.com/\n  - sing_in: {}\n")
+    result = pytest_run(tmp_path, str(flows), "--m365-account", "a@contoso.com")
+    assert result.returncode != 0
+    assert "bad.yaml:4:5: unknown step 'sing_in' (did you mean 'sign_in'?)" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+@pytest.mark.browser
+def test_flows_run_under_pytest_playwright_and_xdist(tmp_path: Path) -> None:
+    """One run covers the issue's list: generated tests with pytest-playwright's fixtures, a
+    failure in the CLI's words, -n 2 without clashing folders, one junit testcase per flow x
+    account, and --output/--tracing/--screenshot applied as pytest-playwright applies them."""
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1}\n"
+                   "  - {upn: bob@contoso.com, password: bob-pw-1}\n")
+    users = users_file(tmp_path, "{account: alice@contoso.com}", "{account: bob@contoso.com, tile: SharePoint}")
+    out, junit = tmp_path / "out", tmp_path / "junit.xml"
+    result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
+                        "-n", "2", "--junitxml", str(junit), "--output", str(out), "--tracing", "retain-on-failure",
+                        "--screenshot", "only-on-failure",
+                        passwords={"alice@contoso.com": "alice-pw-1", "bob@contoso.com": "not-bobs-pw"})
+    text = result.stdout + result.stderr
+    assert result.returncode == 1, text
+    assert "1 failed, 1 passed" in text
+    failure = text.split("sync-profile-photo[bob@contoso.com] _", 1)[1]
+    assert "FAIL bob@contoso.com" in failure
+    assert "bad_credentials at step 'Sign in with the work or school account': The password was not accepted" in failure
+    assert "    doc: Sign in with their work or school account," in failure
+    assert "    next: Check the password stored with `m365-replay creds set ACCOUNT`" in failure
+    assert "Traceback" not in text and "playwright/_impl" not in text and "not-bobs-pw" not in text
+
+    cases = ET.parse(junit).getroot().findall(".//testcase")
+    assert sorted(c.get("name") for c in cases) == ["sync-profile-photo[alice@contoso.com]",
+                                                  "sync-profile-photo[bob@contoso.com]"]
+    bob_case = next(c for c in cases if c.get("name") == "sync-profile-photo[bob@contoso.com]")
+    assert "bad_credentials" in (bob_case.find("failure").get("message") or "")
+
+    # pytest-playwright's layout: one folder per failed test, nothing for the passed one
+    folders = sorted(p.name for p in out.iterdir())
+    assert folders == ["flows-sync-profile-photo-yaml-sync-profile-photo-bob-contoso-com"], folders
+    bob = out / folders[0]
+    assert (bob / "test-failed-1.png").is_file()
+    assert (bob / "steps" / "02-Sign_in_with_the_work_or_school_account.png").is_file()
+    with zipfile.ZipFile(bob / "trace.zip") as trace:
+        names = trace.namelist()
+        assert sum(n.endswith(".trace") for n in names) >= 2, "the chunk before the password was merged back"
+        assert not any(b"not-bobs-pw" in trace.read(n) for n in names), "the password reached the trace"
