@@ -45,7 +45,7 @@ def execute(flow: Flow, specs: list[AccountSpec], options: RunOptions, store: Cr
     finally:
         if sim is not None:
             sim.stop()
-    _finish(engine, printer, evidence)
+    _finish(engine, printer, evidence, interrupted=bool(getattr(engine.report, "interrupted", False)))
     return engine.report
 
 

@@ -46,10 +46,14 @@ def test_text_is_escaped_and_secrets_are_masked(tmp_path: Path) -> None:
     assert "Hunter2-secret" not in html and "after typing ***" in html
 
 
-def test_an_unfinished_run_says_so(tmp_path: Path) -> None:
+def test_an_unfinished_or_stopped_run_says_so(tmp_path: Path) -> None:
     report = sample_report(2)
     report.finished_at = None
     assert "did not finish" in render_html(report, tmp_path)
+    assert "stopped early" not in render_html(report, tmp_path)
+    if hasattr(report, "interrupted"):
+        report.interrupted = True
+        assert "stopped early (Ctrl-C or SIGTERM)" in render_html(report, tmp_path)
 
 
 def test_changes_since_the_previous_run_are_shown(tmp_path: Path) -> None:

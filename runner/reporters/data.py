@@ -35,9 +35,11 @@ def run_from_dict(data: dict[str, Any]) -> RunResult:
 
 def report_from_dict(data: dict[str, Any]) -> Report:
     runs = [run_from_dict(r) for r in data.get("runs") or [] if isinstance(r, dict)]
+    extra = {k: v for k, v in _known(Report, data).items()
+             if k not in ("flow", "source", "flow_file", "started_at", "finished_at", "runs")}
     return Report(flow=str(data.get("flow") or "?"), source=data.get("source"),
                   flow_file=str(data.get("flow_file") or ""), started_at=str(data.get("started_at") or ""),
-                  finished_at=data.get("finished_at"), runs=runs)
+                  finished_at=data.get("finished_at"), runs=runs, **extra)
 
 
 def read_report_dict(folder: Path) -> dict[str, Any]:
