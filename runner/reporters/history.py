@@ -124,6 +124,8 @@ def merge(folders: list[Path], out: Path) -> dict[str, Any]:
                   finished_at=max(finished) if finished else None,
                   merged_from=[str(folder) for folder in folders])
     runs = [chosen[key][1] for key in order]
+    if any("interrupted" in d for _, d in reports):  # stopped early only if an account is still unreached
+        merged["interrupted"] = any(run.get("status") == "skipped" for run in runs)
     merged["summary"] = report_from_dict({**merged, "runs": runs}).summary()
     merged["runs"] = runs
     return merged
