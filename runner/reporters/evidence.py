@@ -1,8 +1,9 @@
 """`--evidence`: per account, one zip a helpdesk engineer attaches to the ticket.
 
-It holds that account's screenshots, its trace, its redacted log and a summary.txt written for
-a person (account, time, outcome, category, action, AADSTS / Correlation ID). Nothing of another
-account goes in, and every text file passes through the redactor once more on the way in.
+It holds that account's screenshots, its trace (and video, when kept), its redacted log and a
+summary.txt written for a person (account, time, outcome, category, action, AADSTS / Correlation
+ID). Nothing of another account goes in, and every text file passes through the redactor once
+more on the way in.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def write_evidence(report: Report, report_dir: Path) -> list[Path]:
                     zf.write(report_dir / step.screenshot, f"screenshots/{Path(step.screenshot).name}")
             if run.trace and (report_dir / run.trace).is_file():
                 zf.write(report_dir / run.trace, "trace.zip")
+            if run.video and (report_dir / run.video).is_file():
+                zf.write(report_dir / run.video, f"video{Path(run.video).suffix}")
             log = report_dir / slug(run.account) / LOG_FILE
             if log.is_file():
                 zf.writestr(LOG_FILE, redact(log.read_text(encoding="utf-8", errors="replace")) or "")
