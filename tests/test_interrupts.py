@@ -33,8 +33,16 @@ def start(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
         args += ["--account", name]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
            "M365_TEST_KEYRING_FILE": str(keyring_file)}
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # output to files, not pipes: the browser inherits them and may outlive the runner by a moment,
+    # which would make a pipe reader wait for the browser rather than for the runner's exit
+    out = (tmp_path / "stdout.txt").open("w")
+    err = (tmp_path / "stderr.txt").open("w")
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
     return proc, report / "report.json"
+
+
+def output(tmp_path: Path) -> str:
+    return (tmp_path / "stdout.txt").read_text() + (tmp_path / "stderr.txt").read_text()
 
 
 def wait_for_runs(report: Path, count: int, proc: subprocess.Popen[str], timeout: float = 90) -> dict:
@@ -44,7 +52,7 @@ def wait_for_runs(report: Path, count: int, proc: subprocess.Popen[str], timeout
             data = json.loads(report.read_text())  # always valid JSON: written by rename
             if len(data["runs"]) >= count:
                 return data
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, f"the run ended early with {proc.returncode}"
         time.sleep(0.1)
     raise AssertionError(f"{count} account(s) did not finish in {timeout} s")
 
@@ -56,9 +64,9 @@ def test_first_signal_stops_cleanly_and_accounts_for_everyone(tmp_path: Path, si
     time.sleep(1.0)  # the second account is now signing in
     sent = time.time()
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=30)
+    proc.wait(timeout=30)
     assert time.time() - sent < 15, "running accounts stop within seconds"
-    assert proc.returncode == 130, out + err
+    assert proc.returncode == 130, output(tmp_path)
     data = json.loads(report.read_text())
     assert [r["account"] for r in data["runs"]] == NAMES
     assert data["interrupted"] is True
@@ -68,7 +76,7 @@ def test_first_signal_stops_cleanly_and_accounts_for_everyone(tmp_path: Path, si
     for run in data["runs"][2:]:
         assert run["status"] == "skipped" and run["failure"]["message"] == "Not started: the run was stopped."
     assert data["summary"] == {"total": 5, "passed": 1, "failed": 0, "skipped": 4}
-    assert "Stopping" in out + err
+    assert "Stopping" in output(tmp_path)
 
 
 def test_second_ctrl_c_exits_at_once_with_the_last_complete_report(tmp_path: Path) -> None:
@@ -78,9 +86,9 @@ def test_second_ctrl_c_exits_at_once_with_the_last_complete_report(tmp_path: Pat
     time.sleep(0.3)
     sent = time.time()
     proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=30)
+    proc.wait(timeout=30)
     assert time.time() - sent < 5
-    assert proc.returncode == 130
+    assert proc.returncode == 130, output(tmp_path)
     data = json.loads(report.read_text())
     assert data["runs"][0]["account"] == NAMES[0] and data["runs"][0]["status"] == "passed"
 
@@ -89,7 +97,7 @@ def test_sigkill_leaves_a_valid_report_of_what_finished(tmp_path: Path) -> None:
     proc, report = start(tmp_path)
     wait_for_runs(report, 2, proc)
     proc.kill()
-    proc.communicate(timeout=30)
+    proc.wait(timeout=30)
     data = json.loads(report.read_text())
     assert 2 <= len(data["runs"]) < 5
     assert all(r["status"] == "passed" for r in data["runs"])
