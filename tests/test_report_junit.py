@@ -64,3 +64,16 @@ def test_control_characters_and_secrets_never_reach_the_xml(schema: xmlschema.XM
         redactor.clear()
     assert b"Secret-Pass-9" not in data and b"with pw ***" in data
     schema.validate(data.decode())
+
+
+def test_the_schema_rejects_what_ci_servers_would_not_read(schema: xmlschema.XMLSchema) -> None:
+    """The schema is a real check: a testcase without a name, or a failure after system-out, is refused."""
+    good = '<testsuites><testsuite name="f" tests="1"><testcase name="a" classname="f"/></testsuite></testsuites>'
+    schema.validate(good)
+    for bad in (
+        '<testsuites><testsuite name="f" tests="1"><testcase classname="f"/></testsuite></testsuites>',
+        '<testsuites><testsuite name="f" tests="1"><testcase name="a"><system-out>x</system-out>'
+        '<failure message="m"/></testcase></testsuite></testsuites>',
+        '<testsuites><testsuite tests="1"/></testsuites>',
+    ):
+        assert not schema.is_valid(bad)
