@@ -38,6 +38,17 @@ def account_lines(result: RunResult) -> list[str]:
     return lines
 
 
+def closing_lines(report: Report, outputs: Outputs | None, interrupted: bool) -> list[str]:
+    """The last lines of every run's output: the counts and where to read more."""
+    prefix = "Interrupted: " if interrupted else ""
+    lines = [f"{prefix}{summary_line(report)}. Report: {outputs.report_dir / 'report.json' if outputs else ''}"]
+    if outputs is not None and outputs.html is not None:
+        lines.append(f"HTML report: {outputs.html}")
+    if outputs is not None and outputs.evidence:
+        lines.append(f"Evidence for tickets: {outputs.evidence[0].parent}/ ({len(outputs.evidence)} zip(s))")
+    return lines
+
+
 def summary_line(report: Report) -> str:
     s = report.summary()
     parts = [f"{s['passed']} passed", f"{s['failed']} failed"]
@@ -95,12 +106,8 @@ class LinePrinter(Listener):
         if outputs is not None and outputs.previous is not None:
             self.say(f"Since the previous run ({outputs.previous}): "
                      + ("; ".join(outputs.changes) if outputs.changes else "no account changed its outcome"))
-        prefix = "Interrupted: " if interrupted else ""
-        self.say(f"{prefix}{summary_line(report)}. Report: {outputs.report_dir / 'report.json' if outputs else ''}")
-        if outputs is not None and outputs.html is not None:
-            self.say(f"HTML report: {outputs.html}")
-        if outputs is not None and outputs.evidence:
-            self.say(f"Evidence for tickets: {outputs.evidence[0].parent}/ ({len(outputs.evidence)} zip(s))")
+        for line in closing_lines(report, outputs, interrupted):
+            self.say(line)
 
 
 class _Board:
@@ -204,12 +211,8 @@ class LiveProgress(LinePrinter):
             self.say(f"Since the previous run ({outputs.previous}):")
             for line in outputs.changes or ["no account changed its outcome"]:
                 self.say(f"  {line}")
-        prefix = "Interrupted: " if interrupted else ""
-        self.say(f"{prefix}{summary_line(report)}. Report: {outputs.report_dir / 'report.json' if outputs else ''}")
-        if outputs is not None and outputs.html is not None:
-            self.say(f"HTML report: {outputs.html}")
-        if outputs is not None and outputs.evidence:
-            self.say(f"Evidence for tickets: {outputs.evidence[0].parent}/ ({len(outputs.evidence)} zip(s))")
+        for line in closing_lines(report, outputs, interrupted):
+            self.say(line)
 
 
 class Fanout(Listener):
