@@ -111,3 +111,24 @@ def test_flows_run_under_pytest_playwright_and_xdist(tmp_path: Path) -> None:
         names = trace.namelist()
         assert sum(n.endswith(".trace") for n in names) >= 2, "the chunk before the password was merged back"
         assert not any(b"not-bobs-pw" in trace.read(n) for n in names), "the password reached the trace"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", str(FLOWS / "sync-profile-photo.yaml")]])
+def test_start_up_imports_no_playwright(args: list[str]) -> None:
+    """The start-up benchmark's target (< 0.3 s) holds only while `--help` and `validate` leave
+    Playwright unimported (it costs more than the rest together); checked here without timing,
+    as the plugin module and the CLI share that rule (Playwright only once a browser is needed)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "runner", *args], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line]
+    assert "runner.cli" in imported
+    assert not [name for name in imported if name.startswith(("playwright", "greenlet"))]
+
+
+def test_the_plugin_module_imports_no_playwright() -> None:
+    code = ("import sys, runner.plugin, runner.plugin_defaults; "
+            "print(any(m.startswith('playwright') for m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "False", done.stderr
