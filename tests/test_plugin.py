@@ -132,3 +132,40 @@ def test_the_plugin_module_imports_no_playwright() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "False", done.stderr
+
+
+LAUNCH_ARGS_TEST = '''
+import json
+
+def test_print(browser_type_launch_args, browser_type):
+    own = __import__("os").path.exists(browser_type.executable_path)
+    print("LAUNCH=" + json.dumps({"args": browser_type_launch_args, "own": own}))
+'''
+
+
+@pytest.mark.parametrize(("options", "conftest", "expected"), [
+    ([], None, "system"),
+    (["--browser-channel", "msedge"], None, {"channel": "msedge"}),
+    ([], "import pytest\n\n@pytest.fixture(scope='session')\ndef browser_type_launch_args():\n"
+         "    return {'executable_path': '/opt/mine/chrome'}\n", {"executable_path": "/opt/mine/chrome"}),
+])
+def test_launch_args_default_to_the_system_chromium_and_stay_overridable(
+        tmp_path: Path, options: list[str], conftest: str | None, expected: object) -> None:
+    """Where Playwright's own Chromium cannot be downloaded, pytest-playwright's `browser` would
+    fail; the plugin's default names the system Chromium, unless a channel or a conftest says
+    otherwise (no browser is launched here)."""
+    from runner.browser import system_chromium
+
+    (tmp_path / "test_args.py").write_text(LAUNCH_ARGS_TEST)
+    if conftest:
+        (tmp_path / "conftest.py").write_text(conftest)
+    result = pytest_run(tmp_path, "test_args.py", "-s", "-q", *options)
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(result.stdout.split("LAUNCH=", 1)[1].splitlines()[0])
+    if expected == "system":
+        if seen["own"] or not system_chromium():
+            assert "executable_path" not in seen["args"]
+        else:
+            assert seen["args"]["executable_path"] == system_chromium()
+    else:
+        assert seen["args"] == expected
