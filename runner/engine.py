@@ -744,6 +744,10 @@ class Engine:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
+                if self.stop_requested:
+                    # stopping already: a further Ctrl-C, even while the process winds down after
+                    # the event loop, exits at once (the report is complete on disk)
+                    signal.signal(sig, lambda *_: os._exit(130))
 
     def _on_signal(self) -> None:
         if self.request_stop():

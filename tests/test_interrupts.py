@@ -88,7 +88,9 @@ def test_second_ctrl_c_exits_at_once_with_the_last_complete_report(tmp_path: Pat
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
     assert time.time() - sent < 5
-    assert proc.returncode == 130, output(tmp_path)
+    # 130, or death by SIGINT itself when the signal lands while Python is already exiting
+    # (interpreter shutdown restores the default handler): both are "interrupted" to a shell
+    assert proc.returncode in (130, -signal.SIGINT), output(tmp_path)
     data = json.loads(report.read_text())
     assert data["runs"][0]["account"] == NAMES[0] and data["runs"][0]["status"] == "passed"
 
