@@ -26,14 +26,21 @@ BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP
 STYLES = {"passed": "bold green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
 
 
-def account_lines(result: RunResult) -> list[str]:
-    """The failure, its next action and any warnings, indented under an account's line."""
+def account_lines(result: RunResult, detail: bool = False) -> list[str]:
+    """The failure, its next action and any warnings, indented under an account's line; with
+    `detail` (the pytest plugin, which has room) also the step's documented wording and the URL."""
     lines = []
-    if result.failure is not None:
-        where = f" at step {result.failure.step!r}" if result.failure.step else ""
-        lines.append(f"    {result.failure.category}{where}: {result.failure.message}")
-        if result.failure.action:
-            lines.append(f"    next: {result.failure.action}")
+    failure = result.failure
+    if failure is not None:
+        where = f" at step {failure.step!r}" if failure.step else ""
+        lines.append(f"    {failure.category}{where}: {failure.message}")
+        step = next((s for s in result.steps if s.name == failure.step), None) if detail else None
+        if step is not None and step.doc:
+            lines.append(f"    doc: {step.doc}")
+        if failure.action:
+            lines.append(f"    next: {failure.action}")
+        if detail and failure.details.get("url"):
+            lines.append(f"    url: {failure.details['url']}")
     lines += [f"    warning: {warning}" for warning in result.warnings]
     return lines
 

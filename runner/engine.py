@@ -143,7 +143,8 @@ class AccountRun:
     """The runtime a step handler works with: the account's context, its current page, its
     variables and secrets, and the record of its steps."""
 
-    def __init__(self, engine: Engine, spec: AccountSpec, context: BrowserContext, page: Page, folder: Path):
+    def __init__(self, engine: Engine, spec: AccountSpec, context: BrowserContext, page: Page, folder: Path,
+                 secrets: dict[str, str | None] | None = None):
         self.engine = engine
         self.options = engine.options
         self.account = spec.account
@@ -155,7 +156,7 @@ class AccountRun:
         self.warnings: list[str] = []
         self.timeout_ms = self.options.timeout * 1000
         self._new_pages: list[Page] = []
-        self._secrets: dict[str, str | None] = {}
+        self._secrets: dict[str, str | None] = dict(secrets or {})  # read once per account
         self._tracing = False
         self._trace_paused = False
         self._chunks: list[Path] = []
@@ -592,6 +593,7 @@ class Engine:
             return RunResult(account=spec.account, status=status, failure=failure, started_at=started_at,
                              duration_ms=int((time.monotonic() - started) * 1000), inputs=spec.inputs, **kw)
 
+        known: dict[str, str | None] = {}
         if self.needs("password"):
             try:
                 password = await asyncio.to_thread(self.store.get, "password", spec.account)
@@ -599,6 +601,7 @@ class Engine:
                 return result("error", Failure("missing_credential", str(exc), None, action_for("missing_credential")),
                               final_url=None)
             redactor.add(password)
+            known["password"] = password
             if not password:
                 message = (f"No password is stored for {spec.account}; "
                            f"run `m365-replay creds set {spec.account}`.")
@@ -614,7 +617,7 @@ class Engine:
                 context.set_default_timeout(self.options.timeout * 1000)
             if page is None:
                 page = await context.new_page()
-            rt = AccountRun(self, spec, context, page, folder)
+            rt = AccountRun(self, spec, context, page, folder, secrets=known)
             if owned:
                 await rt.start_tracing()
             else:

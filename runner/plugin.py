@@ -217,26 +217,14 @@ def _keep_screenshots(result: RunResult, folder: Path, target: Path) -> dict[str
 
 def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path) -> str:
     """The CLI's words for a failed account, plus the step's documented wording."""
-    from .console import BADGES
+    from .console import BADGES, account_lines
 
-    lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)"]
-    failure = result.failure
-    if failure is not None:
-        where = f" at step {failure.step!r}" if failure.step else ""
-        lines.append(f"    {failure.category}{where}: {failure.message}")
-        step = next((s for s in result.steps if s.name == failure.step), None)
-        if step is not None and step.doc:
-            lines.append(f"    doc: {step.doc}")
-        if failure.action:
-            lines.append(f"    next: {failure.action}")
-        if failure.details.get("url"):
-            lines.append(f"    url: {failure.details['url']}")
+    lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
+             *account_lines(result, detail=True)]
     shot = next((s.screenshot for s in reversed(result.steps) if s.status == "failed" and s.screenshot), None)
     if shot in screenshots:
         path = Path(screenshots[shot])
         lines.append(f"    screenshot: {os.path.relpath(path, base) if path.is_absolute() else path}")
-    for warning in result.warnings:
-        lines.append(f"    warning: {warning}")
     return "\n".join(lines)
 
 

@@ -45,7 +45,7 @@ def execute(flow: Flow, specs: list[AccountSpec], options: RunOptions, store: Cr
     finally:
         if sim is not None:
             sim.stop()
-    _finish(engine, printer, evidence, interrupted=bool(getattr(engine.report, "interrupted", False)))
+    _finish(engine, printer, evidence, interrupted=engine.report.interrupted)
     return engine.report
 
 
