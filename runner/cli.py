@@ -188,12 +188,12 @@ def creds_set(account: str, totp: bool) -> None:
         if again != secret:
             raise UsageError("Nothing stored: the two entries differ.")
     if totp:
-        from .credentials import totp_code
+        from .credentials import TOTP_HELP, normalize_totp_secret
 
         try:
-            totp_code(secret)
-        except Exception:
-            raise UsageError("Nothing stored: that is not a base32 TOTP secret.") from None
+            secret = normalize_totp_secret(secret)
+        except ValueError as exc:
+            raise UsageError(f"Nothing stored: that is not a TOTP secret: {exc}. {TOTP_HELP}") from None
     store.set(kind, account, secret)
     click.echo(f"Stored the {label.lower()} of {account} in {store.backend_name()}.")
 

@@ -7,8 +7,12 @@ that types it into the browser.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Callable
 from typing import Protocol
+from urllib.parse import parse_qs, urlsplit
 
 from .errors import UsageError
 
@@ -113,9 +117,55 @@ class MemoryStore:
         self._secrets[(kind, account.lower())] = secret
 
 
-def totp_code(secret: str, clock: Callable[[], float] | None = None) -> str:
-    """The current RFC 6238 code for a base32 secret."""
+# Entra's "Set up a different authenticator app" page shows a 16-character base32 secret (80
+# bits), in groups of four and often in lower case. pyotp >= 2.12 enforces NIST's 112-bit minimum
+# by default and refuses it, so a real MFA account could not sign in: the minimum here is what
+# Microsoft issues, and anything shorter is refused as not a Microsoft secret.
+MIN_TOTP_BITS = 80
+TOTP_HELP = ("Paste the secret key shown by Microsoft's 'Set up a different authenticator app' page "
+             "(16 or 32 letters A-Z and digits 2-7; spaces and lower case are fine), or the otpauth:// link.")
+
+
+def normalize_totp_secret(secret: str) -> str:
+    """The canonical base32 form of a secret as a person pastes it; ValueError says why not.
+
+    The error never quotes the value: it is a secret.
+    """
+    text = secret.strip()
+    if text.lower().startswith("otpauth://"):
+        text = (parse_qs(urlsplit(text).query).get("secret") or [""])[0]
+    cleaned = re.sub(r"[\s-]+", "", text).upper().rstrip("=")
+    if not cleaned:
+        raise ValueError("the secret is empty")
+    if not re.fullmatch(r"[A-Z2-7]+", cleaned):
+        raise ValueError("it is not base32 (only letters A-Z and digits 2-7)")
+    try:
+        decoded = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except (binascii.Error, ValueError):
+        raise ValueError(f"it is not valid base32 ({len(cleaned)} characters)") from None
+    if len(decoded) * 8 < MIN_TOTP_BITS:
+        raise ValueError(f"it is too short ({len(cleaned)} characters; Microsoft's secrets have 16 or 32)")
+    return cleaned
+
+
+def _totp(secret: str) -> object:
     import pyotp
 
-    totp = pyotp.TOTP(secret.replace(" ", "").upper())
-    return totp.at(clock()) if clock else totp.now()
+    class MicrosoftTOTP(pyotp.TOTP):
+        min_secret_length_bits = MIN_TOTP_BITS  # class attribute read by pyotp >= 2.12
+
+    return MicrosoftTOTP(normalize_totp_secret(secret))
+
+
+def totp_code(secret: str, clock: Callable[[], float] | None = None) -> str:
+    """The current RFC 6238 code for a base32 secret as Microsoft issues it."""
+    totp = _totp(secret)
+    return totp.at(clock()) if clock else totp.now()  # type: ignore[attr-defined]
+
+
+def totp_verify(secret: str, code: str, valid_window: int = 1) -> bool:
+    """Whether `code` is current for `secret` (the simulator's side of the check)."""
+    try:
+        return bool(_totp(secret).verify(code, valid_window=valid_window))  # type: ignore[attr-defined]
+    except ValueError:
+        return False

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .browser import BrowserSettings, launch
-from .credentials import CredentialStore, totp_code
+from .credentials import CredentialStore, normalize_totp_secret, totp_code
 from .errors import UsageError
 from .flow import Flow, Step
 from .redact import redact, redactor
@@ -285,6 +285,9 @@ class AccountRun:
         if kind not in self._secrets:
             value = await asyncio.to_thread(self.engine.store.get, kind, self.account)
             redactor.add(value)
+            if kind == "totp" and value:  # as typed and as used (grouped, lower case)
+                with contextlib.suppress(ValueError):
+                    redactor.add(normalize_totp_secret(value))
             self._secrets[kind] = value
         return self._secrets[kind]
 
@@ -299,7 +302,11 @@ class AccountRun:
             raise StepFailure("missing_credential", f"No {what} is stored for {self.account}; "
                               f"run `m365-replay creds set {self.account}{flag}`.")
         if kind == "totp":
-            code = totp_code(value)
+            try:
+                code = totp_code(value)
+            except ValueError as exc:  # the message never quotes the secret
+                raise StepFailure("missing_credential", f"The TOTP secret stored for {self.account} is unusable: "
+                                  f"{exc}; store it again: `m365-replay creds set {self.account} --totp`.") from None
             redactor.add(code)
             return code
         return value

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import threading
 
-import pyotp
 import pytest
 
 from runner.engine import AccountSpec
 from runner.results import CATEGORIES
 from runner.simulator import SimAccount
+from runner.simulator.accounts import microsoft_totp_secret
 
 pytestmark = pytest.mark.browser
 
-TOTP = pyotp.random_base32()
+TOTP = microsoft_totp_secret()  # 16 characters in groups of four, as Microsoft hands them out
 
 
 def test_each_sign_in_state_ends_with_its_category(replay, memory_keyring) -> None:

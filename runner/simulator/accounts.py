@@ -17,6 +17,15 @@ HOME_LAYOUTS = ("tiles", "launcher")
 TILE_TARGETS = ("new_tab", "same_tab")
 
 
+def microsoft_totp_secret() -> str:
+    """A new TOTP secret as Entra's "Set up a different authenticator app" page shows it: 16
+    base32 characters (80 bits) in lower-case groups of four."""
+    import base64
+
+    text = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+    return " ".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
 @dataclass
 class SimAccount:
     upn: str
@@ -44,8 +53,15 @@ class SimAccount:
                               ("tile_target", TILE_TARGETS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
-        if self.mfa and self.mfa != "push_deny" and self.mfa.startswith("totp") and not self.totp_secret:
-            raise ValueError(f"simulated account {self.upn}: mfa totp needs totp_secret")
+        if self.mfa == "totp" and not self.totp_secret:
+            self.totp_secret = microsoft_totp_secret()  # what a real account's set-up page hands out
+        if self.totp_secret:
+            from ..credentials import normalize_totp_secret
+
+            try:
+                normalize_totp_secret(self.totp_secret)
+            except ValueError as exc:
+                raise ValueError(f"simulated account {self.upn}: totp_secret: {exc}") from None
 
     @property
     def domain(self) -> str:

@@ -379,10 +379,10 @@ class SimulatorApp:
             return json_response({"Success": False, "ResultValue": "InvalidSession"})
         acc = self.accounts[flow.upn]
         if data.get("AuthMethodId") == "PhoneAppOTP":
-            import pyotp
+            from ..credentials import totp_verify
 
             code = str(data.get("AdditionalAuthData", ""))
-            ok = bool(acc.totp_secret) and pyotp.TOTP(acc.totp_secret).verify(code, valid_window=1)
+            ok = bool(acc.totp_secret) and totp_verify(acc.totp_secret or "", code)
             self.record(acc.upn, "mfa_code", correct=ok)
             flow.mfa_done = flow.mfa_done or ok
             return json_response({"Success": ok, "ResultValue": "Success" if ok else "InvalidCode"})
