@@ -1,15 +1,16 @@
 """Finding and starting a browser on machines that differ.
 
-Order: what the user named (--executable-path, --browser-channel, --connect), then Playwright's
-own Chromium (CI), then a system Chromium/Chrome (Linux boxes with apt's chromium), then the
-Chrome and Edge channels (Windows helpdesk PCs have Edge). When none works the message says
-exactly what to install.
+Order: what the user named (--executable-path, --browser-channel, --connect), then
+launch_attempts(): Playwright's own Chromium (CI), then on Windows the Edge channel (every helpdesk
+PC has it) and Chrome, elsewhere a system Chromium/Chrome (Linux boxes with apt's chromium) and the
+Chrome and Edge channels. When none works the message says exactly what to install.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,21 @@ def remote_launch_headers(settings: BrowserSettings) -> dict[str, str]:
     return {"x-playwright-launch-options": json.dumps(options)}
 
 
+def launch_attempts() -> list[dict[str, Any]]:
+    """The launch options tried in turn when the user named no browser. Playwright's own Chromium
+    comes first everywhere: it is the build this Playwright release is tested with. On Windows, Edge
+    next: it is on every Windows 10/11 PC and kept current by Windows Update and IT, where Chrome may
+    be missing or stale (the SYSTEM_PATHS are not Windows paths). Elsewhere a system Chromium/Chrome
+    (apt's chromium where Playwright's download is impossible), then the Chrome and Edge channels."""
+    attempts: list[dict[str, Any]] = [{}]
+    if sys.platform == "win32":
+        return [*attempts, {"channel": "msedge"}, {"channel": "chrome"}]
+    found = system_chromium()
+    if found:
+        attempts.append({"executable_path": found})
+    return [*attempts, {"channel": "chrome"}, {"channel": "msedge"}]
+
+
 async def launch(chromium: BrowserType, settings: BrowserSettings) -> tuple[Browser, str]:
     """Start (or connect to) a browser; returns it with a description for the report."""
     from playwright.async_api import Error as PlaywrightError
@@ -96,12 +112,7 @@ async def launch(chromium: BrowserType, settings: BrowserSettings) -> tuple[Brow
         except PlaywrightError as exc:
             raise UsageError(f"The {settings.browser_channel} browser channel is not installed here "
                              f"({str(exc).splitlines()[0]}). {NO_BROWSER}") from None
-    attempts: list[dict[str, Any]] = [{}]
-    found = system_chromium()
-    if found:
-        attempts.append({"executable_path": found})
-    attempts += [{"channel": "chrome"}, {"channel": "msedge"}]
-    for extra in attempts:
+    for extra in launch_attempts():
         try:
             browser = await chromium.launch(**extra, **common)
         except PlaywrightError as exc:
@@ -114,9 +125,8 @@ async def launch(chromium: BrowserType, settings: BrowserSettings) -> tuple[Brow
 
 
 def playwright_ffmpeg_path() -> str | None:
-    """Where Playwright looks for the ffmpeg it records videos with (None: not a local Linux/Mac/Win box)."""
+    """Where Playwright looks for the ffmpeg it records videos with (None: unknown, e.g. no Playwright)."""
     import json
-    import platform
 
     try:
         import playwright
@@ -126,13 +136,17 @@ def playwright_ffmpeg_path() -> str | None:
             revision = next(b["revision"] for b in json.load(handle)["browsers"] if b["name"] == "ffmpeg")
     except (OSError, StopIteration, KeyError, ValueError):
         return None
-    base = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or {
-        "Linux": os.path.expanduser("~/.cache/ms-playwright"),
-        "Darwin": os.path.expanduser("~/Library/Caches/ms-playwright"),
-        "Windows": os.path.join(os.environ.get("LOCALAPPDATA", ""), "ms-playwright"),
-    }.get(platform.system(), "")
-    name = {"Linux": "ffmpeg-linux", "Darwin": "ffmpeg-mac", "Windows": "ffmpeg-win64.exe"}.get(platform.system())
-    return os.path.join(base, f"ffmpeg-{revision}", name) if base and name else None
+    home = os.path.expanduser("~")
+    if sys.platform == "win32":  # Playwright's registry defaults, per platform
+        cache, name = os.environ.get("LOCALAPPDATA"), "ffmpeg-win64.exe"
+    elif sys.platform == "darwin":
+        cache, name = os.path.join(home, "Library", "Caches"), "ffmpeg-mac"
+    else:
+        cache, name = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"), "ffmpeg-linux"
+    base = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or (os.path.join(cache, "ms-playwright") if cache else None)
+    if base == "0":  # browsers installed inside the playwright package
+        base = os.path.join(os.path.dirname(package), ".local-browsers")
+    return os.path.join(base, f"ffmpeg-{revision}", name) if base else None
 
 
 def check_video_support(settings: BrowserSettings) -> None:
@@ -141,7 +155,19 @@ def check_video_support(settings: BrowserSettings) -> None:
         return  # the remote server records
     path = playwright_ffmpeg_path()
     if path and not os.path.exists(path):
-        raise UsageError(
-            "--video needs Playwright's ffmpeg: run `playwright install ffmpeg`; where that download is impossible, "
-            f"install the system's ffmpeg (`apt-get install ffmpeg`) and link it: ln -s \"$(command -v ffmpeg)\" {path}"
-        )
+        raise UsageError(f"--video needs Playwright's ffmpeg: {ffmpeg_fix(path)}")
+
+
+def playwright_command(*args: str) -> str:
+    """A Playwright CLI command that works for this installation: after `pipx install` the `playwright`
+    script is not on the PATH, but this interpreter's `-m playwright` always is what a run uses."""
+    python = f'"{sys.executable}"' if " " in sys.executable else sys.executable
+    return " ".join([python, "-m", "playwright", *args])
+
+
+def ffmpeg_fix(path: str) -> str:
+    """How to get the ffmpeg Playwright expects at `path` (`run --video` and `doctor` say the same)."""
+    if sys.platform == "win32":
+        return f"run `{playwright_command('install', 'ffmpeg')}`"
+    return (f"run `{playwright_command('install', 'ffmpeg')}`; where that download is impossible, install the "
+            f"system's ffmpeg (`apt-get install ffmpeg`) and link it: ln -s \"$(command -v ffmpeg)\" {path}")

@@ -32,7 +32,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("flow_file", type=click.Path(path_type=Path))
+@click.argument("flow_file", metavar="FLOW")
 @click.option("--account", "accounts", multiple=True, metavar="EMAIL", help="Account to run (repeatable).")
 @click.option("--users", type=click.Path(path_type=Path), help="YAML file: users: [{account: ..., INPUT: value}]")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a flow input for every account.")
@@ -57,7 +57,7 @@ def cli() -> None:
               help="With --headed: seconds to wait for a person to approve a push notification.")
 @click.option("--simulator", is_flag=True, help="Run against the built-in Microsoft 365 simulator.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
-              help="Config file (default: ./m365-replay.yaml or ~/.config/m365-replay/config.yaml).")
+              help="Config file (default: ./m365-replay.yaml, else the user's config file; `doctor` shows which).")
 @click.option("--simulator-accounts", type=click.Path(path_type=Path),
               help="YAML of simulated accounts (with --simulator).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug); secrets are always masked.")
@@ -67,21 +67,22 @@ def cli() -> None:
               help="Run only the accounts that did not pass in the report in DIR.")
 @click.option("--evidence", is_flag=True, help="Also write one zip per account for a ticket (screenshots, trace, "
               "redacted log, summary.txt) under REPORT_DIR/evidence/.")
-def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
+def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
         headed: bool, browser_channel: str | None, executable_path: str | None, connect: str | None,
         locale: str | None, report_dir: Path | None, timeout: float, account_timeout: float, trace: str, video: str,
         mfa_wait: float, simulator: bool, config_file: Path | None, simulator_accounts: Path | None, verbose: int,
         quiet: bool, as_json: bool, rerun_failed: Path | None = None,
         evidence: bool = False, shard: str | None = None) -> None:
-    """Run FLOW_FILE for each account."""
+    """Run FLOW for each account: a flow file, or a shipped flow's name (see `m365-replay flows`)."""
     from .browser import BrowserSettings
+    from .catalog import resolve_flow
     from .credentials import KeyringStore
     from .engine import RunOptions, default_report_dir
     from .flow import load_flow
     from .runs import execute
     from .users import build_specs
 
-    flow = load_flow(flow_file)
+    flow = load_flow(resolve_flow(flow_file))
     if rerun_failed is not None:
         from .reporters.history import rerun_specs
 
@@ -134,15 +135,16 @@ def run(flow_file: Path, accounts: tuple[str, ...], users: Path | None, variable
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
-    """Check flow files without a browser; problems as file:line:col: message."""
+@click.argument("files", nargs=-1, required=True, metavar="FLOW...")
+def validate(files: tuple[str, ...]) -> None:
+    """Check flow files (or shipped flows by name) without a browser; problems as file:line:col: message."""
+    from .catalog import resolve_flow
     from .flow import load_flow
 
     bad = False
     for file in files:
         try:
-            flow = load_flow(file)
+            flow = load_flow(resolve_flow(file))
         except FlowError as exc:
             bad = True
             for problem in exc.problems:
@@ -150,6 +152,43 @@ def validate(files: tuple[Path, ...]) -> None:
             continue
         click.echo(f"{file}: ok ({flow.name!r}, {len(flow.steps)} steps)")
     sys.exit(2 if bad else 0)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def flows(ctx: click.Context) -> None:
+    """The flows shipped with m365-replay: their names, sources and inputs (`flows copy DIR` to edit them)."""
+    if ctx.invoked_subcommand is None:
+        from .catalog import describe_shipped
+
+        for line in describe_shipped():
+            click.echo(line)
+
+
+@flows.command("copy")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite flows that already exist in DIRECTORY.")
+def flows_copy(directory: Path, force: bool) -> None:
+    """Copy the shipped flows (and their lib/ sub-flows) into DIRECTORY for editing."""
+    from .catalog import copy_shipped
+
+    for line in copy_shipped(directory, force=force):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--browser-channel", type=click.Choice(["chrome", "msedge", "chrome-beta", "msedge-beta", "chromium"]),
+              help="Check this installed Chrome or Edge instead of the default order.")
+@click.option("--executable-path", type=click.Path(), help="Check this Chromium-based browser.")
+def doctor(browser_channel: str | None, executable_path: str | None) -> None:
+    """What a run needs and whether this machine has it; exit 1 if a run cannot start."""
+    from .browser import BrowserSettings
+    from .doctor import FAIL, render, run_checks
+
+    checks = run_checks(BrowserSettings(browser_channel=browser_channel, executable_path=executable_path))
+    for line in render(checks):
+        click.echo(line)
+    sys.exit(1 if any(check.status == FAIL for check in checks) else 0)
 
 
 @cli.command()

@@ -3,8 +3,9 @@
 A helpdesk replays on test accounts; an allow-list makes a typo or a pasted list of real users
 fail before any browser starts instead of signing in as someone by mistake.
 
-Looked up in order: --config FILE, $M365_REPLAY_CONFIG, ./m365-replay.yaml,
-~/.config/m365-replay/config.yaml. Shape:
+Looked up in order: --config FILE, $M365_REPLAY_CONFIG, ./m365-replay.yaml, the user's config file
+(user_config_path: %APPDATA%/m365-replay/config.yaml on Windows, else
+$XDG_CONFIG_HOME/m365-replay/config.yaml, by default ~/.config/m365-replay/config.yaml). Shape:
 
     allowed_domains: [contoso.com, contoso.onmicrosoft.com]
 """
@@ -12,6 +13,7 @@ Looked up in order: --config FILE, $M365_REPLAY_CONFIG, ./m365-replay.yaml,
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,13 +41,27 @@ class Config:
             )
 
 
+def user_config_path() -> Path:
+    """Where the user's config file lives. Written out rather than taken from platformdirs: two
+    documented locations do not need a dependency, and platformdirs would move the macOS file to
+    ~/Library/Application Support, away from where the README has always said it is. On Windows
+    the roaming %APPDATA% follows a helpdesk user from PC to PC in a domain."""
+    if sys.platform == "win32":
+        appdata = os.environ.get("APPDATA")
+        base = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".config"  # the XDG spec ignores relative
+    return base / "m365-replay" / "config.yaml"
+
+
 def find_config(explicit: Path | None) -> Path | None:
     if explicit is not None:
         return explicit
     env = os.environ.get("M365_REPLAY_CONFIG")
     if env:
         return Path(env)
-    for candidate in (Path("m365-replay.yaml"), Path.home() / ".config" / "m365-replay" / "config.yaml"):
+    for candidate in (Path("m365-replay.yaml"), user_config_path()):
         if candidate.is_file():
             return candidate
     return None

@@ -1,11 +1,13 @@
 """pytest plugin: flows as tests in a pytest suite that already uses pytest-playwright.
 
 `pytest flows/ --m365-users users.yaml` makes one test per flow file x account, named
-`<flow file stem>[<account>]`. Each is an ordinary pytest Function (not a custom Item, which
-would get no fixtures, pytest#3639) whose test function asks for pytest-playwright's `page`:
-so --browser-channel, --headed, --slowmo, --tracing, --video, --screenshot, --output, xdist and
---junitxml behave as in any pytest-playwright suite, and a conftest can override
-`browser_context_args`, `browser_type_launch_args` or `connect_options` as usual.
+`<flow file stem>[<account>]`; a shipped flow's name works as an argument too
+(`pytest sync-profile-photo --m365-account ...`), a path winning as for `m365-replay run`. Each
+is an ordinary pytest Function (not a custom Item, which would get no fixtures, pytest#3639) whose
+test function asks for pytest-playwright's `page`: so --browser-channel, --headed, --slowmo,
+--tracing, --video, --screenshot, --output, xdist and --junitxml behave as in any pytest-playwright
+suite, and a conftest can override `browser_context_args`, `browser_type_launch_args` or
+`connect_options` as usual.
 
 The engine runs unchanged on that page through runner.pwbridge, so a flow passes or fails in
 pytest exactly as it does in `m365-replay run`, and a failure reads like the CLI's (step, its
@@ -66,6 +68,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-playwright's (a fixture overriding one of the same name can ask for the original).
     if not config.pluginmanager.has_plugin(DEFAULTS_PLUGIN):
         config.pluginmanager.import_plugin(DEFAULTS_PLUGIN)
+    if _active(config):
+        config.args[:] = [_shipped_argument(arg, config.invocation_params.dir) for arg in config.args]
+
+
+def _shipped_argument(arg: str, base: Path) -> str:
+    """A pytest argument naming a shipped flow (`sync-profile-photo`, maybe `::` and a test id)
+    becomes that flow's file; anything that exists, or names no shipped flow, is left to pytest."""
+    from .catalog import find_shipped
+
+    target, sep, rest = arg.partition("::")
+    if not target or (base / target).exists():
+        return arg
+    shipped = find_shipped(target)
+    return f"{shipped.path}{sep}{rest}" if shipped is not None else arg
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -73,6 +89,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     if LIBRARY_DIR in file_path.parent.parts[-1:] or not _looks_like_flow(file_path):
         return None
+    try:
+        file_path.relative_to(parent.config.rootpath)
+    except ValueError:  # a shipped flow named on the command line: its id is its name, not ""
+        from .catalog import shipped_dir
+
+        base = shipped_dir()
+        if base is not None and file_path.is_relative_to(base):
+            return FlowFile.from_parent(parent, path=file_path, nodeid=file_path.relative_to(base).as_posix())
     return FlowFile.from_parent(parent, path=file_path)
 
 

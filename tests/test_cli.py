@@ -101,8 +101,12 @@ def test_demo_passes_both_tiles(tmp_path: Path) -> None:
                                                                        "keyring.backends.fail.Keyring"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed, 0 failed" in result.stdout
-    assert "OneDrive loaded as adele.vance@contoso.com, own photo requested" in result.stdout
-    assert "SharePoint loaded as megan.bowen@contoso.com, own photo requested" in result.stdout
+    # Adele meets 2026's Microsoft 365 (the Copilot app's Apps page, OneDrive on cloud.microsoft),
+    # Megan the classic home
+    assert ("OneDrive loaded as adele.vance@contoso.com, own photo requested (tile clicked on the Microsoft 365 "
+            "Copilot app's Apps page; OneDrive at onedrive.cloud.microsoft)") in result.stdout
+    assert ("SharePoint loaded as megan.bowen@contoso.com, own photo requested (tile clicked on the classic home; "
+            "SharePoint at contoso.sharepoint.com)") in result.stdout
     report = json.loads((tmp_path / "demo" / "report.json").read_text())
     assert [r["inputs"]["tile"] for r in report["runs"]] == ["OneDrive", "SharePoint"]
 
@@ -112,3 +116,58 @@ def test_readme_quick_start_is_what_ci_runs() -> None:
     quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
     assert "./dev demo" in quick and "./dev test" in quick
     assert "exec ./dev test" in (ROOT / ".ci" / "run").read_text()
+
+
+# ------------------------------------------------------------------------------ shipped flows by name
+
+
+def test_a_shipped_flow_by_name_from_any_folder_and_a_path_wins(tmp_path: Path) -> None:
+    by_name = cli("validate", "sync-profile-photo", cwd=tmp_path)
+    assert by_name.returncode == 0, by_name.stderr
+    assert by_name.stdout.startswith("sync-profile-photo: ok (\"Sync a user's profile picture\"")
+    # a file of that name in the current folder (say, an edited copy) is what the user means
+    (tmp_path / "sync-profile-photo.yaml").write_text("name: My edited copy\nsteps:\n  - goto: https://www.office.com/\n")
+    by_path = cli("validate", "sync-profile-photo.yaml", cwd=tmp_path)
+    assert by_path.returncode == 0 and "'My edited copy'" in by_path.stdout
+    typo = cli("run", "sync-profile-foto", "--account", "a@contoso.com", cwd=tmp_path)
+    assert typo.returncode == 2 and "Traceback" not in typo.stderr
+    assert ("sync-profile-foto:1:1: no flow file and no shipped flow of that name (did you mean 'sync-profile-photo'?)"
+            in typo.stderr)
+
+
+def test_flows_copy_copies_them_out_for_editing_and_never_overwrites_silently(tmp_path: Path) -> None:
+    copied = cli("flows", "copy", "mine", cwd=tmp_path)
+    assert copied.returncode == 0, copied.stderr
+    assert (tmp_path / "mine" / "sync-profile-photo.yaml").read_text() == SHIPPED.read_text()
+    assert (tmp_path / "mine" / "lib" / "open-app.yaml").is_file()
+    assert "m365-replay run mine/sync-profile-photo.yaml --account EMAIL" in copied.stdout
+    edited = tmp_path / "mine" / "sync-profile-photo.yaml"
+    edited.write_text(edited.read_text().replace("Sync a user's profile picture", "Our version"))
+    again = cli("flows", "copy", "mine", cwd=tmp_path)
+    assert again.returncode == 2 and "already exist; nothing was copied (add --force to overwrite)" in again.stderr
+    assert "Our version" in edited.read_text()
+    assert cli("flows", "copy", "mine", "--force", cwd=tmp_path).returncode == 0
+    assert edited.read_text() == SHIPPED.read_text()
+
+
+@pytest.mark.browser
+def test_run_a_shipped_flow_by_name_from_an_empty_folder(tmp_path: Path, file_keyring) -> None:
+    sim = sim_accounts(tmp_path, "{upn: ok@contoso.com, password: right-pw-1}")
+    cli("creds", "set", "ok@contoso.com", env=file_keyring, input="right-pw-1\n")
+    work = tmp_path / "empty"
+    work.mkdir()
+    result = cli("run", "sync-profile-photo", "--account", "ok@contoso.com", "--var", "tile=SharePoint",
+                 "--simulator-accounts", str(sim), env=file_keyring, cwd=work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed, 0 failed" in result.stdout
+    report = json.loads(next((work / "m365-replay-results").glob("*/report.json")).read_text())
+    assert report["runs"][0]["inputs"] == {"tile": "SharePoint"}
+
+
+def test_the_pytest_plugin_takes_a_shipped_flows_name(tmp_path: Path) -> None:
+    from tests.test_plugin import pytest_run
+
+    result = pytest_run(tmp_path, "sync-profile-photo", "--m365-account", "alice@contoso.com", "--collect-only", "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [row for row in result.stdout.splitlines() if "::" in row] == [
+        "sync-profile-photo.yaml::sync-profile-photo[alice@contoso.com]"]
