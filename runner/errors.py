@@ -31,8 +31,6 @@ class Problem:
 class UsageError(Exception):
     """Bad input or setup: nothing was run, exit code 2."""
 
-    exit_code = 2
-
 
 class FlowError(UsageError):
     """One or more problems in flow or users files."""

@@ -18,7 +18,6 @@ from .errors import Problem
 from .yamlpos import MappingNode, Node, ScalarNode, SequenceNode, pos, scalar_value
 
 VAR_RE = re.compile(r"\$\{([^}]*)\}")
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str:

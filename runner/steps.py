@@ -32,7 +32,6 @@ class StepType:
     # page; a URL or load state that never came is slowness
     on_timeout: str = "page_changed"
     extras: dict[str, Shape] = field(default_factory=dict)
-    documented: bool = True
 
 
 REGISTRY: dict[str, StepType] = {}

@@ -3,6 +3,7 @@ against the simulator in real headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -87,3 +88,24 @@ def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, 
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "runner", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd or ROOT, timeout=timeout, input=input)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """The suite leaves no browser, run-server or runner process behind: checked once every other
+    session fixture (pytest-playwright's browser included) has been torn down."""
+    import psutil
+
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    yield
+    left = [p for p in me.children(recursive=True) if p.pid not in before]
+    _, alive = psutil.wait_procs(left, timeout=10)
+    for proc in alive:  # end them so that one leak does not hang CI, then say so
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    names = []
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            names.append(" ".join(proc.cmdline())[:120])
+    assert not alive, f"processes left behind by the test suite: {names}"

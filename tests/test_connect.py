@@ -3,7 +3,10 @@ in the CLI's process tree."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +34,8 @@ def run_server() -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "playwright", "run-server", "--port", str(port),
                                "--host", "127.0.0.1", "--unsafe"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True)  # its own process group: the node server is a child
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -46,12 +50,53 @@ def run_server() -> Iterator[str]:
             pytest.fail("run-server did not listen within 30 s")
         yield f"ws://127.0.0.1:{port}/"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process_group(server)
+
+
+def stop_process_group(process: subprocess.Popen[str]) -> None:
+    """End the Python wrapper AND the node server (and any browser) it started: terminating the
+    wrapper alone left `node ... run-server` running after the suite."""
+
+    group = os.getpgid(process.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _group_alive(group):
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+def _group_alive(group: int) -> bool:
+
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_stopping_the_run_server_ends_its_node_process_too() -> None:
+    """Terminating only the Python wrapper of `playwright run-server` left its node server running."""
+    import psutil
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "playwright", "run-server", "--port", str(port),
+                               "--host", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    deadline = time.monotonic() + 30
+    children: list[psutil.Process] = []
+    while time.monotonic() < deadline and not children:
+        children = psutil.Process(server.pid).children(recursive=True)
+        time.sleep(0.1)
+    assert children, "run-server starts a node process"
+    stop_process_group(server)
+    _gone, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, [p.cmdline() for p in alive]
 
 
 def test_launch_options_travel_in_playwrights_header() -> None:

@@ -104,3 +104,41 @@ def test_sigkill_leaves_a_valid_report_of_what_finished(tmp_path: Path) -> None:
     assert 2 <= len(data["runs"]) < 5
     assert all(r["status"] == "passed" for r in data["runs"])
     assert data["summary"]["total"] == len(data["runs"])
+
+
+def test_ctrl_c_stops_a_pytest_run_as_it_stops_run(tmp_path: Path) -> None:
+    """Under the pytest plugin, Ctrl-C must end the session (pytest's "KeyboardInterrupt", exit 2),
+    not be recorded as one account's failure while the next account starts."""
+    from tests.conftest import FLOWS
+
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n" + "".join(f"  - {{upn: {n}, password: pw-{i}-secret}}\n" for i, n in enumerate(NAMES)))
+    keyring_file = tmp_path / "keyring.json"
+    keyring_file.write_text(json.dumps({f"m365-replay\n{n}": f"pw-{i}-secret" for i, n in enumerate(NAMES)}))
+    users = tmp_path / "users.yaml"
+    users.write_text("users:\n" + "".join(f"  - account: {n}\n" for n in NAMES))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
+           "M365_TEST_KEYRING_FILE": str(keyring_file)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_CURRENT_TEST", None)
+    out = (tmp_path / "stdout.txt").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", str(FLOWS),
+                             "--m365-users", str(users), "--m365-simulator-accounts", str(sim)],
+                            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and "sync-profile-photo[user1@contoso.com]" not in (
+                tmp_path / "stdout.txt").read_text():
+            time.sleep(0.2)
+        time.sleep(1.5)  # the second account is in the middle of its sign-in
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        out.close()
+    text = (tmp_path / "stdout.txt").read_text()
+    assert code == 2, text  # pytest's exit code for an interrupted session
+    assert "KeyboardInterrupt" in text
+    assert "user3@contoso.com" not in text, "no account starts after Ctrl-C"
+    assert "PASSED" in text.split("user1@contoso.com", 1)[0] or "user0@contoso.com] PASSED" in text
