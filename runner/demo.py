@@ -1,7 +1,9 @@
 """`m365-replay demo`: the shipped flow, unmodified, on the built-in simulator.
 
-The two demo accounts get passwords made up for this run and held in memory only, so the demo
-needs no keyring and leaves no secret behind.
+It runs from any folder after a wheel install (the flow is package data, found by runner.catalog)
+and writes its report under the current folder like any run. The two demo accounts get passwords
+made up for this run and held in memory only, so the demo needs no keyring and leaves no secret
+behind.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 import click
 
 from .browser import BrowserSettings
+from .catalog import find_shipped
 from .credentials import MemoryStore
 from .engine import AccountSpec, RunOptions, default_report_dir
 from .errors import UsageError
@@ -18,15 +21,15 @@ from .flow import load_flow
 from .runs import execute
 from .simulator import Simulator, demo_accounts
 
-FLOW_NAME = "sync-profile-photo.yaml"
+FLOW_NAME = "sync-profile-photo"
 
 
 def shipped_flow() -> Path:
-    """The repository's flows/ folder (beside the package), or ./flows."""
-    for base in (Path(__file__).resolve().parent.parent / "flows", Path.cwd() / "flows"):
-        if (base / FLOW_NAME).is_file():
-            return base / FLOW_NAME
-    raise UsageError(f"Cannot find flows/{FLOW_NAME}; run the demo from the m365-replay checkout.")
+    """The shipped flow the demo runs, from the installed package (or the checkout's flows/)."""
+    shipped = find_shipped(FLOW_NAME)
+    if shipped is None:
+        raise UsageError(f"The shipped flow {FLOW_NAME} is missing from this installation; reinstall m365-replay.")
+    return shipped.path
 
 
 def run_demo(headed: bool = False, report_dir: Path | None = None, browser_channel: str | None = None,
@@ -44,9 +47,15 @@ def run_demo(headed: bool = False, report_dir: Path | None = None, browser_chann
     report = execute(flow, specs, options, store, verbose=verbose)
     for acc in accounts:
         photo = [e for e in simulator.events_for(acc.upn, "photo_viewed") if e.get("own")]
-        app = "OneDrive" if simulator.events_for(acc.upn, "onedrive_loaded") else (
-            "SharePoint" if simulator.events_for(acc.upn, "sharepoint_loaded") else None)
-        seen = f"{app} loaded as {acc.upn}, own photo requested" if app and photo else "the sync was not prompted"
+        loaded = {"OneDrive": simulator.events_for(acc.upn, "onedrive_loaded"),
+                  "SharePoint": simulator.events_for(acc.upn, "sharepoint_loaded")}
+        app = next((name for name, events in loaded.items() if events), None)
+        seen = "the sync was not prompted"
+        if app and photo:
+            via_apps = bool(simulator.events_for(acc.upn, "apps_page"))
+            home = "the Microsoft 365 Copilot app's Apps page" if via_apps else "the classic home"
+            seen = (f"{app} loaded as {acc.upn}, own photo requested "
+                    f"(tile clicked on {home}; {app} at {loaded[app][-1]['host']})")
         click.echo(f"  simulator saw: {seen}")
     s = report.summary()
     return 0 if s["passed"] == s["total"] else 1

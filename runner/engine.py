@@ -37,6 +37,7 @@ from .results import (
     now_iso,
     write_json_atomic,
 )
+from .signin import PASSKEY_GUARD_JS
 from .steps import REGISTRY
 
 if TYPE_CHECKING:
@@ -74,10 +75,6 @@ class RunOptions:
     simulator: Simulator | None = None
     # a person is at the keyboard (default: when headed) and can approve a push notification
     interactive: bool | None = None
-
-    @property
-    def headed(self) -> bool:
-        return self.browser.headed
 
     @property
     def can_ask_a_person(self) -> bool:
@@ -166,10 +163,29 @@ class AccountRun:
         context.on("page", self._on_page)
         context.on("request", self._request_started)
         context.on("requestfinished", self._request_ended)
-        context.on("requestfailed", self._request_ended)
+        context.on("requestfailed", self._request_failed)
+        context.on("response", self._response)
+        page.on("crash", self._on_crash)
+        self._crashed = False
+        self._navigation_failed: tuple[str, str] | None = None
 
     def _on_page(self, page: Page) -> None:
         self._new_pages.append(page)
+        page.on("crash", self._on_crash)
+
+    def _on_crash(self, *_: Any) -> None:
+        self._crashed = True
+
+    def _response(self, response: Any) -> None:
+        with contextlib.suppress(Exception):
+            if response.status >= 500 and response.request.is_navigation_request():
+                self._navigation_failed = (response.url, f"HTTP {response.status}")
+
+    def _request_failed(self, request: Any) -> None:
+        self._inflight.pop(request, None)
+        if request.is_navigation_request():
+            error = str(request.failure or "").removeprefix("net::").strip()
+            self._navigation_failed = (request.url, error or "failed")
 
     def _request_started(self, request: Any) -> None:
         self._inflight[request] = time.monotonic()
@@ -404,6 +420,48 @@ class AccountRun:
     def browser_gone(self, exc: BaseException) -> bool:
         return is_closed_error(exc)
 
+    def network_failure(self) -> tuple[str, str] | None:
+        """(URL, error) of the navigation that left the browser on its own error page, if it did.
+
+        A dropped network mid-way (a form post reset, a server that refused) is not followed by
+        a retry, since a POST is not safe to repeat: the browser shows chrome-error:// instead of
+        Microsoft's page, and that must read as `unreachable`, never as a changed page.
+        """
+        with contextlib.suppress(Exception):
+            failed = self._navigation_failed
+            if failed and (self.page.url.startswith("chrome-error://")
+                           or (failed[1].startswith("HTTP ") and self.page.url == failed[0])):
+                return failed
+        return None
+
+    def browser_dead(self) -> bool:
+        """The browser (or this page's renderer) died: what failed after it is not the page's fault."""
+        if self._crashed:
+            return True
+        try:
+            browser = self.context.browser
+            return self.page.is_closed() or (browser is not None and not browser.is_connected())
+        except Exception:
+            return True
+
+    def explain(self, failure: StepFailure) -> StepFailure:
+        """A step that saw a changed page or a timeout may have seen a dead browser or network."""
+        if failure.category not in ("page_changed", "timeout", "error"):
+            return failure
+        if self.browser_dead():
+            return StepFailure("browser_error", f"The browser stopped during this step ({failure.message})",
+                               **failure.details)
+        failed = self.network_failure()
+        if failed is not None:
+            url, error = failed
+            details = {**failure.details, "url": url, "network_error": error}
+            if error.startswith("HTTP "):
+                details["http_status"] = int(error.split()[1])
+                return StepFailure("unreachable", f"{url} answered {error}.", **details)
+            return StepFailure("unreachable", f"{url} could not be reached ({error}); the browser shows its own "
+                               "error page.", **details)
+        return failure
+
     async def screenshot(self, name: str, full_page: bool = False, settle: bool = True) -> str | None:
         """A screenshot with every secret field masked; path relative to the report folder.
 
@@ -440,6 +498,32 @@ class AccountRun:
                 raise
             return False
 
+    async def _skip_reason(self, step: Step, window: float) -> str | None:
+        """Why a step guarded by `when`/`unless` is skipped, or None to run it.
+
+        Both locators are probed at once and the first decisive answer wins: a visible `unless`
+        skips at once, a `when` not visible within the window skips. So a step with both costs one
+        probe window at most, whichever way it goes (probed one after the other, two windows when
+        neither shows: 6 s on a page where a Microsoft 365 app simply has neither element)."""
+        probes: dict[str, asyncio.Future[bool]] = {}
+        if step.when is not None:
+            probes["when"] = asyncio.ensure_future(self._probe(step.when, window))
+        if step.unless is not None:
+            probes["unless"] = asyncio.ensure_future(self._probe(step.unless, window))
+        pending: set[asyncio.Future[bool]] = set(probes.values())
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if "unless" in probes and probes["unless"] in done and probes["unless"].result():
+                    return "`unless` locator visible"
+                if "when" in probes and probes["when"] in done and not probes["when"].result():
+                    return "`when` locator not visible"
+            return None
+        finally:
+            for probe in pending:
+                probe.cancel()
+            await asyncio.gather(*probes.values(), return_exceptions=True)
+
     def _budget(self, step: Step) -> float:
         """Outer bound on a whole step; Playwright's own timeouts normally fire first."""
         if step.command == "sign_in":
@@ -472,20 +556,20 @@ class AccountRun:
         failure: StepFailure | None = None
         try:
             probe = min(self.options.when_probe, step.timeout or self.options.when_probe)
-            if step.when is not None and not await self._probe(step.when, probe):
-                result.status, result.message = "skipped", "`when` locator not visible"
-            elif step.unless is not None and await self._probe(step.unless, probe):
-                result.status, result.message = "skipped", "`unless` locator visible"
+            guarded = step.when is not None or step.unless is not None
+            skip = await self._skip_reason(step, probe) if guarded else None
+            if skip is not None:
+                result.status, result.message = "skipped", skip
             else:
                 handler = REGISTRY[step.command].handler
                 budget = self._budget(step)
                 await asyncio.wait_for(handler(self, step.arg, step), timeout=budget)
                 self._adopt_new_page()
                 await self.resume_tracing()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            failure = classify(exc, step.command, self._budget(step))
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise  # a stop (Ctrl-C under pytest arrives as KeyboardInterrupt) is never a step's failure
+        except Exception as exc:
+            failure = self.explain(classify(exc, step.command, self._budget(step)))
             if "url" not in failure.details:
                 with contextlib.suppress(Exception):
                     failure.details["url"] = self.page.url
@@ -622,6 +706,7 @@ class Engine:
                 browser = await self.browser()
                 context = await browser.new_context(**self.context_options(folder))
                 context.set_default_timeout(self.options.timeout * 1000)
+            await context.add_init_script(PASSKEY_GUARD_JS)  # before any page: passkey prompts refused at once
             if page is None:
                 page = await context.new_page()
             rt = AccountRun(self, spec, context, page, folder, secrets=known)
@@ -630,7 +715,7 @@ class Engine:
             else:
                 rt.adopt_tracing(traced)
             await asyncio.wait_for(rt.run_steps(self.flow.steps, spec.inputs), timeout=self.options.account_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             failure = StepFailure("timeout", f"The account did not finish within {self.options.account_timeout:.0f} s "
                                   "(--account-timeout).")
         except asyncio.CancelledError:
@@ -638,9 +723,9 @@ class Engine:
             if task is not None:
                 task.uncancel()  # let the clean-up below (closing the context) run normally
             failure = StepFailure("interrupted", "The run was stopped while this account was running.")
-        except UsageError:
-            raise
-        except BaseException as exc:
+        except (UsageError, KeyboardInterrupt, SystemExit):
+            raise  # Ctrl-C under pytest must end the session, not become this account's failure
+        except Exception as exc:
             log.debug("%s: %s", spec.account, exc, exc_info=True)
             failure = classify(exc, None, self.options.timeout)
         final_url = None

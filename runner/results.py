@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ CATEGORIES: dict[str, str] = {
     "bad_credentials": "Check the password stored with `m365-replay creds set ACCOUNT`; "
     "do not retry until it is right (smart lockout counts every wrong try).",
     "unknown_account": "Check the account name for typos, or that the account exists in Entra ID.",
+    "personal_account": "The address signs in as a personal Microsoft account (login.live.com); the procedure "
+    "needs the user's work or school account: run it with that address.",
     "locked": "Wait for the lockout to expire or unlock the account in the admin center.",
     "mfa_required": "Store a TOTP secret with `m365-replay creds set ACCOUNT --totp`, "
     "or run --headed and approve the sign-in on the phone.",
@@ -54,7 +56,7 @@ class StepFailure(Exception):
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -100,6 +102,9 @@ class Report:
     finished_at: str | None = None
     runs: list[RunResult] = field(default_factory=list)
     interrupted: bool = False
+    # `run --doc-check`: when the flow's `doc:` wording was checked against its article, and the
+    # answer (runner/doccheck.py run_summary); None when not checked
+    doc_check: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, int]:
         passed = sum(r.status == "passed" for r in self.runs)
@@ -121,6 +126,7 @@ class Report:
             "summary": self.summary(),
             "interrupted": self.interrupted,
             "runs": [asdict(r) for r in self.runs],
+            "doc_check": self.doc_check,
         }
 
 

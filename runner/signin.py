@@ -9,6 +9,7 @@ row in STATES below, not a change to any flow.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,8 @@ from urllib.parse import urlsplit
 from .results import StepFailure
 
 if TYPE_CHECKING:
+    from playwright.async_api import Locator
+
     from .engine import AccountRun
 
 LOGIN_HOSTS = ("login.microsoftonline.com", "login.microsoft.com", "login.live.com")
@@ -29,7 +32,7 @@ LANDING_SIGN_IN_IDS = (
     "shy-header-commercial-sign-in",
     "mcm-hero-banner-signin",
 )
-# ids whose visibility the page probe reports; a state row may only use ids listed here
+# ids whose visibility the page probe reports; a state row may only use ids listed here (or SELECTORS' keys)
 WATCHED_IDS = (
     "i0116", "i0118", "idSIButton9", "idBtn_Back", "usernameError", "passwordError", "aadTile", "msaTile",
     "KmsiCheckboxField", "KmsiDescription", "idRichContext_DisplaySign", "signInAnotherWay",
@@ -37,22 +40,55 @@ WATCHED_IDS = (
     "idSubmit_SAOTCC_Continue", "idSpan_SAOTCC_Error_OTC", "idSubmit_ProofUp_Redirect", "btnAskLater",
     "service_exception_message", "userNameInput", "passwordInput", "submitButton", "errorText",
     "tilesHolder", "otherTile", "O365_MainLink_NavMenu", "O365_MainLink_Me", "currentPassword",
+    # 2026: credential picker, passwordless Authenticator, passkey's way out, login.live.com's new page
+    "credentialList", "idRemoteNGC_DisplaySign", "idDiv_RemoteNGC_PollingDescription", "idA_PWD_SwitchToPassword",
+    "idA_PWD_SwitchToCredPicker", "usernameEntry",
     *LANDING_SIGN_IN_IDS,
 )
+# The name an element also goes by. Some 2026 pages give the primary button only
+# name="idSIButton9" and no id, so every element here is found, clicked and filled by id OR name.
+NAMES = {"i0116": "loginfmt", "i0118": "passwd", "idTxtBx_SAOTCC_OTC": "otc", "idSIButton9": "idSIButton9"}
+# markers that are not ids: key -> CSS selector (data-* attributes only, never text)
+SELECTORS = {
+    # "Choose a way to sign in": 1 = password, 2 = Authenticator passwordless, 7 = passkey
+    "cred:1": '[role="button"][data-test-cred-id="1"]',
+    "cred:2": '[role="button"][data-test-cred-id="2"]',
+    "cred:7": '[role="button"][data-test-cred-id="7"]',
+    # login.live.com's personal-account page since 2025-05
+    "live:primaryButton": 'button[data-testid="primaryButton"]',
+    "live:secondaryButton": '[data-testid="secondaryButton"]',
+    "live:passwordEntry": '[data-testid="passwordEntry"]',
+}
+# keys whose text the probe copies (error messages and the numbers to match)
+TEXT_KEYS = ("usernameError", "passwordError", "errorText", "service_exception_message", "idRichContext_DisplaySign",
+             "idSpan_SAOTCC_Error_OTC", "idRemoteNGC_DisplaySign")
 
-PROBE_JS = """(ids) => {
+
+def selectors(key: str) -> list[str]:
+    """CSS selectors that find a watched element: its id or its known name, or its SELECTORS entry."""
+    if key in SELECTORS:
+        return [SELECTORS[key]]
+    found = [f'[id="{key}"]']
+    if key in NAMES:
+        found.append(f'[name="{NAMES[key]}"]')
+    return found
+
+
+WATCHED = [[key, ", ".join(selectors(key))] for key in (*WATCHED_IDS, *SELECTORS)]
+
+PROBE_JS = """([watched, textKeys]) => {
   const visible = [];
   const text = {};
-  for (const id of ids) {
-    const e = document.getElementById(id);
-    if (!e) continue;
+  const shown = (e) => {
     const r = e.getBoundingClientRect();
     const s = window.getComputedStyle(e);
-    if (r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && s.opacity !== '0') {
-      visible.push(id);
-      if (['usernameError','passwordError','errorText','service_exception_message','idRichContext_DisplaySign',
-           'idSpan_SAOTCC_Error_OTC'].includes(id)) text[id] = (e.textContent || '').trim().slice(0, 500);
-    }
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && s.opacity !== '0';
+  };
+  for (const [key, selector] of watched) {
+    const e = Array.from(document.querySelectorAll(selector)).find(shown);
+    if (!e) continue;
+    visible.push(key);
+    if (textKeys.includes(key)) text[key] = (e.textContent || '').trim().slice(0, 500);
   }
   const meta = document.querySelector('meta[name="PageID"]');
   const c = window.$Config || {};
@@ -67,6 +103,22 @@ PROBE_JS = """(ids) => {
     visible, text,
   };
 }"""
+
+# A passkey sign-in page calls WebAuthn at once, and a real browser then shows its own passkey
+# dialog, which no automation can answer and which blocks the page until it times out. Added to
+# every account's context before any page loads: navigator.credentials.get (and .create, the
+# "add a passkey" nudges) reject at once with NotAllowedError, as when a person cancels the dialog,
+# so the page offers "Sign in another way".
+PASSKEY_REFUSAL = "m365-replay does not use passkeys"
+PASSKEY_GUARD_JS = """(() => {
+  const c = window.navigator && navigator.credentials;
+  if (!c || c.__m365replayGuard) return;
+  const refuse = () => Promise.reject(new DOMException(REFUSAL, 'NotAllowedError'));
+  for (const name of ['get', 'create']) {
+    try { Object.defineProperty(c, name, {value: refuse, configurable: true, writable: true}); } catch (e) {}
+  }
+  try { Object.defineProperty(c, '__m365replayGuard', {value: true}); } catch (e) {}
+})();""".replace("REFUSAL", json.dumps(PASSKEY_REFUSAL))
 
 
 @dataclass
@@ -122,8 +174,13 @@ class SignIn:
     def since(self, key: str) -> float:
         return time.monotonic() - self.first_seen.setdefault(key, time.monotonic())
 
-    async def click(self, element_id: str) -> None:
-        await self.rt.page.locator(f"#{element_id}").click(timeout=self.rt.timeout_ms)
+    def find(self, key: str) -> Locator:
+        """The visible element a watched key names, by id or name: never "the first submit"
+        (Back comes before Sign in in the DOM) and never by its text."""
+        return self.rt.page.locator(", ".join(f"{sel}:visible" for sel in selectors(key))).first
+
+    async def click(self, key: str) -> None:
+        await self.find(key).click(timeout=self.rt.timeout_ms)
 
 
 Action = Callable[[SignIn, Facts], Awaitable[None]]
@@ -162,7 +219,7 @@ async def click_landing_sign_in(si: SignIn, f: Facts) -> None:
 
 async def enter_username(si: SignIn, f: Facts) -> None:
     if si.once("username"):
-        box = si.rt.page.locator("#i0116")
+        box = si.find("i0116")
         await box.fill(si.options.account, timeout=si.rt.timeout_ms)
         await si.click("idSIButton9")
 
@@ -179,7 +236,7 @@ async def enter_password(si: SignIn, f: Facts) -> None:
             raise StepFailure("bad_credentials", "The password was not accepted (AADSTS50126).", url=f.url)
         return
     si.done["password"] = 1
-    await si.rt.fill_secret(si.rt.page.locator("#i0118"), "password")
+    await si.rt.fill_secret(si.find("i0118"), "password")
     await si.click("idSIButton9")
 
 
@@ -210,15 +267,63 @@ async def mfa_push(si: SignIn, f: Facts) -> None:
             await si.click("signInAnotherWay")
         return
     number = f.text.get("idRichContext_DisplaySign", "?")
+    await wait_for_approval(si, f, number, "The sign-in wants a person to approve a push notification "
+                            f"(number match {number}); no TOTP secret is stored for this account.")
+
+
+async def wait_for_approval(si: SignIn, f: Facts, number: str, headless_message: str) -> None:
+    """A sign-in only a person with the phone can finish: headless, fail at once (nobody would
+    ever approve); with a person at the keyboard, say which number to pick and wait `mfa_wait`."""
+    rt = si.rt
     if not rt.options.can_ask_a_person:
-        raise StepFailure("mfa_required", "The sign-in wants a person to approve a push notification "
-                          f"(number match {number}); no TOTP secret is stored for this account.", url=f.url)
+        raise StepFailure("mfa_required", headless_message, url=f.url)
     if si.once("announce_push"):
         rt.announce(f"{si.options.account}: approve the sign-in in Microsoft Authenticator, number {number} "
                     f"(waiting up to {rt.options.mfa_wait:.0f} s)")
     if si.since("push") > rt.options.mfa_wait:
         raise StepFailure("mfa_required", f"Nobody approved the push notification within {rt.options.mfa_wait:.0f} s.",
                           url=f.url)
+
+
+async def personal_account(si: SignIn, f: Facts) -> None:
+    raise StepFailure("personal_account", f"{si.options.account} signed in at login.live.com as a personal Microsoft "
+                      "account, not a work or school account.", url=f.url)
+
+
+async def choose_credential(si: SignIn, f: Facts) -> None:
+    """'Choose a way to sign in': the password tile (data-test-cred-id 1). Without one, only a
+    person can go on (the Authenticator tile, 2, sends a request to their phone)."""
+    if f.shows("cred:1"):
+        if si.once("cred_password"):
+            await si.click("cred:1")
+        return
+    if si.rt.options.can_ask_a_person and f.shows("cred:2"):
+        if si.once("cred_passwordless"):
+            await si.click("cred:2")
+        return
+    raise StepFailure("mfa_required", "The sign-in offers this account no password, only passwordless ways "
+                      "(Microsoft Authenticator, a passkey), which need the person with the phone or key.", url=f.url)
+
+
+async def use_password_instead(si: SignIn, f: Facts) -> None:
+    """Passwordless Authenticator as the first factor, for an account with a password: "Use your
+    password instead" (the request on the phone is left unanswered)."""
+    if si.once("use_password"):
+        await si.click("idA_PWD_SwitchToPassword")
+
+
+async def passwordless(si: SignIn, f: Facts) -> None:
+    """Passwordless Authenticator with no password to use instead: only the person with the phone
+    can approve it."""
+    number = f.text.get("idRemoteNGC_DisplaySign", "?")
+    await wait_for_approval(si, f, number, "The sign-in wants a person to approve it in Microsoft Authenticator "
+                            f"(passwordless, number {number}); the account offers no password to use instead.")
+
+
+async def passkey_another_way(si: SignIn, f: Facts) -> None:
+    """The passkey prompt, refused at once by PASSKEY_GUARD_JS: take "Sign in another way"."""
+    if si.once("passkey_another_way"):
+        await si.click("idA_PWD_SwitchToCredPicker")
 
 
 async def mfa_choose_code(si: SignIn, f: Facts) -> None:
@@ -240,7 +345,7 @@ async def mfa_enter_code(si: SignIn, f: Facts) -> None:
     wanted = 2 if "idSpan_SAOTCC_Error_OTC" in f.visible else 1
     if si.done.get("code", 0) < wanted:
         si.done["code"] = si.done.get("code", 0) + 1
-        await rt.fill_secret(rt.page.locator("#idTxtBx_SAOTCC_OTC"), "totp")
+        await rt.fill_secret(si.find("idTxtBx_SAOTCC_OTC"), "totp")
         await si.click("idSubmit_SAOTCC_Continue")
 
 
@@ -283,6 +388,9 @@ STATES: list[PageState] = [
               lambda f: f.hidden_form, wait),
     PageState("error", "Error page (e.g. Conditional Access AADSTS53003)",
               lambda f: f.shows("service_exception_message") or f.page_id == "ConvergedError", error_page),
+    PageState("personal_account", "Personal Microsoft account at login.live.com (usernameEntry, data-testid)",
+              lambda f: f.host == "login.live.com" and f.shows(
+                  "usernameEntry", "live:primaryButton", "live:passwordEntry", "i0116", "i0118"), personal_account),
     PageState("locked", "Account locked by smart lockout (AADSTS50053)",
               lambda f: _signin_page(f) and f.error_code == "50053", fail(
                   "locked", "The account is temporarily locked (AADSTS50053).")),
@@ -300,6 +408,18 @@ STATES: list[PageState] = [
               lambda f: f.shows("passwordInput") and f.shows("submitButton"), adfs_sign_in),
     PageState("password", "Password view (passwd, i0118)",
               lambda f: _signin_page(f) and f.shows("i0118"), enter_password),
+    PageState("cred_picker", "Choose a way to sign in (credentialList, data-test-cred-id)",
+              lambda f: _signin_page(f) and f.shows("credentialList"), choose_credential),
+    PageState("use_password", "Passwordless Authenticator sign-in, with a password (idA_PWD_SwitchToPassword)",
+              lambda f: f.shows("idRemoteNGC_DisplaySign") and f.shows("idA_PWD_SwitchToPassword"),
+              use_password_instead),
+    PageState("passwordless", "Passwordless Authenticator sign-in, no password (idRemoteNGC_DisplaySign)",
+              lambda f: f.shows("idRemoteNGC_DisplaySign"), passwordless),
+    # uncertain: the sources give no id for the passkey view's "Sign in another way"; taken to be the
+    # password view's link to the picker, idA_PWD_SwitchToCredPicker (if Microsoft's differs, one row here)
+    PageState("passkey", "Passkey prompt refused: sign in another way (idA_PWD_SwitchToCredPicker)",
+              lambda f: _signin_page(f) and f.shows("idA_PWD_SwitchToCredPicker") and not f.shows("i0116", "i0118"),
+              passkey_another_way),
     PageState("username", "Username view (loginfmt, i0116)",
               lambda f: _signin_page(f) and f.shows("i0116"), enter_username),
     PageState("kmsi", "Stay signed in? (KmsiInterrupt)",
@@ -338,7 +458,7 @@ def recognize(facts: Facts) -> PageState | None:
 async def probe(rt: AccountRun) -> Facts | None:
     """One look at the page; None while it is between documents."""
     try:
-        data = await rt.page.evaluate(PROBE_JS, list(WATCHED_IDS))
+        data = await rt.page.evaluate(PROBE_JS, [WATCHED, list(TEXT_KEYS)])
     except Exception as exc:  # navigation destroyed the context, or the page is not ready yet
         if rt.browser_gone(exc):
             raise
@@ -346,6 +466,18 @@ async def probe(rt: AccountRun) -> Facts | None:
     return Facts(url=data["url"], title=data["title"], page_id=data["pageId"], error_code=data["errorCode"],
                  visible=set(data["visible"]), text=data["text"], config=data["config"],
                  hidden_form=data["hiddenForm"])
+
+
+# states that may rightly stay unchanged for up to mfa_wait seconds: a person is approving on the phone
+WAITS_FOR_A_PERSON = ("mfa_push", "passwordless")
+
+
+def page_marks(facts: Facts | None) -> str:
+    """", PageID 'X', sErrorCode N" of a page: what a new row of STATES would recognize it by."""
+    if facts is None:
+        return ""
+    marks = f", PageID {facts.page_id!r}" if facts.page_id else ""
+    return marks + (f", sErrorCode {facts.error_code}" if facts.error_code else "")
 
 
 async def run_sign_in(rt: AccountRun, options: SignInOptions) -> None:
@@ -362,12 +494,15 @@ async def run_sign_in(rt: AccountRun, options: SignInOptions) -> None:
     while not si.finished:
         await rt.resume_tracing()  # once the page that held the password has gone
         facts = await probe(rt)
+        if rt.network_failure() is not None:  # the browser's own error page: the network, not Microsoft
+            raise rt.explain(StepFailure("page_changed", "The sign-in page did not load."))
         state = None
         if facts is not None:
             last = facts
             state = recognize(facts)
             if state is not None:
-                if (state.name, facts.url) != where or state.name == "mfa_push":
+                waiting = state.name in WAITS_FOR_A_PERSON and rt.options.can_ask_a_person
+                if (state.name, facts.url) != where or waiting:
                     where = (state.name, facts.url)
                     progress = time.monotonic()
                     rt.trace_state(state.name)
@@ -383,5 +518,6 @@ async def run_sign_in(rt: AccountRun, options: SignInOptions) -> None:
             url = last.url if last else rt.page.url
             what = f"stayed on the {where[0]!r} page" if where and state else "found no known sign-in page"
             raise StepFailure("page_changed", f"The sign-in {what} for {options.unrecognized_after:.0f} s "
-                              f"at {url} (title {title!r}).", url=url, title=title)
+                              f"at {url} (title {title!r}{page_marks(last)}).", url=url, title=title,
+                              page_id=last.page_id if last else None, error_code=last.error_code if last else None)
         await asyncio.sleep(0.2)

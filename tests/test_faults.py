@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import psutil
 import pytest
@@ -109,3 +110,55 @@ def test_browser_killed_mid_run_then_a_new_browser_runs_the_rest(replay) -> None
     assert report_accounts(out) == {"before@contoso.com": "passed", "victim@contoso.com": "browser_error",
                                     "after1@contoso.com": "passed", "after2@contoso.com": "passed"}
     assert "browser" in out.run("victim@contoso.com").failure.action.lower()
+
+
+def test_network_dropped_in_the_middle_of_the_sign_in_is_unreachable_not_a_changed_page(replay, tmp_path) -> None:
+    """The password post is reset, or the "Working..." post back to Office answers 503: the browser
+    shows its own error page or a server error, which the helpdesk must read as the network."""
+    dropped_acc, busy, fine = accounts("netdrop", "busyback", "fine")
+    # every try is reset (Chromium itself retries a reset on a reused connection once)
+    out = replay([dropped_acc], unrecognized_after=15.0, report_dir=tmp_path / "reset",
+                 setup=lambda sim: sim.add_fault("login.microsoftonline.com", "reset", path="/common/login"))
+    dropped = out.run(dropped_acc.upn).failure
+    assert dropped is not None and dropped.category == "unreachable", dropped
+    assert dropped.step == "Sign in with the work or school account"
+    assert dropped.details["url"] == "https://login.microsoftonline.com/common/login"
+    assert dropped.details["network_error"] == "ERR_CONNECTION_RESET"
+    assert "could not be reached" in dropped.message and "network" in dropped.action
+    assert out.run(dropped_acc.upn).duration_ms < 15_000, "told at once, not after the unrecognized-page wait"
+
+    def busy_on_the_way_back(sim) -> None:
+        home = "m365.cloud.microsoft" if sim.app.office_redirect else "www.office.com"
+        sim.add_fault(home, "status", path="/landingv2", status=503, times=1)
+
+    out = replay([busy, fine], setup=busy_on_the_way_back, unrecognized_after=15.0, report_dir=tmp_path / "busy")
+    answered = out.run(busy.upn).failure
+    assert answered is not None and answered.category == "unreachable", answered
+    assert answered.details["url"].endswith("/landingv2") and answered.details["http_status"] == 503
+    assert "answered HTTP 503" in answered.message
+    assert report_accounts(out) == {busy.upn: "unreachable", fine.upn: "passed"}
+
+
+def test_browser_killed_during_a_check_is_a_browser_error_not_a_changed_page(replay, tmp_path) -> None:
+    """An `expect_*` step whose browser died reported a failed expectation (page_changed)."""
+    flow = tmp_path / "check.yaml"
+    flow.write_text("name: check after sign-in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n"
+                    "  - name: Check the header\n    expect_visible: {id: O365_Not_There}\n    timeout: 6\n")
+    victim, after = accounts("checked", "later")
+
+    def killer(sim) -> None:
+        def kill_while_checking() -> None:
+            if sim.wait_for_event(victim.upn, "office_home", timeout=60):
+                time.sleep(1.5)  # the check is waiting for its element
+                for child in psutil.Process().children(recursive=True):
+                    if "chrom" in child.name().lower():
+                        child.kill()
+
+        threading.Thread(target=kill_while_checking, daemon=True).start()
+
+    out = replay([victim, after], flow=flow, setup=killer)
+    failure = out.run(victim.upn).failure
+    assert failure.category == "browser_error", failure
+    assert failure.step == "Check the header"
+    assert "browser" in failure.action.lower()
+    assert out.run(after.upn).failure.category == "page_changed", "a live browser's missing element is a page change"

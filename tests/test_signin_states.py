@@ -99,7 +99,7 @@ def test_push_notification_with_a_person_at_the_keyboard(replay) -> None:
 
 @pytest.mark.parametrize("locale", ["tr-TR", "de-DE"])
 def test_happy_path_in_other_languages_and_home_layouts(replay, locale) -> None:
-    tiles = SimAccount("ayse@contoso.com", "pw-ayse")
+    tiles = SimAccount("ayse@contoso.com", "pw-ayse", home_layout="tiles")  # the classic home (2026: test_home_2026)
     launcher = SimAccount("jonas@contoso.com", "pw-jonas", home_layout="launcher", tile_target="same_tab",
                           kmsi=False)
     specs = [AccountSpec(tiles.upn, {"tile": "OneDrive"}), AccountSpec(launcher.upn, {"tile": "SharePoint"})]

@@ -6,6 +6,7 @@ with number-matching MFA, a home page without tiles...), so a test picks the cas
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
@@ -13,8 +14,22 @@ from typing import Any
 
 MFA_MODES = (None, "totp", "push", "push_approve", "push_deny", "push_timeout")
 PROOFUP_MODES = (None, "ask_later", "required")
-HOME_LAYOUTS = ("tiles", "launcher")
+# The first thing after the username (2026): the password; "Choose a way to sign in" (the credential
+# picker); Microsoft Authenticator passwordless with a number; a passkey prompt (WebAuthn). None: the
+# simulator's default (Simulator(first_factor=...)).
+FIRST_FACTORS = (None, "password", "picker", "passwordless", "passkey")
+INTERRUPTS = (None, "user_confirmation")  # AADSTS399218 "user confirmation is required to sign in to this tenant"
+# The Microsoft 365 Copilot app (m365.cloud.microsoft, where office.com lands by 2026) has no
+# OneDrive/SharePoint tile on its home nor in its launcher: "App launcher > More apps" or the left
+# rail's "Apps" entry lead to the Apps page, where the tiles are. The classic home had the tiles on
+# the home page itself ("tiles") or in the waffle ("launcher"); "launcher_more_apps" is a waffle, with
+# its id, that holds neither tile, only "More apps" (apps unpinned from it, or a Copilot app launcher
+# that kept the waffle's id).
+HOME_LAYOUTS = ("copilot_launcher", "copilot_apps", "tiles", "launcher", "launcher_more_apps")
 TILE_TARGETS = ("new_tab", "same_tab")
+# OneDrive moves from <tenant>-my.sharepoint.com to onedrive.cloud.microsoft, per user, from 2026-07
+# to 2027-06; None: the simulator's default (Simulator(onedrive_host=...))
+ONEDRIVE_HOSTS = (None, "classic", "cloud")
 
 
 def microsoft_totp_secret() -> str:
@@ -40,9 +55,14 @@ class SimAccount:
     proofup: str | None = None  # "More information required"
     password_expired: bool = False
     blocked: bool = False  # Conditional Access blocks the sign-in (AADSTS53003)
-    home_layout: str = "tiles"  # tiles on the home page, or only in the app launcher
+    home_layout: str = "copilot_launcher"  # see HOME_LAYOUTS; the default is what accounts meet in 2026
     tile_target: str = "new_tab"
+    onedrive_host: str | None = None  # "classic", "cloud" (onedrive.cloud.microsoft); None: the simulator's
     new_interrupt: bool = False  # a sign-in page Microsoft has not shipped yet (PageID unknown to the runner)
+    first_factor: str | None = None  # see FIRST_FACTORS
+    has_password: bool = True  # false: passwordless only (Authenticator, passkey); no password path at all
+    personal: bool = False  # a personal Microsoft account only: the sign-in goes on to login.live.com
+    interrupt: str | None = None  # see INTERRUPTS: a 2026 interrupt page the runner does not know
 
     def __post_init__(self) -> None:
         self.upn = self.upn.lower()
@@ -50,7 +70,10 @@ class SimAccount:
             local = self.upn.split("@")[0]
             self.display_name = " ".join(part.capitalize() for part in local.replace("_", ".").split("."))
         for name, allowed in (("mfa", MFA_MODES), ("proofup", PROOFUP_MODES), ("home_layout", HOME_LAYOUTS),
-                              ("tile_target", TILE_TARGETS)):
+                              ("tile_target", TILE_TARGETS), ("onedrive_host", ONEDRIVE_HOSTS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
+        for name, allowed in (("first_factor", FIRST_FACTORS), ("interrupt", INTERRUPTS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         if self.mfa == "totp" and not self.totp_secret:
@@ -75,12 +98,21 @@ class SimAccount:
     def onedrive_path(self) -> str:
         return "/personal/" + self.upn.replace("@", "_").replace(".", "_") + "/_layouts/15/onedrive.aspx"
 
+    @property
+    def onedrive_cloud_id(self) -> str:
+        """The personal path on onedrive.cloud.microsoft, `/a@<opaque>/Documents`: no UPN in it, as
+        on the real host, but stable per account (the simulator derives the opaque part from the UPN)."""
+        return f"/a@{hashlib.sha256(self.upn.encode()).hexdigest()[:20]}/Documents"
+
 
 def demo_accounts() -> list[SimAccount]:
-    """Two demo users with passwords made up for this run only (never stored anywhere)."""
+    """Two demo users with passwords made up for this run only (never stored anywhere): Adele meets
+    what accounts meet in 2026 (the Microsoft 365 Copilot home, OneDrive on onedrive.cloud.microsoft),
+    Megan the classic home with the app launcher (waffle)."""
     return [
-        SimAccount("adele.vance@contoso.com", secrets.token_urlsafe(12), "Adele Vance"),
-        SimAccount("megan.bowen@contoso.com", secrets.token_urlsafe(12), "Megan Bowen", kmsi=False),
+        SimAccount("adele.vance@contoso.com", secrets.token_urlsafe(12), "Adele Vance", onedrive_host="cloud"),
+        SimAccount("megan.bowen@contoso.com", secrets.token_urlsafe(12), "Megan Bowen", kmsi=False,
+                   home_layout="launcher"),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The simulated Microsoft 365: office.com, login.microsoftonline.com, AD FS and SharePoint.
+"""The simulated Microsoft 365: office.com (the Microsoft 365 Copilot app), login.microsoftonline.com,
+AD FS, SharePoint and OneDrive (on their classic hosts and on cloud.microsoft).
 
 A plain request -> response function with its state (sessions, codes, sign-in flows, and a log
 of what each account did), kept apart from the transport in server.py so it stays readable.
@@ -29,6 +30,22 @@ SHAREPOINT_CLIENT_ID = "00000003-0000-0ff1-ce00-000000000000"
 LOGIN_HOSTS = {"login.microsoftonline.com", "login.microsoft.com"}
 CDN_HOST = "aadcdn.msftauth.net"
 CDN_SCRIPT = "/shared/1.0/content/js/ConvergedLogin_PCore.js"
+COPILOT_HOST = "m365.cloud.microsoft"
+APPS_URL = f"https://{COPILOT_HOST}/apps?auth=2"  # the Apps page, where "More apps" and "Apps" lead
+# OneDrive's new host (2026-07 to 2027-06, per user, with redirects from <tenant>-my.sharepoint.com)
+ONEDRIVE_CLOUD_HOST = "onedrive.cloud.microsoft"
+# SharePoint's new host is not documented yet: the simulator assumes <tenant>.sharepoint.cloud.microsoft
+SHAREPOINT_CLOUD_SUFFIX = ".sharepoint.cloud.microsoft"
+ONEDRIVE_HOSTS = ("classic", "cloud")
+LIVE_HOST = "login.live.com"  # personal Microsoft accounts
+FIRST_FACTORS = ("password", "picker", "passwordless", "passkey")  # see accounts.FIRST_FACTORS
+PRIMARY_BUTTONS = ("id", "name_only")
+# GetCredentialType's PrefCredential, as the credential picker's data-test-cred-id numbers them
+# (1 password, 2 Authenticator passwordless, 7 passkey); 0: none preferred, so the page lets the
+# user choose (how the real page decides to show the picker is not known: a simulator model)
+PREF_CREDENTIAL = {"password": 1, "passwordless": 2, "passkey": 7, "picker": 0}
+# PageID of the AADSTS399218 interrupt: the real one is not known, and the runner must not know it
+USER_CONFIRMATION_PAGE = "ConvergedUserConfirmation"
 
 
 @dataclass
@@ -119,6 +136,18 @@ class SignInFlow:
     proofup_done: bool = False
     push_started: float | None = None
     display_sign: int = 0
+    confirmed: bool = False  # the AADSTS399218 "user confirmation" interrupt was answered
+
+
+@dataclass
+class NgcSession:
+    """A Microsoft Authenticator passwordless sign-in: the number shown, and the phone's answer."""
+
+    id: str
+    upn: str
+    number: int
+    started: float | None = None  # when the page first asked for its state (the request reached the phone)
+    state: str = "pending"  # pending | approved | denied | timed_out
 
 
 @dataclass
@@ -145,11 +174,20 @@ def _png(rgb: tuple[int, int, int] = (202, 80, 16), size: int = 48) -> bytes:
 
 class SimulatorApp:
     def __init__(self, accounts: list[SimAccount], render_delay_ms: int = 300,
-                 office_redirect: bool = False, push_timeout_s: float = 30.0):
+                 office_redirect: bool = True, push_timeout_s: float = 30.0, first_factor: str = "password",
+                 primary_button: str = "id", onedrive_host: str = "classic"):
         self.accounts = {a.upn: a for a in accounts}
         self.render_delay_ms = render_delay_ms
-        self.office_redirect = office_redirect
+        self.office_redirect = office_redirect  # www.office.com -> www.microsoft365.com -> m365.cloud.microsoft
+        if onedrive_host not in ONEDRIVE_HOSTS:
+            raise ValueError(f"onedrive_host must be one of {ONEDRIVE_HOSTS}, not {onedrive_host!r}")
+        self.onedrive_host = onedrive_host  # for accounts that do not set their own
         self.push_timeout_s = push_timeout_s
+        if first_factor not in FIRST_FACTORS or primary_button not in PRIMARY_BUTTONS:
+            raise ValueError(f"first_factor must be one of {FIRST_FACTORS}, primary_button one of {PRIMARY_BUTTONS}")
+        self.first_factor = first_factor  # for accounts that do not set their own
+        self.primary_button = primary_button  # "name_only": primary buttons with name="idSIButton9" and no id
+        self.ngc_sessions: dict[str, NgcSession] = {}
         self.lock = threading.RLock()
         self.events: list[dict[str, Any]] = []
         self.flows: dict[str, SignInFlow] = {}
@@ -190,13 +228,23 @@ class SimulatorApp:
 
     def knows_host(self, host: str) -> bool:
         host = host.lower()
-        return (host in LOGIN_HOSTS or host == CDN_HOST or host in self.office_hosts
-                or host.endswith(".sharepoint.com") or host.startswith("sts.")
+        return (host in LOGIN_HOSTS or host in (CDN_HOST, LIVE_HOST) or host in self.office_hosts
+                or self.is_sharepoint_host(host) or host.startswith("sts.")
                 or host == "mysignins.microsoft.com")
 
     @property
     def office_hosts(self) -> set[str]:
-        return {"www.office.com", "office.com", "www.microsoft365.com", "m365.cloud.microsoft"}
+        return {"www.office.com", "office.com", "www.microsoft365.com", COPILOT_HOST}
+
+    @staticmethod
+    def is_sharepoint_host(host: str) -> bool:
+        """SharePoint and OneDrive, on the classic hosts and on cloud.microsoft."""
+        return (host.endswith(".sharepoint.com") or host == ONEDRIVE_CLOUD_HOST
+                or (host.endswith(SHAREPOINT_CLOUD_SUFFIX) and len(host) > len(SHAREPOINT_CLOUD_SUFFIX)))
+
+    def onedrive_host_of(self, acc: SimAccount) -> str:
+        """Where this account's OneDrive lives: its own setting, else the simulator's default."""
+        return acc.onedrive_host or self.onedrive_host
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, req: Request) -> Response:
@@ -208,9 +256,11 @@ class SimulatorApp:
             return Response(status=404, body="not found")
         if host in LOGIN_HOSTS:
             return self.login(req)
+        if host == LIVE_HOST:
+            return self.live(req)
         if host in self.office_hosts:
             return self.office(req)
-        if host.endswith(".sharepoint.com"):
+        if self.is_sharepoint_host(host):
             return self.sharepoint(req)
         if host.startswith("sts."):
             return self.adfs(req)
@@ -235,6 +285,15 @@ class SimulatorApp:
             return self.end_auth(req)
         if req.method == "POST" and path == "/common/sas/processauth":
             return self.process_auth(req)
+        if req.method == "POST" and path == "/common/getsessionstate":
+            return self.ngc_state(req)
+        if req.method == "POST" and path == "/common/fido/result":
+            data = req.json
+            self.record(str(data.get("username", "")).lower(), "passkey_prompt", result=str(data.get("result")),
+                        message=str(data.get("message", ""))[:200])
+            return json_response({"Success": True})
+        if req.method == "POST" and path == "/common/userconfirmation":
+            return self.user_confirmation_post(req)
         if path == "/common/mfaregistration/skip":
             return self.skip_proofup(req)
         if req.method == "POST" and path == "/common/proofup":
@@ -255,11 +314,14 @@ class SimulatorApp:
             "urlGetCredentialType": f"https://login.microsoftonline.com/common/GetCredentialType?mkt={market(lang)}",
             "sErrorCode": "50058",
             "iRenderDelay": self.render_delay_ms,
+            "simPrimaryButton": self.primary_button,  # the simulator's switch, not a real $Config key
             "str": STRINGS[lang],
             **extra,
         }
 
     def _sign_in_page(self, req: Request, flow: SignInFlow, **extra: Any) -> Response:
+        extra = {"urlSessionState": "/common/GetSessionState", "urlFidoResult": "/common/fido/result",
+                 "urlMsaSignIn": f"https://{LIVE_HOST}/login.srf", "iPollingInterval": 1000, **extra}
         config = self._config(req, flow, **extra)
         return Response(body=pages.converged_page("ConvergedSignIn", config, req.lang, STRINGS[req.lang]["title"]))
 
@@ -293,10 +355,11 @@ class SimulatorApp:
         result: dict[str, Any] = {
             "Username": username,
             "Display": username,
-            "IfExistsResult": 1 if acc is None else (6 if acc.chooser else 0),
+            # 0 exists, 1 unknown, 5 a personal Microsoft account only (uncertain), 6 both work and personal
+            "IfExistsResult": 1 if acc is None else (6 if acc.chooser else 5 if acc.personal else 0),
             "IsUnmanaged": False,
             "ThrottleStatus": 0,
-            "Credentials": {"PrefCredential": 1, "HasPassword": True, "FederationRedirectUrl": None},
+            "Credentials": self._credentials(acc, str(req.json.get("flowToken", ""))),
             "EstsProperties": {"UserTenantBranding": [{"Locale": 0, "KeepMeSignedInDisabled": bool(acc and not acc.kmsi)}]},
             "FlowToken": req.json.get("flowToken"),
         }
@@ -307,6 +370,62 @@ class SimulatorApp:
                 f"&wtrealm=urn%3afederation%3aMicrosoftOnline&wctx={wctx}"
             )
         return json_response(result)
+
+    def first_factor_of(self, acc: SimAccount) -> str:
+        """The account's first factor, or the simulator's; an account without a password never gets
+        the password view."""
+        factor = acc.first_factor or self.first_factor
+        return "passwordless" if factor == "password" and not acc.has_password else factor
+
+    def _credentials(self, acc: SimAccount | None, flow_token: str) -> dict[str, Any]:
+        """GetCredentialType's `Credentials`: which ways the account can sign in, and the preferred
+        one, from which converged.js picks the view as the real page does."""
+        creds: dict[str, Any] = {"PrefCredential": 1, "HasPassword": True, "HasRemoteNGC": False, "HasFido": False,
+                                 "RemoteNgcParams": None, "FidoParams": None, "SasParams": None,
+                                 "FederationRedirectUrl": None}
+        if acc is None or acc.federated or acc.personal or acc.chooser:
+            return creds
+        factor = self.first_factor_of(acc)
+        creds["PrefCredential"] = PREF_CREDENTIAL[factor]
+        creds["HasPassword"] = acc.has_password
+        if factor in ("picker", "passwordless"):
+            session = NgcSession(secrets.token_urlsafe(18), acc.upn, secrets.randbelow(90) + 10)
+            with self.lock:
+                self.ngc_sessions[session.id] = session
+            if factor == "passwordless":  # the default way: the request goes to the phone at once
+                self._ngc_sent(session)
+            creds["HasRemoteNGC"] = True
+            creds["RemoteNgcParams"] = {"SessionIdentifier": session.id, "Entropy": session.number, "DefaultType": 1}
+        if factor in ("picker", "passkey"):
+            creds["HasFido"] = True
+            creds["FidoParams"] = {"AllowList": []}  # discoverable credentials: the passkey names the user
+        return creds
+
+    def _ngc_sent(self, session: NgcSession) -> None:
+        session.started = time.time()
+        self.record(session.upn, "push_sent", number=session.number, kind="passwordless")
+
+    def ngc_state(self, req: Request) -> Response:
+        """The passwordless page's poll: has the phone approved the number yet? A test plays the
+        phone with Simulator.approve_push; nobody else ever approves."""
+        with self.lock:
+            session = self.ngc_sessions.get(str(req.json.get("SessionId", "")))
+        if session is None:
+            return json_response({"AuthorizationState": 3, "SessionState": "InvalidSession"})
+        now = time.time()
+        if session.started is None:  # chosen in the picker: the request goes to the phone now
+            self._ngc_sent(session)
+        with self.lock:
+            decision = self.approvals.get(session.upn)
+        if session.state == "pending":
+            if decision in ("approve", "deny"):
+                session.state = "approved" if decision == "approve" else "denied"
+            elif now - (session.started or now) > self.push_timeout_s:
+                session.state = "timed_out"
+            if session.state != "pending":
+                self.record(session.upn, "push_result", kind="passwordless", result=session.state)
+        states = {"pending": 0, "approved": 1, "denied": 2, "timed_out": 3}
+        return json_response({"AuthorizationState": states[session.state], "SessionState": session.state})
 
     def _flow(self, ctx: str | None) -> SignInFlow | None:
         with self.lock:
@@ -321,7 +440,16 @@ class SimulatorApp:
         acc = self.accounts.get(username)
         if acc is None:
             return self._sign_in_page(req, flow, sErrorCode="50034", sPOST_Username=username)
-        correct = secrets.compare_digest(form.get("passwd", "").encode(), acc.password.encode())
+        if form.get("ps") == "2":  # passwordless: the number was approved on the phone
+            with self.lock:
+                session = self.ngc_sessions.get(form.get("psRNGCSLK", ""))
+            if session is None or session.upn != acc.upn or session.state != "approved":
+                return self.error_page(req, acc.upn, "AADSTS50012: Authentication failed.", "50012")
+            self.record(acc.upn, "passwordless_sign_in")
+            flow.upn = acc.upn
+            flow.mfa_done = True  # a passwordless sign-in is already multi-factor
+            return self.after_password(req, flow, acc)
+        correct = acc.has_password and secrets.compare_digest(form.get("passwd", "").encode(), acc.password.encode())
         self.record(acc.upn, "password_attempt", correct=correct and not acc.locked)
         if acc.locked:
             return self._sign_in_page(req, flow, sErrorCode="50053", sPOST_Username=acc.upn)
@@ -352,6 +480,11 @@ class SimulatorApp:
                 extra["urlSkipMfaRegistration"] = f"/common/mfaregistration/skip?ctx={quote(flow.ctx)}"
             config = self._config(req, flow, **extra)
             return Response(body=pages.converged_page("ConvergedProofUpRedirect", config, lang, s["title"]))
+        if acc.interrupt == "user_confirmation" and not flow.confirmed:
+            self.record(acc.upn, "user_confirmation_shown")
+            config = self._config(req, flow, sErrorCode="399218", sPOST_Username=acc.upn,
+                                  urlPost="/common/userconfirmation")
+            return Response(body=pages.converged_page(USER_CONFIRMATION_PAGE, config, lang, s["title"]))
         if acc.kmsi:
             config = self._config(req, flow, sPOST_Username=acc.upn, urlPost="/kmsi")
             return Response(body=pages.converged_page("KmsiInterrupt", config, lang, s["title"]))
@@ -417,6 +550,14 @@ class SimulatorApp:
             return self.error_page(req, None, "AADSTS90100: The request is missing its sign-in context.", "90100")
         flow.proofup_done = True
         self.record(flow.upn, "proofup_skipped")
+        return self.after_password(req, flow, self.accounts[flow.upn])
+
+    def user_confirmation_post(self, req: Request) -> Response:
+        flow = self._flow(req.form.get("flowToken"))
+        if flow is None or flow.upn is None:
+            return self.error_page(req, None, "AADSTS90100: The request is missing its sign-in context.", "90100")
+        flow.confirmed = True
+        self.record(flow.upn, "user_confirmation_answered")
         return self.after_password(req, flow, self.accounts[flow.upn])
 
     def kmsi_post(self, req: Request) -> Response:
@@ -506,6 +647,63 @@ class SimulatorApp:
         flow.upn = acc.upn
         return self.after_password(req, flow, acc)
 
+    # ------------------------------------------------------------------ login.live.com
+    def live(self, req: Request) -> Response:
+        """login.live.com's personal-account sign-in, the page shipped since 2025-05: `#usernameEntry`,
+        `button[data-testid=primaryButton]`, `[data-testid=secondaryButton]`, `[data-testid=passwordEntry]`
+        (the old ids are gone there). The simulator holds no personal accounts: every password is wrong."""
+        s = STRINGS[req.lang]
+        esc = pages.esc
+        username = req.query.get("username", "")
+        error = ""
+        if req.method == "POST":
+            form = req.form
+            username = form.get("username", "")
+            self.record(username.strip().lower(), "password_attempt", correct=False, via="live")
+            error = s["err_password_wrong"]
+        else:
+            self.record(username.strip().lower() or None, "personal_sign_in_page", lang=req.lang)
+        body = (
+            f'<main class="live"><form id="liveForm" method="post" action="/ppsecure/post.srf" novalidate>'
+            f'<h1 data-testid="title">{esc(s["live_title"])}</h1>'
+            f'<input type="hidden" name="username" value="{esc(username)}">'
+            f'<div id="liveUsername"><input id="usernameEntry" type="email" autocomplete="username" '
+            f'value="{esc(username)}" aria-label="{esc(s["username_placeholder"])}" '
+            f'placeholder="{esc(s["username_placeholder"])}"></div>'
+            f'<div id="livePassword" style="display:none"><input data-testid="passwordEntry" type="password" '
+            f'name="password" aria-label="{esc(s["password_placeholder"])}" '
+            f'placeholder="{esc(s["password_placeholder"])}"></div>'
+            f'<div data-testid="error" role="alert">{esc(error)}</div>'
+            f'<div class="buttons"><button type="button" data-testid="secondaryButton">{esc(s["back"])}</button>'
+            f'<button type="submit" data-testid="primaryButton">{esc(s["next"])}</button></div>'
+            f'<a id="signup" href="#">{esc(s["live_no_account"])}</a></form></main>'
+        )
+        script = """
+  var form = document.getElementById("liveForm");
+  var pwd = document.querySelector('[data-testid="passwordEntry"]');
+  form.addEventListener("submit", function (ev) {
+    if (document.getElementById("livePassword").style.display === "none") {
+      ev.preventDefault();
+      form.elements.username.value = document.getElementById("usernameEntry").value;
+      document.getElementById("liveUsername").style.display = "none";
+      document.getElementById("livePassword").style.display = "";
+      pwd.focus();
+    }
+  });
+  document.querySelector('[data-testid="secondaryButton"]').addEventListener("click", function () {
+    history.back();
+  });"""
+        return Response(body=f"""<!DOCTYPE html>
+<html lang="{esc(req.lang)}"><head><meta charset="utf-8"><title>{esc(s["live_title"])}</title>
+<style>body{{font-family:"Segoe UI",Arial,sans-serif;margin:0;background:#f2f2f2}}
+.live{{max-width:440px;margin:64px auto;padding:44px;background:#fff}}input{{display:block;width:100%;margin:16px 0}}
+.buttons{{text-align:right}}button{{min-width:108px;margin-left:4px}}</style></head>
+<body><div id="root"></div><script>
+window.setTimeout(function () {{
+  document.getElementById("root").innerHTML = {pages.script_json(body)};{script}
+}}, {int(self.render_delay_ms)});
+</script></body></html>""")
+
     # ------------------------------------------------------------------ office.com
     def office(self, req: Request) -> Response:
         host, path = req.host, req.path
@@ -513,7 +711,9 @@ class SimulatorApp:
         if self.office_redirect and host in ("www.office.com", "office.com"):
             return redirect(f"https://www.microsoft365.com{path}" + (f"?{urlencode(req.query)}" if req.query else ""),
                             301)
-        app_host = "m365.cloud.microsoft" if self.office_redirect else host
+        if self.office_redirect and host == "www.microsoft365.com" and path == "/apps":
+            return redirect(APPS_URL, 301)
+        app_host = COPILOT_HOST if self.office_redirect else host
         upn = self.session_upn(req)
         if path == "/login":
             redirect_uri = f"https://{app_host}/landingv2"
@@ -539,11 +739,20 @@ class SimulatorApp:
             token = secrets.token_urlsafe(24)
             with self.lock:
                 self.app_sessions[(host, token)] = grant[0]
-            return redirect("/?auth=2").cookie("OhpAuth", token)
+            back = req.form.get("state") or "/"  # the `ru` the sign-in started from
+            if not back.startswith("/") or back[1:2] in ("/", "\\"):  # a path on this host, never another host
+                back = "/"
+            if "auth=" not in back:
+                back += ("&" if "?" in back else "?") + "auth=2"
+            return redirect(back).cookie("OhpAuth", token)
+        if path.rstrip("/") == "/apps":
+            if upn is None:  # a round trip through the sign-in (SSO with ESTSAUTH), back to the Apps page
+                return redirect("/login?" + urlencode({"es": "Click", "ru": "/apps"}))
+            return self.apps_page(req, self.accounts[upn], s)
         if path != "/":
             return Response(status=404, body="not found")
         if upn is None:
-            if self.office_redirect and host == "m365.cloud.microsoft":
+            if self.office_redirect and host == COPILOT_HOST:
                 return redirect("https://www.microsoft365.com/")
             return self.office_landing(req, s)
         return self.office_home(req, self.accounts[upn], s)
@@ -567,14 +776,26 @@ class SimulatorApp:
         )
         return Response(body=pages.script_built("Microsoft 365", req.lang, body, self.render_delay_ms))
 
+    @staticmethod
+    def app_urls(acc: SimAccount) -> tuple[str, str]:
+        """Where the OneDrive and SharePoint tiles lead: their classic addresses, which redirect an
+        account whose OneDrive has moved to onedrive.cloud.microsoft."""
+        return (f"https://{acc.tenant}-my.sharepoint.com/",
+                f"https://{acc.tenant}.sharepoint.com/_layouts/15/sharepoint.aspx")
+
     def office_home(self, req: Request, acc: SimAccount, s: dict[str, str]) -> Response:
-        self.record(acc.upn, "office_home", host=req.host, layout=acc.home_layout)
-        onedrive = f"https://{acc.tenant}-my.sharepoint.com/"
-        sites = f"https://{acc.tenant}.sharepoint.com/_layouts/15/sharepoint.aspx"
+        self.record(acc.upn, "office_home", host=req.host, layout=acc.home_layout, lang=req.lang)
+        if acc.home_layout.startswith("copilot"):
+            return self.copilot_home(req, acc, s)
+        onedrive, sites = self.app_urls(acc)
         target = "_blank" if acc.tile_target == "new_tab" else "_self"
         launcher = {"Outlook": "https://outlook.office.com/mail/", "Documents": onedrive, "Word": "#",
                     "Excel": "#", "Sites": sites, "Teams": "#"}
-        header = pages.suite_header("Microsoft 365", s, acc.display_name, None, launcher, target)
+        more_apps = None
+        if acc.home_layout == "launcher_more_apps":
+            launcher = {k: v for k, v in launcher.items() if k not in ("Documents", "Sites")}
+            more_apps = APPS_URL
+        header = pages.suite_header("Microsoft 365", s, acc.display_name, None, launcher, target, more_apps)
         tiles = ""
         if acc.home_layout == "tiles":
             tiles = (
@@ -588,6 +809,37 @@ class SimulatorApp:
                 f"<h2>{pages.esc(s['home_recommended'])}</h2>{tiles}</main>")
         return Response(body=pages.script_built(f"{s['home']} | Microsoft 365", req.lang, body, self.render_delay_ms,
                                                 pages.LAUNCHER_SCRIPT))
+
+    def copilot_chrome(self, acc: SimAccount, s: dict[str, str], current: str) -> str:
+        """The Copilot app's header and rail: "copilot_launcher" accounts reach the Apps page through
+        the rail's app launcher ("More apps"), "copilot_apps" accounts through the rail's "Apps" entry;
+        the classic layouts' accounts, who only see the Apps page, get both."""
+        return pages.copilot_chrome(s, acc.display_name, APPS_URL, launcher=acc.home_layout != "copilot_apps",
+                                    apps_entry=acc.home_layout != "copilot_launcher", current=current)
+
+    def copilot_home(self, req: Request, acc: SimAccount, s: dict[str, str]) -> Response:
+        """The Microsoft 365 Copilot app's home: a prompt and recommendations, no app tile at all."""
+        body = (f'{self.copilot_chrome(acc, s, "home")}<main class="copilot-main">'
+                f"<h1>{pages.esc(s['home_greeting'])}, {pages.esc(acc.display_name)}</h1>"
+                f'<textarea aria-label="{pages.esc(s["copilot_prompt"])}" '
+                f'placeholder="{pages.esc(s["copilot_prompt"])}"></textarea>'
+                f"<h2>{pages.esc(s['home_recommended'])}</h2></main>")
+        return Response(body=pages.script_built(f"{s['home']} | Microsoft 365 Copilot", req.lang, body,
+                                                self.render_delay_ms, pages.COPILOT_LAUNCHER_SCRIPT))
+
+    def apps_page(self, req: Request, acc: SimAccount, s: dict[str, str]) -> Response:
+        """The Apps page (m365.cloud.microsoft/apps): every app's tile, OneDrive and SharePoint among them."""
+        self.record(acc.upn, "apps_page", host=req.host, layout=acc.home_layout, lang=req.lang)
+        onedrive, sites = self.app_urls(acc)
+        target = "_blank" if acc.tile_target == "new_tab" else "_self"
+        apps = {"Outlook": "https://outlook.office.com/mail/", "OneDrive": onedrive, "Word": "#", "Excel": "#",
+                "PowerPoint": "#", "SharePoint": sites, "Teams": "#"}
+        tiles = "".join(f'<a href="{pages.esc(href)}" target="{target}">{pages.esc(name)}</a>'
+                        for name, href in apps.items())
+        body = (f'{self.copilot_chrome(acc, s, "apps")}<main class="copilot-main"><h1>{pages.esc(s["apps"])}</h1>'
+                f'<section class="tiles" aria-label="{pages.esc(s["apps"])}">{tiles}</section></main>')
+        return Response(body=pages.script_built(f"{s['apps']} | Microsoft 365 Copilot", req.lang, body,
+                                                self.render_delay_ms, pages.COPILOT_LAUNCHER_SCRIPT))
 
     # ------------------------------------------------------------------ SharePoint / OneDrive
     def sharepoint(self, req: Request) -> Response:
@@ -628,6 +880,11 @@ class SimulatorApp:
             self.record(upn, "photo_viewed", accountname=name, own=name == upn, host=host,
                         size=req.query.get("size", ""))
             return Response(body=self._photo, content_type="image/png")
+        if host == ONEDRIVE_CLOUD_HOST:
+            return self.onedrive_cloud(req, acc, s)
+        if is_my and self.onedrive_host_of(acc) == "cloud" and (
+                path in ("/", "") or path.lower().endswith("/_layouts/15/onedrive.aspx")):
+            return redirect(self.onedrive_cloud_url(acc))  # the move is per user: known once signed in here
         if is_my and path in ("/", ""):
             return redirect(acc.onedrive_path)
         if is_my and path.lower().endswith("/_layouts/15/onedrive.aspx"):
@@ -640,6 +897,26 @@ class SimulatorApp:
             self.record(upn, "sharepoint_loaded", host=host)
             return self.suite_page(req, acc, "SharePoint", "SharePoint", s["home"])
         return Response(status=404, body="not found")
+
+    @staticmethod
+    def onedrive_cloud_url(acc: SimAccount) -> str:
+        """Where OneDrive lands on its new host: /my?id=%2Fa%40<opaque>%2FDocuments (no UPN in it)."""
+        return f"https://{ONEDRIVE_CLOUD_HOST}/my?" + urlencode({"id": acc.onedrive_cloud_id})
+
+    def onedrive_cloud(self, req: Request, acc: SimAccount, s: dict[str, str]) -> Response:
+        """OneDrive on onedrive.cloud.microsoft, for a visitor already signed in there."""
+        path = req.path.rstrip("/") or "/"
+        if path == "/":
+            return redirect(self.onedrive_cloud_url(acc))
+        if path != "/my":
+            return Response(status=404, body="not found")
+        if "id" not in req.query:
+            return redirect(self.onedrive_cloud_url(acc))
+        if req.query["id"].lower() != acc.onedrive_cloud_id.lower():
+            return Response(status=403, body=pages.script_built(s["access_denied"], req.lang,
+                                                               f"<h1>{pages.esc(s['access_denied'])}</h1>", 0))
+        self.record(acc.upn, "onedrive_loaded", host=req.host)
+        return self.suite_page(req, acc, "OneDrive", f"{s['my_files']} - OneDrive", s["my_files"])
 
     def suite_page(self, req: Request, acc: SimAccount, app: str, title: str, heading: str) -> Response:
         s = STRINGS[req.lang]

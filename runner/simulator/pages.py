@@ -37,6 +37,16 @@ main{padding:24px}.tiles a{display:inline-block;width:96px;height:72px;margin:8p
 text-align:center;color:#1b1b1b;text-decoration:none;box-shadow:0 1px 3px rgba(0,0,0,.2)}
 .landing-header{display:flex;align-items:center;padding:12px 24px;background:#fff}
 .landing-header a{margin-left:auto;padding:8px 16px;border:1px solid #1b1b1b;color:#1b1b1b;text-decoration:none}
+.copilot-header{height:48px;background:#fff;border-bottom:1px solid #e1dfdd;display:flex;align-items:center;
+padding-left:76px}.copilot-header #O365_MainLink_Me{color:#1b1b1b}.copilot-header #O365_AppName{color:#1b1b1b}
+.copilot-rail{position:fixed;top:0;left:0;bottom:0;width:68px;background:#f0f0f0;display:flex;
+flex-direction:column;align-items:center;padding-top:8px}
+.copilot-rail a,.copilot-rail button{display:block;width:60px;margin:4px 0;padding:6px 0;font-size:11px;
+text-align:center;color:#1b1b1b;background:none;border:0;text-decoration:none;cursor:pointer}
+.copilot-main{margin-left:68px}.copilot-main textarea{width:60%;height:64px;display:block;margin:16px 0}
+.copilot-launcher{position:fixed;top:8px;left:72px;width:320px;background:#fff;padding:16px;
+box-shadow:0 4px 12px rgba(0,0,0,.3)}.copilot-launcher a{display:inline-block;width:88px;margin:8px;
+text-align:center;color:#1b1b1b}
 """
 
 
@@ -93,26 +103,81 @@ window.setTimeout(function () {{
 
 
 def suite_header(app_name: str, s: dict[str, str], display_name: str, photo_url: str | None,
-                 launcher_tiles: dict[str, str], tile_target: str) -> str:
-    """The Microsoft 365 suite header: app launcher (waffle), app name, account manager."""
-    initials = "".join(part[0] for part in display_name.split()[:2]).upper()
-    photo = (f'<img src="{esc(photo_url)}" alt="{esc(display_name)}">' if photo_url
-             else f'<span class="initials">{esc(initials)}</span>')
+                 launcher_tiles: dict[str, str], tile_target: str, more_apps: str | None = None) -> str:
+    """The Microsoft 365 suite header: app launcher (waffle), app name, account manager; the
+    launcher's panel ends with a "More apps" link to the Apps page when `more_apps` is given."""
     tiles = "".join(
         f'<a id="O365_AppTile_{esc(key)}" href="{esc(href)}" target="{esc(tile_target)}" '
         f'aria-label="{esc(label)}"><span>{esc(label)}</span></a>'
         for key, (label, href) in _tiles(launcher_tiles).items()
     )
+    if more_apps:
+        tiles += f'<a href="{esc(more_apps)}">{esc(s["more_apps"])}</a>'
     return (
         '<div id="SuiteNavWrapper" role="banner">'
         f'<button id="O365_MainLink_NavMenu" type="button" aria-label="{esc(s["app_launcher"])}" '
         f'aria-expanded="false" aria-haspopup="true">&#x2637;</button>'
         f'<span id="O365_AppName">{esc(app_name)}</span>'
-        '<div id="O365_HeaderRightRegion">'
-        f'<button id="O365_MainLink_Me" type="button" aria-label="{esc(s["account_manager"])} {esc(display_name)}">'
-        f'<div id="O365_MainLink_MePhoto">{photo}</div></button></div></div>'
+        f'<div id="O365_HeaderRightRegion">{account_manager(s, display_name, photo_url)}</div></div>'
         f'<div id="appLauncher" role="dialog" aria-label="{esc(s["apps"])}" style="display:none">{tiles}</div>'
     )
+
+
+def account_manager(s: dict[str, str], display_name: str, photo_url: str | None) -> str:
+    """The header's account manager (#O365_MainLink_Me), the same in the classic suite header and in
+    the Microsoft 365 Copilot app: the user's photo, or their initials."""
+    initials = "".join(part[0] for part in display_name.split()[:2]).upper()
+    photo = (f'<img src="{esc(photo_url)}" alt="{esc(display_name)}">' if photo_url
+             else f'<span class="initials">{esc(initials)}</span>')
+    return (f'<button id="O365_MainLink_Me" type="button" aria-label="{esc(s["account_manager"])} '
+            f'{esc(display_name)}"><div id="O365_MainLink_MePhoto">{photo}</div></button>')
+
+
+# the few apps of the Copilot app's launcher panel: never OneDrive or SharePoint (they are only on
+# the Apps page, behind "More apps")
+COPILOT_LAUNCHER_APPS = {"Outlook": "https://outlook.office.com/mail/", "Word": "#", "Excel": "#",
+                         "PowerPoint": "#", "Teams": "#"}
+
+
+def copilot_chrome(s: dict[str, str], display_name: str, apps_url: str, launcher: bool, apps_entry: bool,
+                   current: str = "home") -> str:
+    """The Microsoft 365 Copilot app's header and left rail (m365.cloud.microsoft).
+
+    The header keeps the account manager (#O365_MainLink_Me) but has no waffle. The rail holds the
+    app launcher, a plain button: it no longer carries the id O365_MainLink_NavMenu, and its panel
+    lists a few apps and "More apps", a link to the Apps page; and/or the "Apps" entry, a link to the
+    same page. The `data-sim-*` attributes are the simulator's own, for its script only.
+    """
+    rail = [f'<a href="/?auth=2"{" aria-current=page" if current == "home" else ""}>{esc(s["home"])}</a>',
+            f'<a href="#">{esc(s["create"])}</a>']
+    if apps_entry:
+        rail.append(f'<a href="{esc(apps_url)}"{" aria-current=page" if current == "apps" else ""}>'
+                    f'{esc(s["apps"])}</a>')
+    panel = ""
+    if launcher:
+        rail.insert(0, f'<button type="button" data-sim-launcher aria-label="{esc(s["app_launcher"])}" '
+                       'aria-expanded="false" aria-haspopup="dialog">&#x2637;</button>')
+        tiles = "".join(f'<a href="{esc(href)}" target="_blank">{esc(name)}</a>'
+                        for name, href in COPILOT_LAUNCHER_APPS.items())
+        panel = (f'<div class="copilot-launcher" data-sim-launcher-panel role="dialog" '
+                 f'aria-label="{esc(s["app_launcher"])}" style="display:none">{tiles}'
+                 f'<a href="{esc(apps_url)}">{esc(s["more_apps"])}</a></div>')
+    return (
+        f'<nav class="copilot-rail" aria-label="{esc(s["navigation"])}">{"".join(rail)}</nav>{panel}'
+        '<div class="copilot-header" role="banner"><span id="O365_AppName">Microsoft 365 Copilot</span>'
+        f'<div id="O365_HeaderRightRegion">{account_manager(s, display_name, None)}</div></div>'
+    )
+
+
+COPILOT_LAUNCHER_SCRIPT = """
+  var launcher = document.querySelector("[data-sim-launcher]");
+  if (launcher) launcher.addEventListener("click", function () {
+    var panel = document.querySelector("[data-sim-launcher-panel]");
+    var open = panel.style.display === "none";
+    panel.style.display = open ? "" : "none";
+    launcher.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+"""
 
 
 def _tiles(launcher_tiles: dict[str, str]) -> dict[str, tuple[str, str]]:

@@ -1,10 +1,20 @@
 """Transport for the simulator: an HTTPS-intercepting proxy on 127.0.0.1.
 
-Why a proxy: the browser must reach the simulator under the real host names
-(https://www.office.com/...) without editing the flow, with real redirects, cookies and form
-posts. Playwright's route.fulfill cannot answer with a redirect, so instead each browser
-context is given `proxy=` this server, which answers CONNECT for the simulated hosts with
-TLS (a self-signed certificate, hence `ignore_https_errors`) and refuses every other host,
+The browser must reach the simulator under the real host names (https://www.office.com/...)
+without editing the flow. Playwright's `context.route()` + `route.fulfill()` could serve the
+pages (in Chromium it can even answer with a redirect; only WebKit refuses), but a proxy is kept
+because what it tests is closer to the real thing:
+- every request goes through Chromium's own network stack: TLS, keep-alive connections, Secure and
+  SameSite cookies set by real `Set-Cookie` headers, form posts and redirects followed by the
+  browser, the XHR to GetCredentialType as a real cross-origin-free request;
+- faults happen at the connection level, as a dropped network does: a refused CONNECT
+  (ERR_TUNNEL_CONNECTION_FAILED), a TCP reset, a server that never answers. `route.abort()` only
+  imitates the error code, and skips Chromium's own behaviour, such as retrying a reset once on
+  a reused connection (seen in tests/test_faults.py);
+- it is one context option (`proxy=`), so the same simulator serves contexts the runner creates,
+  contexts pytest-playwright creates, and a local `playwright run-server` browser.
+Each browser context is given `proxy=` this server, which answers CONNECT for the simulated hosts
+with TLS (a self-signed certificate, hence `ignore_https_errors`) and refuses every other host,
 so a test can never reach the internet by accident.
 """
 
@@ -164,10 +174,21 @@ class _ProxyServer(ThreadingHTTPServer):
 class Simulator:
     """Start/stop the simulated Microsoft 365 and hand out the proxy settings for a context."""
 
-    def __init__(self, accounts: list[SimAccount], render_delay_ms: int = 300, office_redirect: bool = False,
-                 push_timeout_s: float = 30.0):
+    def __init__(self, accounts: list[SimAccount], render_delay_ms: int = 300, office_redirect: bool = True,
+                 push_timeout_s: float = 30.0, first_factor: str = "password", primary_button: str = "id",
+                 onedrive_host: str = "classic"):
+        """`first_factor`: what accounts that set none meet after the username ("password", "picker",
+        "passwordless", "passkey"); `primary_button`: "name_only" renders every converged page's
+        primary button with name="idSIButton9" and no id, as some 2026 pages do.
+
+        `office_redirect` (on, as in 2026): www.office.com goes on to www.microsoft365.com and the
+        Microsoft 365 Copilot app at m365.cloud.microsoft; off, the home stays on www.office.com.
+        `onedrive_host`: where OneDrive lives for accounts that set none, "classic"
+        (<tenant>-my.sharepoint.com) or "cloud" (onedrive.cloud.microsoft, reached by a redirect from
+        the classic address, as the per-user move from 2026-07 to 2027-06 does)."""
         self.app = SimulatorApp(accounts, render_delay_ms=render_delay_ms, office_redirect=office_redirect,
-                                push_timeout_s=push_timeout_s)
+                                push_timeout_s=push_timeout_s, first_factor=first_factor,
+                                primary_button=primary_button, onedrive_host=onedrive_host)
         self._server: _ProxyServer | None = None
         self._thread: threading.Thread | None = None
 

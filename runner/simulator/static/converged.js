@@ -38,7 +38,16 @@
     x.send(JSON.stringify(body));
   }
 
-  /* ---------------- ConvergedSignIn: username, chooser, password ---------------- */
+  /* the primary button: id="idSIButton9", or (Simulator primary_button="name_only") only
+     name="idSIButton9", as some 2026 pages render it */
+  function primaryHtml(value) {
+    var id = C.simPrimaryButton === "name_only" ? "" : ' id="idSIButton9"';
+    var name = C.simPrimaryButton === "name_only" ? ' name="idSIButton9"' : "";
+    return '<input type="submit"' + id + name + ' class="win-button button_primary button ext-button primary ext-primary" value="' + esc(value) + '">';
+  }
+  function primary() { return document.querySelector('#idSIButton9, [name="idSIButton9"]'); }
+
+  /* ---------------- ConvergedSignIn: username, chooser, credential picker, passwordless, passkey, password ---------------- */
   function signIn() {
     var html = frame(
       '<form name="f1" id="i0281" novalidate="novalidate" spellcheck="false" method="post" target="_top" autocomplete="off" action="' + esc(C.urlPost) + '">' +
@@ -49,16 +58,26 @@
       '<div id="chooser" role="list" style="display:none"><div class="row text-title">' + esc(S.chooser_title) + '</div>' +
       '<div id="aadTile" class="table" role="listitem" tabindex="0"><div class="table-cell">' + esc(S.work_account) + '<small>' + esc(S.work_desc) + '</small></div></div>' +
       '<div id="msaTile" class="table" role="listitem" tabindex="0"><div class="table-cell">' + esc(S.personal_account) + '<small>' + esc(S.personal_desc) + '</small></div></div></div>' +
+      '<div id="credPickerView" style="display:none"><div id="credentialList" role="list"></div></div>' +
+      '<div id="remoteNgcView" style="display:none">' +
+      '<div id="idRemoteNGC_DisplaySign" class="displaySign"></div>' +
+      '<div id="idDiv_RemoteNGC_PollingDescription" class="row text-body"></div>' +
+      '<div id="remoteNgcPassword" class="row"><a id="idA_PWD_SwitchToPassword" href="#">' + esc(S.ngc_use_password) + '</a></div></div>' +
+      '<div id="fidoView" style="display:none"><div id="fidoDescription" class="row text-body"></div>' +
+      '<div id="fidoError" class="error" role="alert" style="display:none">' + esc(S.passkey_failed) + '</div></div>' +
       '<div id="passwordError" class="error ext-error" role="alert" aria-live="assertive" style="display:none"></div>' +
       '<input name="passwd" type="password" id="i0118" autocomplete="off" class="form-control input ext-input text-box ext-text-box moveOffScreen" aria-required="true" tabindex="-1" aria-hidden="true" placeholder="' + esc(S.password_placeholder) + '" aria-label="' + esc(S.password_placeholder) + '">' +
       '<div id="forgotPassword" style="display:none"><a id="idA_PWD_ForgotPassword" href="#">' + esc(S.forgot) + '</a></div>' +
-      hidden("login", "") + hidden("type", "11") + hidden("LoginOptions", "3") + commonHidden() +
+      /* one link to the credential picker: "Other ways to sign in" under the password, "Sign in another way"
+         after a refused passkey prompt (the id of the latter on the real page is not known) */
+      '<div id="otherWays" style="display:none"><a id="idA_PWD_SwitchToCredPicker" href="#"></a></div>' +
+      hidden("login", "") + hidden("type", "11") + hidden("LoginOptions", "3") + hidden("ps", "") + hidden("psRNGCSLK", "") + commonHidden() +
       '<div class="row buttons"><input type="button" id="idBtn_Back" class="win-button button-secondary button ext-button secondary ext-secondary" value="' + esc(S.back) + '" style="display:none">' +
-      '<input type="submit" id="idSIButton9" class="win-button button_primary button ext-button primary ext-primary" value="' + esc(S.next) + '"></div>' +
+      primaryHtml(S.next) + '</div>' +
       '</form>');
     $("lightbox-root").innerHTML = html;
-    var form = $("i0281"), user = $("i0116"), pwd = $("i0118"), next = $("idSIButton9");
-    var view = "username";
+    var form = $("i0281"), user = $("i0116"), pwd = $("i0118"), next = primary();
+    var view = "username", username = "", creds = {}, polling = null;
 
     function setError(id, text) {
       $(id).textContent = text || "";
@@ -66,32 +85,145 @@
       var input = id === "usernameError" ? user : pwd;
       if (text) { input.className += " has-error"; } else { input.className = input.className.replace(/ has-error/g, ""); }
     }
-    function passwordView(username) {
-      view = "password";
-      $("loginHeader").firstChild.textContent = S.enter_password;
+    function sections(visible) {
+      ["usernameField", "chooser", "credPickerView", "remoteNgcView", "fidoView", "forgotPassword", "otherWays"].forEach(
+        function (id) { show(id, visible.indexOf(id) >= 0); });
+    }
+    function offScreen(on) {
+      pwd.className = pwd.className.replace(/ moveOffScreen/g, "") + (on ? " moveOffScreen" : "");
+      if (on) { pwd.setAttribute("aria-hidden", "true"); pwd.setAttribute("tabindex", "-1"); }
+      else { pwd.removeAttribute("aria-hidden"); pwd.removeAttribute("tabindex"); }
+    }
+    function stopPolling() { if (polling) { clearInterval(polling); polling = null; } }
+    function identity(title) {
+      stopPolling();
+      $("loginHeader").firstChild.textContent = title;
       $("displayName").textContent = username;
       show("displayName", true);
-      show("usernameField", false);
-      show("chooser", false);
       show("usernameError", false);
-      show("forgotPassword", true);
-      pwd.className = pwd.className.replace(/ moveOffScreen/g, "");
-      pwd.removeAttribute("aria-hidden");
-      pwd.removeAttribute("tabindex");
-      next.value = S.signin;
-      next.style.display = "";
+    }
+    function buttons(nextValue, back) {
+      if (nextValue) { next.value = nextValue; next.style.display = ""; } else { next.style.display = "none"; }
+      show("idBtn_Back", back);
+    }
+    function usernameView() {
+      view = "username";
+      stopPolling();
+      $("loginHeader").firstChild.textContent = S.signin;
+      show("displayName", false);
+      sections(["usernameField"]);
+      offScreen(true);
+      buttons(S.next, false);
+      user.focus();
+    }
+    function passwordView(name) {
+      view = "password";
+      username = name;
+      identity(S.enter_password);
+      var visible = ["forgotPassword"];
+      if (creds.RemoteNgcParams || creds.FidoParams) {
+        $("idA_PWD_SwitchToCredPicker").textContent = S.cred_other_ways;
+        visible.push("otherWays");
+      }
+      sections(visible);
+      offScreen(false);
+      buttons(S.signin, false);
       pwd.focus();
     }
     function chooserView() {
       view = "chooser";
-      show("chooser", true);
-      show("usernameField", false);
-      next.style.display = "none";
+      sections(["chooser"]);
+      buttons(null, false);
     }
+    /* "Choose a way to sign in": data-test-cred-id 1 password, 2 Authenticator passwordless, 7 passkey */
+    function pickerView() {
+      view = "picker";
+      identity(S.cred_picker_title);
+      var tiles = [];
+      if (creds.HasPassword) { tiles.push(["1", S.cred_password]); }
+      if (creds.RemoteNgcParams) { tiles.push(["2", S.cred_passwordless]); }
+      if (creds.FidoParams) { tiles.push(["7", S.cred_passkey]); }
+      $("credentialList").innerHTML = tiles.map(function (t) {
+        return '<div class="tile" role="button" tabindex="0" data-test-cred-id="' + t[0] + '" aria-label="' + esc(t[1]) + '">' + esc(t[1]) + '</div>';
+      }).join("");
+      Array.prototype.forEach.call($("credentialList").querySelectorAll("[data-test-cred-id]"), function (tile) {
+        tile.addEventListener("click", function () {
+          var id = tile.getAttribute("data-test-cred-id");
+          if (id === "1") { passwordView(username); } else if (id === "2") { remoteNgcView(); } else { fidoView(); }
+        });
+      });
+      sections(["credPickerView"]);
+      offScreen(true);
+      buttons(null, true);
+    }
+    /* Microsoft Authenticator passwordless: show the number, poll until the phone answers */
+    function remoteNgcView() {
+      view = "remoteNgc";
+      identity(S.tfa_approve_title);
+      var p = creds.RemoteNgcParams;
+      $("idRemoteNGC_DisplaySign").textContent = String(p.Entropy);
+      $("idDiv_RemoteNGC_PollingDescription").textContent = S.tfa_approve_desc;
+      sections(["remoteNgcView"]);
+      show("remoteNgcPassword", !!creds.HasPassword);
+      offScreen(true);
+      buttons(null, false);
+      function tick() {
+        postJSON(C.urlSessionState, { SessionId: p.SessionIdentifier, FlowToken: C.sFT }, function (status, res) {
+          if (!res || view !== "remoteNgc") { return; }
+          if (res.AuthorizationState === 1) {
+            stopPolling();
+            form.elements.login.value = username;
+            form.elements.ps.value = "2";
+            form.elements.psRNGCSLK.value = p.SessionIdentifier;
+            form.submit();
+          } else if (res.AuthorizationState >= 2) {
+            stopPolling();
+            $("idDiv_RemoteNGC_PollingDescription").textContent = res.AuthorizationState === 2 ? S.tfa_denied : S.tfa_timeout;
+          }
+        });
+      }
+      tick();
+      polling = setInterval(tick, C.iPollingInterval || 1000);
+    }
+    /* a passkey: WebAuthn at once; the browser's own dialog takes over until it is answered or refused */
+    function fidoView() {
+      view = "fido";
+      identity(S.passkey_title);
+      $("fidoDescription").textContent = S.passkey_waiting;
+      show("fidoError", false);
+      sections(["fidoView"]);
+      offScreen(true);
+      buttons(null, false);
+      function report(result, message) {
+        postJSON(C.urlFidoResult, { username: username, result: result, message: message || "" }, function () {});
+      }
+      function refused(err) {
+        report(err && err.name, err && err.message);
+        if (view !== "fido") { return; }
+        $("fidoDescription").textContent = "";
+        show("fidoError", true);
+        $("idA_PWD_SwitchToCredPicker").textContent = S.another_way;
+        show("otherWays", true);
+      }
+      try {
+        var challenge = new Uint8Array(32);
+        window.crypto.getRandomValues(challenge);
+        navigator.credentials.get({ publicKey: { challenge: challenge, timeout: 120000, userVerification: "required",
+                                                 allowCredentials: [] } })
+          .then(function () {  /* a simulated account has no passkey a browser could hold */
+            refused({ name: "InvalidStateError", message: "unknown passkey" });
+          }, refused);
+      } catch (e) { refused(e); }
+    }
+    function toPersonal(name) {
+      window.location.href = (C.urlMsaSignIn || "https://login.live.com/login.srf") + "?username=" + encodeURIComponent(name);
+    }
+
     $("aadTile").addEventListener("click", function () { passwordView(user.value.trim()); });
-    $("msaTile").addEventListener("click", function () {
-      window.location.href = "https://login.live.com/login.srf?username=" + encodeURIComponent(user.value.trim());
-    });
+    $("msaTile").addEventListener("click", function () { toPersonal(user.value.trim()); });
+    $("idA_PWD_SwitchToCredPicker").addEventListener("click", function (ev) { ev.preventDefault(); pickerView(); });
+    $("idA_PWD_SwitchToPassword").addEventListener("click", function (ev) { ev.preventDefault(); passwordView(username); });
+    $("idBtn_Back").addEventListener("click", function () { if (view === "picker") { usernameView(); } });
 
     form.addEventListener("submit", function (ev) {
       if (view === "username") {
@@ -112,13 +244,20 @@
           if (res.IfExistsResult === 1) { setError("usernameError", S.err_username_unknown); return; }
           setError("usernameError", "");
           if (res.IfExistsResult === 6) { chooserView(); return; }
-          passwordView(name);
+          if (res.IfExistsResult === 5) { toPersonal(name); return; }
+          creds = res.Credentials || {};
+          username = name;
+          var pref = creds.PrefCredential;
+          if (pref === 2 && creds.RemoteNgcParams) { remoteNgcView(); }
+          else if (pref === 7 && creds.FidoParams) { fidoView(); }
+          else if (pref === 1 || !(creds.RemoteNgcParams || creds.FidoParams)) { passwordView(name); }
+          else { pickerView(); }
         });
         return;
       }
       if (view === "password") {
         if (!pwd.value) { ev.preventDefault(); setError("passwordError", S.err_password_empty); return; }
-        form.elements.login.value = user.value.trim();
+        form.elements.login.value = username || user.value.trim();
         next.disabled = true;
         return; /* a real full-page POST to urlPost */
       }
@@ -143,9 +282,9 @@
       '<div class="row checkbox"><label><input type="checkbox" name="DontShowAgain" id="KmsiCheckboxField"><span>' + esc(S.kmsi_dont_show) + '</span></label></div>' +
       hidden("LoginOptions", "3") + hidden("type", "28") + commonHidden() +
       '<div class="row buttons"><input type="button" id="idBtn_Back" class="win-button button-secondary button ext-button secondary" value="' + esc(S.no) + '">' +
-      '<input type="submit" id="idSIButton9" class="win-button button_primary button ext-button primary" value="' + esc(S.yes) + '"></div></form>');
+      primaryHtml(S.yes) + '</div></form>');
     var form = $("i0281");
-    $("idSIButton9").addEventListener("click", function () { form.elements.LoginOptions.value = "1"; });
+    primary().addEventListener("click", function () { form.elements.LoginOptions.value = "1"; });
     $("idBtn_Back").addEventListener("click", function () { form.elements.LoginOptions.value = "3"; form.submit(); });
   }
 
@@ -248,7 +387,19 @@
       '<input type="password" id="newPassword" name="newPassword" placeholder="' + esc(S.new_password) + '" class="form-control">' +
       '<input type="password" id="confirmNewPassword" name="confirmNewPassword" placeholder="' + esc(S.confirm_password) + '" class="form-control">' +
       commonHidden() +
-      '<div class="row buttons"><input type="submit" id="idSIButton9" class="win-button button_primary button ext-button primary" value="' + esc(S.signin) + '"></div></form>');
+      '<div class="row buttons">' + primaryHtml(S.signin) + '</div></form>');
+  }
+
+  /* ---------------- AADSTS399218 "user confirmation is required to sign in to this tenant" (2026) ---------------- */
+  function userConfirmation() {
+    $("lightbox-root").innerHTML = frame(
+      '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
+      '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
+      '<div class="row title" role="heading" aria-level="1">' + esc(S.confirm_title) + '</div>' +
+      '<div id="userConfirmationDescription" class="row text-body">' + esc(S.confirm_desc) + '</div>' +
+      commonHidden() +
+      '<div class="row buttons"><input type="button" id="idBtn_Back" class="win-button button-secondary button ext-button secondary" value="' + esc(S.cancel) + '">' +
+      primaryHtml(S["continue"]) + '</div></form>');
   }
 
   /* ---------------- ConvergedError ---------------- */
@@ -271,7 +422,8 @@
 
   var pages = {
     ConvergedSignIn: signIn, KmsiInterrupt: kmsi, ConvergedTFA: tfa,
-    ConvergedProofUpRedirect: proofUp, ConvergedChangePassword: changePassword, ConvergedError: errorPage
+    ConvergedProofUpRedirect: proofUp, ConvergedChangePassword: changePassword, ConvergedError: errorPage,
+    ConvergedUserConfirmation: userConfirmation
   };
   window.setTimeout(function () { (pages[C.pgid] || unknownPage)(); }, C.iRenderDelay == null ? 300 : C.iRenderDelay);
 })();
