@@ -24,6 +24,20 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+# --- QA's nightly check: notifications (runner/notify.py) on run, report and doc-check -------------
+NOTIFY_WHEN = ("failure-or-change", "failure", "change", "always")  # runner/notify.py WHEN
+
+
+def _notify_options(command):  # type: ignore[no-untyped-def]
+    """--notify, --notify-on, --report-url: the same three options wherever a result is sent."""
+    command = click.option("--report-url", metavar="BASE", help="Where the results folder is published (CI "
+                           "artifact, web share): messages link BASE/report.html instead of a local path.")(command)
+    command = click.option("--notify-on", type=click.Choice(NOTIFY_WHEN), default=NOTIFY_WHEN[0], show_default=True,
+                           help="When to send: on failures or a changed outcome, only one of them, or always.")(command)
+    return click.option("--notify", "notify", multiple=True, metavar="URL", help="Send the result to an Apprise "
+                        "URL (repeatable): workflows://… (Teams), slack://…, mailtos://…, json://host/path.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="m365-replay")
 def cli() -> None:
@@ -67,12 +81,16 @@ def cli() -> None:
               help="Run only the accounts that did not pass in the report in DIR.")
 @click.option("--evidence", is_flag=True, help="Also write one zip per account for a ticket (screenshots, trace, "
               "redacted log, summary.txt) under REPORT_DIR/evidence/.")
+@click.option("--doc-check", "doc_check", is_flag=True, help="Also check the flow's `doc:` wording against its "
+              "article first, and record when and with what result in report.json (see `doc-check`).")
+@_notify_options
 def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
         headed: bool, browser_channel: str | None, executable_path: str | None, connect: str | None,
         locale: str | None, report_dir: Path | None, timeout: float, account_timeout: float, trace: str, video: str,
         mfa_wait: float, simulator: bool, config_file: Path | None, simulator_accounts: Path | None, verbose: int,
         quiet: bool, as_json: bool, rerun_failed: Path | None = None,
-        evidence: bool = False, shard: str | None = None) -> None:
+        evidence: bool = False, shard: str | None = None, doc_check: bool = False, notify: tuple[str, ...] = (),
+        notify_on: str = NOTIFY_WHEN[0], report_url: str | None = None) -> None:
     """Run FLOW for each account: a flow file, or a shipped flow's name (see `m365-replay flows`)."""
     from .browser import BrowserSettings
     from .catalog import resolve_flow
@@ -83,6 +101,10 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
     from .users import build_specs
 
     flow = load_flow(resolve_flow(flow_file))
+    if notify:
+        from .notify import check_urls
+
+        check_urls(notify)
     if rerun_failed is not None:
         from .reporters.history import rerun_specs
 
@@ -123,8 +145,19 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         workers=workers, locale=locale, timeout=timeout, account_timeout=account_timeout, trace=trace,
         video=video, mfa_wait=mfa_wait, simulator=sim,
     )
+    doc_summary = None
+    if doc_check:
+        from .doccheck import for_run, run_line
+
+        doc_summary = for_run(flow, locale)
+        click.echo(run_line(doc_summary), err=as_json)
     report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json,
-                     evidence=evidence)
+                     evidence=evidence, doc_check=doc_summary)
+    if notify:
+        from .notify import notify_run
+
+        for warning in notify_run(report, options.report_dir, notify, notify_on, report_url):
+            click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     s = report.summary()
@@ -152,6 +185,25 @@ def validate(files: tuple[str, ...]) -> None:
             continue
         click.echo(f"{file}: ok ({flow.name!r}, {len(flow.steps)} steps)")
     sys.exit(2 if bad else 0)
+
+
+@cli.command("doc-check")
+@click.argument("files", nargs=-1, required=True, metavar="FLOW...")
+@click.option("--locale", help="The article's locale, e.g. tr-TR (default: the `source:` address as written).")
+@click.option("--offline", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="Check against this saved copy of the article (HTML or Markdown) instead of fetching it.")
+@click.option("--threshold", type=click.FloatRange(50, 100), default=95.0, show_default=True,
+              help="Fuzzy ratio (0-100) from which a quote is the same as the article's sentence.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("doc-check.json"),
+              show_default=True, help="Where to write the verdicts as JSON.")
+@_notify_options
+def doc_check(files: tuple[str, ...], locale: str | None, offline: Path | None, threshold: float, out: Path,
+              notify: tuple[str, ...], notify_on: str, report_url: str | None) -> None:
+    """Check that each flow's `doc:` quotes still match its `source:` article: same, changed (with the
+    word-level difference), missing, and the article's steps no quote covers (new). Exit 1 on drift."""
+    from .doccheck import command
+
+    sys.exit(command(files, locale, offline, threshold, out, notify, notify_on, report_url))
 
 
 @cli.group(invoke_without_command=True)
@@ -207,7 +259,9 @@ def creds() -> None:
 @creds.command("set")
 @click.argument("account")
 @click.option("--totp", is_flag=True, help="Store the account's TOTP secret (base32) instead of its password.")
-def creds_set(account: str, totp: bool) -> None:
+@click.option("--from-env", "from_env", metavar="VAR", help="Read the value from environment variable VAR instead "
+              "of a prompt (a CI job's secret store at job start; the value is never printed).")
+def creds_set(account: str, totp: bool, from_env: str | None = None) -> None:
     """Store ACCOUNT's password (prompted, never echoed)."""
     from .credentials import KeyringStore
     from .users import check_email
@@ -219,10 +273,17 @@ def creds_set(account: str, totp: bool) -> None:
     store.check()
     kind = "totp" if totp else "password"
     label = "TOTP secret (base32)" if totp else "Password"
-    secret = getpass.getpass(f"{label} for {account}: ")
+    if from_env is not None:  # CI: the secret store hands secrets over as environment variables
+        import os
+
+        secret = os.environ.get(from_env, "")
+        if not secret:
+            raise UsageError(f"Nothing stored: environment variable {from_env} is not set or empty.")
+    else:
+        secret = getpass.getpass(f"{label} for {account}: ")
     if not secret:
         raise UsageError("Nothing stored: the value was empty.")
-    if not totp and sys.stdin.isatty():
+    if not totp and from_env is None and sys.stdin.isatty():
         again = getpass.getpass("Again, to confirm: ")
         if again != secret:
             raise UsageError("Nothing stored: the two entries differ.")
@@ -288,12 +349,25 @@ def creds_delete(account: str, totp: bool) -> None:
 @click.option("--merge", is_flag=True, help="Merge the reports of shards or reruns in DIRS into one (needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), help="With --merge: the folder for the merged report.")
 @click.option("--evidence", is_flag=True, help="Also write the per-account evidence zips.")
-def report(dirs: tuple[Path, ...], merge: bool, out: Path | None, evidence: bool) -> None:
+@_notify_options
+def report(dirs: tuple[Path, ...], merge: bool, out: Path | None, evidence: bool, notify: tuple[str, ...] = (),
+           notify_on: str = NOTIFY_WHEN[0], report_url: str | None = None) -> None:
     """Re-render report.html and junit.xml from report.json in DIR (or merge several DIRs)."""
     from .reporters.commands import render_command
 
+    if notify:
+        from .notify import check_urls
+
+        check_urls(notify)
     for line in render_command(list(dirs), merge=merge, out=out, evidence=evidence):
         click.echo(line)
+    if notify:  # after a sharded matrix: one message about the merged report, not one per shard
+        from .notify import notify_run
+        from .reporters.data import load_report
+
+        for folder in [out] if merge and out is not None else list(dirs):
+            for warning in notify_run(load_report(folder), folder, notify, notify_on, report_url):
+                click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()

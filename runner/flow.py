@@ -16,11 +16,13 @@ from .errors import FlowError, Problem
 from .shapes import (
     Bool,
     Ctx,
+    LocalizedText,
     LocatorShape,
     Num,
     Shape,
     Str,
     did_you_mean,
+    display_text,
     kind_of,
 )
 from .steps import REGISTRY
@@ -32,7 +34,8 @@ MAX_SUBFLOW_DEPTH = 16
 
 COMMON_KEYS: dict[str, Shape] = {
     "name": Str(description="Short name shown in the report"),
-    "doc": Str(description="The documented wording this step replays, shown beside its result", variables=False),
+    "doc": LocalizedText(description="The documented wording this step replays, shown beside its result; "
+                         "text, or per locale {en: ..., tr: ...} (`m365-replay doc-check` matches it to the article)"),
     "optional": Bool(description="A failure of this step is recorded but does not fail the account"),
     "when": LocatorShape(),
     "unless": LocatorShape(),
@@ -92,13 +95,14 @@ class Step:
     name: str
     file: str
     line: int
-    doc: str | None = None
+    doc: str | None = None  # what reports show: the English (or only) wording
     optional: bool = False
     when: dict[str, Any] | None = None
     unless: dict[str, Any] | None = None
     timeout: float | None = None
     subflow: Flow | None = None
     with_: dict[str, Any] = field(default_factory=dict)
+    docs: dict[str, str] | None = None  # `doc:` per locale when the flow gives it so (doccheck.py)
 
 
 @dataclass
@@ -310,7 +314,8 @@ def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tupl
         name=common.get("name") or default_name(command, arg),
         file=str(path),
         line=line,
-        doc=common.get("doc"),
+        doc=display_text(common.get("doc")),
+        docs=common.get("doc") if isinstance(common.get("doc"), dict) else None,
         optional=bool(common.get("optional", False)),
         when=common.get("when"),
         unless=common.get("unless"),

@@ -20,7 +20,7 @@ from .results import Report
 
 def execute(flow: Flow, specs: list[AccountSpec], options: RunOptions, store: CredentialStore,
             verbose: int = 0, quiet: bool = False, listener: Listener | None = None,
-            to_stderr: bool = False, evidence: bool = False) -> Report:
+            to_stderr: bool = False, evidence: bool = False, doc_check: dict | None = None) -> Report:
     """Run every account; the report on disk is complete even when interrupted, and report.html
     and junit.xml are rendered from whatever finished (also on Ctrl-C)."""
     prepare_report_dir(options.report_dir)
@@ -28,6 +28,7 @@ def execute(flow: Flow, specs: list[AccountSpec], options: RunOptions, store: Cr
     printer = listener or make_printer(sys.stderr if to_stderr else sys.stdout, quiet=quiet)
     logs = AccountLogs(options.report_dir) if evidence else None
     engine = Engine(flow, options, store, Fanout(printer, logs) if logs else printer)
+    engine.report.doc_check = doc_check  # `run --doc-check` (doccheck.for_run), in report.json from the start
     sim = options.simulator
     if sim is not None:
         sim.start()

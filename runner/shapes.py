@@ -380,3 +380,61 @@ class LocatorWith(Fields):
     def schema(self) -> dict[str, Any]:
         long = super().schema()
         return long if self.required else {"oneOf": [{"type": "string"}, long]}
+
+
+# --- `doc:` per locale (issue 12, QA's nightly check; runner/doccheck.py reads it) -----------------
+LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass
+class LocalizedText(Shape):
+    """Text, or a mapping of locale to text (`doc: {en: ..., tr: ...}`): the same wording as the
+    article publishes it in each language. The short form stays valid, so every existing flow is."""
+
+    description: str = ""
+
+    def check(self, node: Node, ctx: Ctx) -> Any:
+        if isinstance(node, SequenceNode):
+            ctx.err(node, "expected text, or a mapping of locale to text such as {en: ..., tr: ...}; got a list")
+            return None
+        if not isinstance(node, MappingNode):
+            return Str(variables=False).check(node, ctx)
+        if not node.value:
+            ctx.err(node, "expected text, or a mapping of locale to text such as {en: ..., tr: ...}; got an "
+                    "empty mapping")
+            return None
+        out: dict[str, str] = {}
+        ok = True
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if not LOCALE_RE.match(key):
+                ctx.err(key_node, f"{shown(key)} is not a locale; write a language such as en or tr, or a locale "
+                        "such as tr-TR")
+                ok = False
+                continue
+            if key.lower() in {k.lower() for k in out}:
+                ctx.err(key_node, f"locale {key!r} is given twice")
+                ok = False
+                continue
+            value = Str(variables=False).check(value_node, ctx)
+            if value is None:
+                ok = False
+            else:
+                out[key] = value
+        return out if ok else None
+
+    def schema(self) -> dict[str, Any]:
+        per_locale = {"type": "object", "minProperties": 1, "propertyNames": {"pattern": LOCALE_RE.pattern},
+                      "additionalProperties": {"type": "string", "minLength": 1},
+                      "description": "The wording per locale, e.g. {en: ..., tr: ...}"}
+        return self._with_doc({"oneOf": [{"type": "string", "minLength": 1}, per_locale]})
+
+
+def display_text(value: str | dict[str, str] | None) -> str | None:
+    """The one string reports show for a LocalizedText: English where given, else the first."""
+    if value is None or isinstance(value, str):
+        return value
+    for key, text in value.items():
+        if key.lower() == "en" or key.lower().startswith("en-"):
+            return text
+    return next(iter(value.values()), None)
