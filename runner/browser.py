@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 from .errors import UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from playwright.async_api import Browser, BrowserType
+
+    from .simulator import Simulator
 
 NO_BROWSER = (
     "No browser found: run `playwright install chromium` (or on Debian/Ubuntu `apt-get install chromium`), "
@@ -171,3 +175,37 @@ def ffmpeg_fix(path: str) -> str:
         return f"run `{playwright_command('install', 'ffmpeg')}`"
     return (f"run `{playwright_command('install', 'ffmpeg')}`; where that download is impossible, install the "
             f"system's ffmpeg (`apt-get install ffmpeg`) and link it: ln -s \"$(command -v ffmpeg)\" {path}")
+
+
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def context_args(locale: str | None, user_agent: str | None, video_dir: Path | None = None,
+                 simulator: Simulator | None = None) -> dict[str, Any]:
+    """Options of every account's browser context, in `run` and in the pytest plugin alike (so a
+    flow passes or fails in pytest exactly as in `run`): a desktop viewport (Microsoft 365 shows
+    its phone layout below ~1000 px), the UI language, the user agent of a plain Chrome, and the
+    simulator's proxy when it runs."""
+    opts: dict[str, Any] = {"viewport": dict(VIEWPORT)}
+    if locale:
+        opts["locale"] = locale
+    if user_agent:
+        opts["user_agent"] = user_agent
+    if video_dir is not None:
+        opts["record_video_dir"] = str(video_dir)
+    if simulator is not None:
+        opts.update(simulator.context_options())
+    return opts
+
+
+async def plain_user_agent(browser: Browser) -> str | None:
+    """Headless Chromium says "HeadlessChrome" in its user agent, which Conditional Access
+    policies may block; present the same browser as plain Chrome."""
+    try:
+        context = await browser.new_context()
+        page = await context.new_page()
+        agent = await page.evaluate("navigator.userAgent")
+        await context.close()
+    except Exception:
+        return None
+    return str(agent).replace("HeadlessChrome", "Chrome")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .errors import FlowError, Problem, UsageError
 
 if TYPE_CHECKING:
-    from .flow import Input
+    from .model import Input
 
 SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`): building blocks of the flows, not procedures

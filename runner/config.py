@@ -17,10 +17,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import FlowError, Problem, UsageError
-from .yamlpos import MappingNode, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
-
-KEYS = ("allowed_domains",)
+from .documents import ListOf, load_document
+from .errors import UsageError
+from .shapes import Fields, Str
 
 
 @dataclass
@@ -67,34 +66,28 @@ def find_config(explicit: Path | None) -> Path | None:
     return None
 
 
+DOMAIN_PATTERN = r"^[^@\s]+\.[^@\s]+$"
+
+
+def config_shape() -> Fields:
+    """The config file, in the shape language every YAML file here is declared in."""
+    domain = Str(variables=False, pattern=DOMAIN_PATTERN, mismatch="{value} is not a domain such as contoso.com",
+                 description="A tenant domain such as contoso.com (the part of an account after @)")
+    domains = ListOf(domain, name="allowed_domains", of="domains, e.g. [contoso.com]", min_items=0,
+                     description="Tenant domains runs may touch; an account outside them is refused (exit 2)")
+    return Fields({"allowed_domains": domains}, expected="the config file is a mapping, e.g. "
+                  "allowed_domains: [contoso.com]")
+
+
 def load_config(explicit: Path | None = None) -> Config:
     path = find_config(explicit)
     if path is None:
         return Config()
-    root = load_nodes(path, "config file")
-    file = str(path)
-    if root is None:
-        return Config(path)
-    if not isinstance(root, MappingNode):
-        raise FlowError([Problem(file, 1, 1, "the config file is a mapping, e.g. allowed_domains: [contoso.com]")])
-    problems: list[Problem] = []
-    domains: list[str] = []
-    for key_node, value_node in root.value:
-        line, col = pos(key_node)
-        if key_node.value not in KEYS:
-            problems.append(Problem(file, line, col, f"unknown key {key_node.value!r}; known: {', '.join(KEYS)}"))
-            continue
-        if not isinstance(value_node, SequenceNode) or not all(isinstance(v, ScalarNode) for v in value_node.value):
-            line, col = pos(value_node)
-            problems.append(Problem(file, line, col, "allowed_domains is a list of domains, e.g. [contoso.com]"))
-            continue
-        for item in value_node.value:
-            value = scalar_value(item)
-            if not isinstance(value, str) or "." not in value or "@" in value:
-                line, col = pos(item)
-                problems.append(Problem(file, line, col, f"{value!r} is not a domain such as contoso.com"))
-                continue
-            domains.append(value.lower().lstrip("@"))
-    if problems:
-        raise FlowError(problems)
-    return Config(path, domains)
+    values = load_document(path, "config file", config_shape(), empty=True) or {}
+    return Config(path, [domain.lower() for domain in values.get("allowed_domains") or []])
+
+
+def check_allowed(accounts: list[str], explicit: Path | None = None) -> None:
+    """The allow-list check of `run` and of the pytest plugin alike: UsageError, before anything
+    runs, naming every account outside the allowed tenant domains of the config file in force."""
+    load_config(explicit).check_accounts(accounts)

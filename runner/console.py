@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TextIO
 
-from .engine import Listener
+from .model import Listener
 from .redact import RedactingFilter, redact
 from .results import Report, RunResult
 

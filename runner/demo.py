@@ -15,9 +15,10 @@ import click
 from .browser import BrowserSettings
 from .catalog import find_shipped
 from .credentials import MemoryStore
-from .engine import AccountSpec, RunOptions, default_report_dir
 from .errors import UsageError
 from .flow import load_flow
+from .model import AccountSpec, RunOptions
+from .results import default_report_dir
 from .runs import execute
 from .simulator import Simulator, demo_accounts
 
@@ -32,8 +33,9 @@ def shipped_flow() -> Path:
     return shipped.path
 
 
-def run_demo(headed: bool = False, report_dir: Path | None = None, browser_channel: str | None = None,
-             executable_path: str | None = None, locale: str | None = None, verbose: int = 0) -> int:
+def run_demo(browser: BrowserSettings | None = None, report_dir: Path | None = None, locale: str | None = None,
+             timeout: float = 30.0, verbose: int = 0) -> int:
+    """Run the demo with `run`'s browser and page settings; the exit code (0: both accounts passed)."""
     accounts = demo_accounts()
     store = MemoryStore({("password", a.upn): a.password for a in accounts})
     simulator = Simulator(accounts)
@@ -41,8 +43,7 @@ def run_demo(headed: bool = False, report_dir: Path | None = None, browser_chann
     specs = [AccountSpec(accounts[0].upn, flow.resolve_inputs({"tile": "OneDrive"})),
              AccountSpec(accounts[1].upn, flow.resolve_inputs({"tile": "SharePoint"}))]
     options = RunOptions(report_dir=report_dir or default_report_dir(), simulator=simulator, locale=locale,
-                         browser=BrowserSettings(headed=headed, browser_channel=browser_channel,
-                                                 executable_path=executable_path))
+                         timeout=timeout, browser=browser or BrowserSettings())
     click.echo(f"Demo: {flow.name} on the built-in Microsoft 365 simulator ({flow.path})")
     report = execute(flow, specs, options, store, verbose=verbose)
     for acc in accounts:

@@ -82,6 +82,9 @@ def check_browser(settings: BrowserSettings) -> Check:
     except UsageError as exc:
         from .browser import NO_BROWSER
 
+        if settings.connect:  # the remote browser server (--connect) does not answer
+            return Check("browser", FAIL, str(exc), "start `playwright run-server` (the same Playwright version as "
+                         "this one) at that address, or check the address and the network")
         if str(exc) != NO_BROWSER:  # the browser asked for (--browser-channel, --executable-path) is not there
             return Check("browser", FAIL, "not found", str(exc))
         return Check("browser", FAIL, "none found", browser_fix())

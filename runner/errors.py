@@ -6,6 +6,9 @@ a traceback would only tell them about our code.
 
 from __future__ import annotations
 
+import difflib
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_MESSAGE = 400
@@ -43,3 +46,17 @@ class FlowError(UsageError):
                         Problem(last.file, last.line, last.col, f"... and {more} more problems; fix these first")]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean X?)' when a close candidate exists, else ''."""
+    if len(word) > 100:  # no key is that long, and difflib's cost grows with the length
+        return ""
+    return _closest(word, tuple(sorted(choices)))
+
+
+@functools.lru_cache(maxsize=512)
+def _closest(word: str, choices: tuple[str, ...]) -> str:
+    # cached: a file with the same typo a thousand times (or a fuzzer) asks difflib once
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,36 +1,91 @@
 """YAML -> validated flow model.
 
 Everything that can be known without a browser is checked here, with positions, so that a
-run never starts on a flow that would fail on a typo half-way through account 37.
+run never starts on a flow that would fail on a typo half-way through account 37. The file is
+described in the shape language (FLOW_SHAPE, INPUT_SHAPE, the step types' shapes in steps.py),
+which also gives `m365-replay schema` its JSON Schema.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .documents import Deferred, ListOf, Scalar, child
 from .errors import FlowError, Problem
+from .locators import describe_locator, is_locator
+from .model import Flow, Input, Step
 from .shapes import (
     Bool,
     Ctx,
-    LocalizedText,
+    Fields,
     LocatorShape,
     Num,
     Shape,
     Str,
     did_you_mean,
-    display_text,
     kind_of,
+    shown,
+    unknown_key,
 )
 from .steps import REGISTRY
 from .yamlpos import MappingNode, Node, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
 
 INPUT_TYPES = ("string", "integer", "number", "boolean")
+INPUT_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 BUILTIN_VARIABLES = {"account"}
 MAX_SUBFLOW_DEPTH = 16
+
+# --- `doc:` per locale (issue 12, QA's nightly check; runner/doccheck.py reads it) -----------------
+LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+class LocalizedText(Shape):
+    """Text, or a mapping of locale to text (`doc: {en: ..., tr: ...}`): the same wording as the
+    article publishes it in each language. The short form stays valid, so every existing flow is."""
+
+    def __init__(self, description: str = ""):
+        self.description = description
+
+    def check(self, node: Node, ctx: Ctx) -> Any:
+        if isinstance(node, SequenceNode) or (isinstance(node, MappingNode) and not node.value):
+            got = "a list" if isinstance(node, SequenceNode) else "an empty mapping"
+            ctx.err(node, f"expected text, or a mapping of locale to text such as {{en: ..., tr: ...}}; got {got}")
+            return None
+        if not isinstance(node, MappingNode):
+            return Str(variables=False).check(node, ctx)
+        before = len(ctx.problems)
+        out: dict[str, str] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if not LOCALE_RE.match(key):
+                ctx.err(key_node, f"{shown(key)} is not a locale; write a language such as en or tr, or a locale "
+                        "such as tr-TR")
+            elif key.lower() in {k.lower() for k in out}:
+                ctx.err(key_node, f"locale {key!r} is given twice")
+            else:
+                value = Str(variables=False).check(value_node, ctx)
+                if value is not None:
+                    out[key] = value
+        return out if len(ctx.problems) == before else None
+
+    def schema(self) -> dict[str, Any]:
+        per_locale = {"type": "object", "minProperties": 1, "propertyNames": {"pattern": LOCALE_RE.pattern},
+                      "additionalProperties": {"type": "string", "minLength": 1},
+                      "description": "The wording per locale, e.g. {en: ..., tr: ...}"}
+        return self._with_doc({"oneOf": [{"type": "string", "minLength": 1}, per_locale]})
+
+
+def display_text(value: str | dict[str, str] | None) -> str | None:
+    """The one string reports show for a LocalizedText: English where given, else the first."""
+    if value is None or isinstance(value, str):
+        return value
+    for key, text in value.items():
+        if key.lower() == "en" or key.lower().startswith("en-"):
+            return text
+    return next(iter(value.values()), None)
+
 
 COMMON_KEYS: dict[str, Shape] = {
     "name": Str(description="Short name shown in the report"),
@@ -42,115 +97,50 @@ COMMON_KEYS: dict[str, Shape] = {
     "timeout": Num(description="Seconds this step may take (default: the run's --timeout)", minimum=0.1),
 }
 COMMON_KEYS["when"].description = "Run only when this locator becomes visible (probed briefly)"  # type: ignore[misc]
-FLOW_KEYS = ("name", "source", "description", "inputs", "steps")
-INPUT_KEYS = ("type", "default", "allowed", "description")
+
+INPUT_SHAPE = Fields({
+    "type": Str(enum=INPUT_TYPES, variables=False, description="default string"),
+    "default": Scalar(description="The value when none is given; without it the input is required"),
+    "allowed": ListOf(Scalar(), name="allowed", of="values", min_items=0, description="The only values it takes"),
+    "description": Str(variables=False),
+}, noun="input key")
+INPUT_KEYS = tuple(INPUT_SHAPE.fields)
 
 
-@dataclass
-class Input:
-    name: str
-    type: str = "string"
-    default: Any = None
-    allowed: list[Any] | None = None
-    description: str | None = None
+class Inputs(Shape):
+    """`inputs:`, a mapping of input name to its declaration (INPUT_SHAPE, or nothing)."""
 
-    @property
-    def required(self) -> bool:
-        return self.default is None
-
-    def coerce(self, raw: Any) -> Any:
-        """Convert a value from YAML or `--var` to this input's type; ValueError says why not."""
-        value = raw
-        if self.type == "boolean":
-            if isinstance(raw, str) and raw.lower() in ("true", "false", "yes", "no", "1", "0"):
-                value = raw.lower() in ("true", "yes", "1")
-            elif not isinstance(raw, bool):
-                raise ValueError(f"input {self.name!r} takes true or false, not {raw!r}")
-        elif self.type in ("integer", "number"):
-            try:
-                value = int(raw) if self.type == "integer" else float(raw)
-            except (TypeError, ValueError, OverflowError):  # OverflowError: int(.inf)
-                raise ValueError(f"input {self.name!r} takes {_a(self.type)}, not {raw!r}") from None
-            if isinstance(raw, bool) or not math.isfinite(value):
-                raise ValueError(f"input {self.name!r} takes {_a(self.type)}, not {raw!r}")
-        else:
-            if isinstance(raw, (dict, list)) or raw is None:
-                raise ValueError(f"input {self.name!r} takes text, not {raw!r}")
-            value = str(raw)
-        if self.allowed is not None and value not in self.allowed:
-            allowed = ", ".join(str(a) for a in self.allowed)
-            hint = did_you_mean(str(value), {str(a) for a in self.allowed})
-            raise ValueError(f"input {self.name!r} is {value!r}; allowed: {allowed}{hint}")
-        return value
-
-
-def _a(type_name: str) -> str:
-    return f"an {type_name}" if type_name == "integer" else f"a {type_name}"
-
-
-@dataclass
-class Step:
-    command: str
-    arg: Any
-    name: str
-    file: str
-    line: int
-    doc: str | None = None  # what reports show: the English (or only) wording
-    optional: bool = False
-    when: dict[str, Any] | None = None
-    unless: dict[str, Any] | None = None
-    timeout: float | None = None
-    subflow: Flow | None = None
-    with_: dict[str, Any] = field(default_factory=dict)
-    docs: dict[str, str] | None = None  # `doc:` per locale when the flow gives it so (doccheck.py)
-
-
-@dataclass
-class Flow:
-    name: str
-    path: Path
-    steps: list[Step]
-    source: str | None = None
-    description: str | None = None
-    inputs: dict[str, Input] = field(default_factory=dict)
-
-    def resolve_inputs(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Defaults filled in and types checked; ValueError names the first problem."""
-        out = {}
-        for name, inp in self.inputs.items():
-            if name in values:
-                out[name] = inp.coerce(values[name])
-            elif inp.default is not None:
-                out[name] = inp.default
-            else:
-                raise ValueError(f"input {name!r} has no default; set it with --var {name}=VALUE or in the users file")
-        unknown = set(values) - set(self.inputs)
-        if unknown:
-            name = sorted(unknown)[0]
-            raise ValueError(f"the flow has no input {name!r}{did_you_mean(name, set(self.inputs))}")
+    def check(self, node: Node, ctx: Ctx) -> Any:
+        if not isinstance(node, MappingNode):
+            ctx.err(node, f"`inputs` is a mapping of input names, got {kind_of(node)}")
+            return {}
+        out: dict[str, Input] = {}
+        for key_node, value_node in node.value:
+            inp = _input(key_node, value_node, ctx)
+            if inp is not None:
+                out[inp.name] = inp
         return out
 
+    def schema(self) -> dict[str, Any]:
+        return {"type": "object", "propertyNames": {"pattern": f"^{INPUT_NAME}$"},
+                "additionalProperties": {"$ref": "#/$defs/input"}}
 
-def describe_locator(loc: dict[str, Any] | None) -> str:
-    if not loc:
-        return ""
-    if "selector" in loc:
-        return loc["selector"]
-    if "any" in loc:
-        return " or ".join(describe_locator(item) for item in loc["any"])
-    if "role" in loc:
-        return f"{loc['role']} {loc['name']!r}" if "name" in loc else loc["role"]
-    if "id" in loc:
-        return f"#{loc['id']}"
-    key = next(k for k in loc if k not in ("exact", "nth"))
-    return f"{key} {loc[key]!r}"
+
+FLOW_SHAPE = Fields({
+    "name": Str(variables=False, description="What the flow replays"),
+    "source": Str(variables=False, description="URL of the documented procedure"),
+    "description": Str(variables=False),
+    "inputs": Inputs(),
+    "steps": ListOf(Deferred("#/$defs/step"), name="steps", description="the list of what to do"),
+}, required=("name", "steps"), expected="a flow file is a mapping with `name` and `steps`")
+FLOW_KEYS = tuple(FLOW_SHAPE.fields)
 
 
 def default_name(command: str, arg: Any) -> str:
     if isinstance(arg, dict):
         if "locator" in arg:
             return f"{command} {describe_locator(arg['locator'])}"
-        if any(k in arg for k in ("role", "id", "css", "selector", "any", "text", "label", "testid")):
+        if is_locator(arg):
             return f"{command} {describe_locator(arg)}"
         first = next((v for v in arg.values() if isinstance(v, (str, int, float))), None)
         return f"{command} {first}" if first is not None else command
@@ -178,100 +168,55 @@ def _load(path: Path, problems: list[Problem], stack: tuple[Path, ...], cache: d
     except FlowError as exc:
         problems.extend(exc.problems)
         return None
-    file = str(path)
-    if root is None or not isinstance(root, MappingNode):
-        problems.append(Problem(file, 1, 1, "a flow file is a mapping with `name` and `steps`"))
-        return None
-    keys = {k.value: (k, v) for k, v in root.value}
-    ctx = Ctx(file, set(BUILTIN_VARIABLES))
-    for key, (key_node, _) in keys.items():
-        if key not in FLOW_KEYS:
-            ctx.err(key_node, f"unknown key {key!r}{did_you_mean(key, set(FLOW_KEYS))}; "
-                    f"a flow has {', '.join(FLOW_KEYS)}")
-    name = _text(keys, "name", ctx, root, required=True)
-    source = _text(keys, "source", ctx, root)
-    description = _text(keys, "description", ctx, root)
-    inputs = _inputs(keys.get("inputs", (None, None))[1], ctx)
+    ctx = Ctx(str(path), set(BUILTIN_VARIABLES))
+    values = FLOW_SHAPE.check_fields(root, ctx)
+    inputs: dict[str, Input] = (values or {}).get("inputs") or {}
     ctx.variables |= set(inputs)
     steps: list[Step] = []
-    if "steps" not in keys:
-        ctx.err(root, "missing `steps`: the list of what to do")
-    else:
-        steps_node = keys["steps"][1]
-        if not isinstance(steps_node, SequenceNode) or not steps_node.value:
-            ctx.err(steps_node, f"`steps` must be a non-empty list, got {kind_of(steps_node)}")
-        else:
-            for item in steps_node.value:
-                step = _step(item, ctx, path, problems, (*stack, path.resolve()), cache)
-                if step is not None:
-                    steps.append(step)
+    for item in (values or {}).get("steps") or []:  # the nodes, checked now that the inputs are known
+        step = _step(item, ctx, path, problems, (*stack, path.resolve()), cache)
+        if step is not None:
+            steps.append(step)
     problems.extend(ctx.problems)
-    if ctx.problems:
+    if ctx.problems or values is None:
         return None
-    return Flow(name=name or path.stem, path=path, steps=steps, source=source,
-                description=description, inputs=inputs)
+    return Flow(name=values.get("name") or path.stem, path=path, steps=steps, source=values.get("source"),
+                description=values.get("description"), inputs=inputs)
 
 
-def _text(keys: dict, key: str, ctx: Ctx, root: Node, required: bool = False) -> str | None:
-    if key not in keys:
-        if required:
-            ctx.err(root, f"missing `{key}`")
+def _input(key_node: Node, node: Node, ctx: Ctx) -> Input | None:
+    """One declared input: its name, then INPUT_SHAPE, then `allowed` and `default` in its type."""
+    name = str(key_node.value)
+    if not re.fullmatch(INPUT_NAME, name):
+        ctx.err(key_node, f"input name {name!r} must be letters, digits and _ (used as ${{{name}}})")
         return None
-    return Str(variables=False).check(keys[key][1], ctx)
-
-
-def _inputs(node: Node | None, ctx: Ctx) -> dict[str, Input]:
-    if node is None:
-        return {}
+    if name in BUILTIN_VARIABLES:
+        ctx.err(key_node, f"{name!r} is built in; choose another input name")
+        return None
+    inp = Input(name)
+    if isinstance(node, ScalarNode) and scalar_value(node) is None:
+        return inp
     if not isinstance(node, MappingNode):
-        ctx.err(node, f"`inputs` is a mapping of input names, got {kind_of(node)}")
-        return {}
-    out: dict[str, Input] = {}
-    for key_node, value_node in node.value:
-        name = str(key_node.value)
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            ctx.err(key_node, f"input name {name!r} must be letters, digits and _ (used as ${{{name}}})")
-            continue
-        if name in BUILTIN_VARIABLES:
-            ctx.err(key_node, f"{name!r} is built in; choose another input name")
-            continue
-        inp = Input(name)
-        if isinstance(value_node, ScalarNode) and scalar_value(value_node) is None:
-            out[name] = inp
-            continue
-        if not isinstance(value_node, MappingNode):
-            ctx.err(value_node, f"input {name!r} is a mapping with {', '.join(INPUT_KEYS)}")
-            continue
-        fields = {k.value: (k, v) for k, v in value_node.value}
-        for key, (k, _) in fields.items():
-            if key not in INPUT_KEYS:
-                ctx.err(k, f"unknown input key {key!r}{did_you_mean(key, set(INPUT_KEYS))}")
-        if "type" in fields:
-            inp.type = Str(enum=INPUT_TYPES, variables=False).check(fields["type"][1], ctx) or "string"
-        if "description" in fields:
-            inp.description = Str(variables=False).check(fields["description"][1], ctx)
-        if "allowed" in fields:
-            allowed_node = fields["allowed"][1]
-            if not isinstance(allowed_node, SequenceNode) or not all(
-                isinstance(v, ScalarNode) for v in allowed_node.value
-            ):
-                ctx.err(allowed_node, "`allowed` is a list of values")
-            else:
-                inp.allowed = []
-                for v in allowed_node.value:
-                    try:
-                        inp.allowed.append(Input(name, inp.type).coerce(scalar_value(v)))
-                    except ValueError as exc:
-                        ctx.err(v, str(exc))
-        if "default" in fields:
-            default_node = fields["default"][1]
-            raw = scalar_value(default_node) if isinstance(default_node, ScalarNode) else None
+        ctx.err(node, f"input {name!r} is a mapping with {', '.join(INPUT_KEYS)}")
+        return None
+    fields = INPUT_SHAPE.check_fields(node, ctx) or {}
+    inp.type = fields.get("type") or "string"
+    inp.description = fields.get("description")
+    allowed_node = child(node, "allowed")
+    if fields.get("allowed") is not None and isinstance(allowed_node, SequenceNode):
+        inp.allowed = []
+        for item in allowed_node.value:
             try:
-                inp.default = inp.coerce(raw)
+                inp.allowed.append(Input(name, inp.type).coerce(scalar_value(item)))
             except ValueError as exc:
-                ctx.err(default_node, f"default: {exc}")
-        out[name] = inp
-    return out
+                ctx.err(item, str(exc))
+    default_node = child(node, "default")
+    if isinstance(default_node, ScalarNode):  # anything else has its problem from INPUT_SHAPE
+        try:
+            inp.default = inp.coerce(fields.get("default"))
+        except ValueError as exc:
+            ctx.err(default_node, f"default: {exc}")
+    return inp
 
 
 def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tuple[Path, ...],
@@ -289,9 +234,8 @@ def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tupl
         allowed_extra |= set(REGISTRY[command].extras)
     for key, (key_node, _) in keys.items():
         if key not in REGISTRY and key not in COMMON_KEYS and key not in allowed_extra:
-            hint = did_you_mean(str(key), set(REGISTRY) | set(COMMON_KEYS) | allowed_extra)
-            what = "step" if not commands else "key"
-            ctx.err(key_node, f"unknown {what} {key!r}{hint}")
+            known = set(REGISTRY) | set(COMMON_KEYS) | allowed_extra
+            ctx.err(key_node, unknown_key(key, known, "key" if commands else "step", listed=False))
     if not commands:
         if not any(k not in COMMON_KEYS for k in keys):
             ctx.err(node, f"step has no command; use one of: {', '.join(sorted(REGISTRY))}")
@@ -300,7 +244,6 @@ def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tupl
         ctx.err(keys[commands[1]][0], f"one command per step: {commands[0]!r} and {commands[1]!r}")
         return None
     command = commands[0]
-    line, _ = pos(node)
     spec = REGISTRY[command]
     before = len(ctx.problems)
     arg = spec.shape.check(keys[command][1], ctx)
@@ -313,7 +256,7 @@ def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tupl
         arg=arg,
         name=common.get("name") or default_name(command, arg),
         file=str(path),
-        line=line,
+        line=pos(node)[0],
         doc=display_text(common.get("doc")),
         docs=common.get("doc") if isinstance(common.get("doc"), dict) else None,
         optional=bool(common.get("optional", False)),
@@ -331,10 +274,33 @@ def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tupl
 
 def _subflow(node: Node, step: Step, ctx: Ctx, problems: list[Problem], stack: tuple[Path, ...],
              path: Path, cache: dict[Path, Flow | None]) -> Flow | None:
+    """The flow a `use:` step runs, loaded once (cache), refused when it leads back to itself or
+    nests too deep, and its inputs matched with the step's `with:`."""
+    file = step.arg["file"]
+    target = _subflow_target(node, file, ctx, stack, path)
+    if target is None:
+        return None
+    if target not in cache:
+        if not target.is_file():
+            ctx.err(node, f"sub-flow not found: {file} (looked for {target}); check the path, "
+                    "which is relative to this file")
+            return None
+        before = len(problems)
+        sub = _load(target, problems, stack, cache)
+        cache[target] = None if len(problems) > before else sub
+    sub = cache[target]
+    if sub is None:
+        ctx.err(node, f"sub-flow {file} has problems (listed above)")
+        return None
+    _check_with(node, file, step.with_, sub, ctx)
+    return sub
+
+
+def _subflow_target(node: Node, file: str, ctx: Ctx, stack: tuple[Path, ...], path: Path) -> Path | None:
     try:
-        target = (path.parent / step.arg["file"]).resolve()
+        target = (path.parent / file).resolve()
     except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
-        ctx.err(node, f"sub-flow path {step.arg['file']!r} cannot be used ({exc}); check it")
+        ctx.err(node, f"sub-flow path {file!r} cannot be used ({exc}); check it")
         return None
     if target in stack:
         chain = " → ".join(p.name for p in (*stack, target))
@@ -343,33 +309,20 @@ def _subflow(node: Node, step: Step, ctx: Ctx, problems: list[Problem], stack: t
     if len(stack) >= MAX_SUBFLOW_DEPTH:
         ctx.err(node, f"sub-flows are nested more than {MAX_SUBFLOW_DEPTH} deep; flatten them")
         return None
-    if target in cache:
-        sub = cache[target]
-        if sub is None:
-            ctx.err(node, f"sub-flow {step.arg['file']} has problems (listed above)")
-            return None
-    elif not target.is_file():
-        ctx.err(node, f"sub-flow not found: {step.arg['file']} (looked for {target}); check the path, "
-                "which is relative to this file")
-        return None
-    else:
-        before = len(problems)
-        sub = _load(target, problems, stack, cache)
-        if len(problems) > before:
-            sub = None
-        cache[target] = sub
-    if sub is None:
-        ctx.err(node, f"sub-flow {step.arg['file']} has problems (listed above)")
-        return None
-    for key, value in step.with_.items():
+    return target
+
+
+def _check_with(node: Node, file: str, values: dict[str, Any], sub: Flow, ctx: Ctx) -> None:
+    """A `use:` step's `with:` against the sub-flow's inputs: each one known and of its type (a
+    value with `${...}` is only known at run time), and every required one given."""
+    for key, value in values.items():
         if key not in sub.inputs:
-            ctx.err(node, f"sub-flow {step.arg['file']} has no input {key!r}{did_you_mean(key, set(sub.inputs))}")
+            ctx.err(node, f"sub-flow {file} has no input {key!r}{did_you_mean(key, sub.inputs)}")
         elif not (isinstance(value, str) and "${" in value):
             try:
                 sub.inputs[key].coerce(value)
             except ValueError as exc:
                 ctx.err(node, str(exc))
     for name, inp in sub.inputs.items():
-        if inp.required and name not in step.with_:
-            ctx.err(node, f"sub-flow {step.arg['file']} needs input {name!r}: add it under `with:`")
-    return sub
+        if inp.required and name not in values:
+            ctx.err(node, f"sub-flow {file} needs input {name!r}: add it under `with:`")

@@ -24,7 +24,7 @@ from .errors import UsageError
 from .redact import redact
 
 if TYPE_CHECKING:
-    from .doccheck import FlowCheck
+    from .doccheck_match import FlowCheck
     from .results import Report
 
 log = logging.getLogger("m365replay")

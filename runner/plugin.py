@@ -32,8 +32,8 @@ import pytest
 
 if TYPE_CHECKING:
     from .credentials import KeyringStore
-    from .engine import AccountSpec
     from .flow import Flow
+    from .model import AccountSpec
     from .results import RunResult
     from .simulator import Simulator
 
@@ -53,6 +53,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--m365-shard", metavar="K/N", help="Only the accounts of shard K of N (as `run --shard`).")
     group.addoption("--m365-simulator-accounts", metavar="FILE",
                     help="Run against the built-in Microsoft 365 simulator holding these accounts.")
+    group.addoption("--m365-locale", metavar="LOCALE",
+                    help="The browser's UI language, e.g. tr-TR (as `run --locale`).")
+    group.addoption("--m365-config", metavar="FILE",
+                    help="Config file with the tenant allow-list (default: as `run`: ./m365-replay.yaml, else the "
+                    "user's config file).")
     group.addoption("--m365-timeout", type=float, default=30.0, metavar="S", help="Seconds per step (30).")
     group.addoption("--m365-account-timeout", type=float, default=300.0, metavar="S",
                     help="Seconds per flow x account (300).")
@@ -129,6 +134,10 @@ class FlowFile(pytest.File):
             from .shard import parse_shard, select
 
             specs = select(specs, *parse_shard(shard))
+        from .config import check_allowed
+
+        explicit = config.getoption("--m365-config")
+        check_allowed([spec.account for spec in specs], Path(explicit) if explicit else None)
         for spec in specs:
             item = FlowItem.from_parent(self, name=f"{self.path.stem}[{spec.account}]",
                                         callobj=_flow_test(flow, spec))
@@ -187,8 +196,9 @@ class FlowSession:
     def run(self, item: pytest.Item, flow: Flow, spec: AccountSpec, page: Any, output_path: Path) -> None:
         from . import pwbridge
         from .credentials import KeyringStore
-        from .engine import Engine, RunOptions
+        from .engine import Engine
         from .errors import UsageError
+        from .model import RunOptions
 
         if self.store is None:
             store = KeyringStore()
@@ -222,7 +232,7 @@ class FlowSession:
 
 
 def _slug(text: str) -> str:
-    from .engine import slug
+    from .results import slug
 
     return slug(text)
 
@@ -289,7 +299,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for trace in kept[:1]:
             trace = trace if trace.is_absolute() else item.config.invocation_params.dir / trace
             if trace.is_file() and chunks:
-                from .engine import merge_traces
+                from .tracing import merge_traces
 
                 merge_traces([*chunks, trace], trace)
     finally:

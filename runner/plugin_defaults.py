@@ -30,10 +30,24 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_n
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any],
-                         m365_simulator: Simulator | None) -> dict[str, Any]:
-    """With --m365-simulator-accounts every context goes through the simulator's proxy."""
-    args = dict(browser_context_args)
-    if m365_simulator is not None:
-        args.update(m365_simulator.context_options())
-    return args
+def browser_context_args(browser_context_args: dict[str, Any], m365_simulator: Simulator | None,
+                         pytestconfig: pytest.Config, browser: Any) -> dict[str, Any]:
+    """With m365-replay's options, every context is made as `run` makes it (runner.browser.
+    context_args: desktop viewport, --m365-locale, a plain Chrome user agent, the simulator's
+    proxy), so a flow passes or fails in pytest exactly as in `run`; a conftest's own
+    browser_context_args still wins, as it overrides this fixture."""
+    from .plugin import _active
+
+    if not _active(pytestconfig):
+        return dict(browser_context_args)
+    from .browser import context_args
+
+    agent = None
+    if not browser_context_args.get("user_agent"):
+        context = browser.new_context()
+        try:
+            agent = str(context.new_page().evaluate("navigator.userAgent")).replace("HeadlessChrome", "Chrome")
+        finally:
+            context.close()
+    made = context_args(pytestconfig.getoption("--m365-locale"), agent, None, m365_simulator)
+    return {**made, **browser_context_args, **({"proxy": made["proxy"]} if "proxy" in made else {})}

@@ -16,6 +16,19 @@ sync Page inside a coroutine blocks the loop for good). `_install()` gives the a
 cache attribute of its own; wrappers are otherwise made exactly as before, one per object and
 flavour, for every user of the async API in the process.
 
+Why a bridge, and not something public (measured on the project's 2-core machine, 2026-11):
+- The plugin owning an event-loop thread with its own async Playwright, fed by pytest-playwright's
+  launch/context fixtures: a second Playwright driver and browser per session, 0.78 s more to the
+  first page and about 1 GiB more resident memory (summed over the browser's processes), and the
+  flow would not run on pytest-playwright's `page`: its --tracing/--video/--screenshot/--output
+  handling and a conftest's `context`/`page` overrides would not apply to flows.
+- pytest-playwright-asyncio (0.10): an async twin of pytest-playwright that registers the same
+  options (--browser, --headed, ...) and fixture names, so the two cannot be active in one session,
+  and a QA suite written with the sync pytest-playwright would have to move to pytest-asyncio.
+- This bridge: 2.0 ms per call (to_async plus one evaluate), one browser, pytest-playwright's own
+  context and artifacts.
+So the bridge stays, as small as it is, and pinned by tests.
+
 What this relies on is pinned by tests/test_plugin_bridge.py: `SyncBase._sync`, `_impl_obj`,
 `playwright._impl._async_base.mapping` with `_mapping`, and `from_maybe_impl` being the one
 place wrappers are made (playwright 1.45 to 1.x).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -144,3 +145,19 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def slug(text: str) -> str:
+    """An account's folder name in the report (and a screenshot's file name)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80] or "x"
+
+
+def default_report_dir(base: Path = Path("m365-replay-results")) -> Path:
+    """A new timestamped folder under m365-replay-results/ (never an earlier run's)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = base / stamp
+    n = 1
+    while path.exists():
+        n += 1
+        path = base / f"{stamp}-{n}"
+    return path

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from .console import Fanout, LinePrinter, LiveProgress, make_printer, setup_logging
 from .credentials import CredentialStore
-from .engine import AccountSpec, Engine, Listener, RunOptions
+from .engine import Engine
 from .errors import UsageError
 from .flow import Flow
+from .model import AccountSpec, Listener, RunOptions
 from .reporters import Outputs, write_outputs
 from .reporters.evidence import AccountLogs
 from .results import Report

@@ -1,12 +1,21 @@
-"""The JSON Schema of flow files, generated from the step registry (never written by hand)."""
+"""The JSON Schemas of every YAML file this tool reads, generated from the shapes that validate
+them (never written by hand): flows (from the step registry), users files, the config file and
+simulated accounts."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .flow import COMMON_KEYS, INPUT_TYPES
-from .shapes import locator_object_schema
+from .flow import COMMON_KEYS, FLOW_SHAPE, INPUT_SHAPE
+from .locators import locator_object_schema
 from .steps import REGISTRY
+
+SCHEMA_BASE = "https://github.com/m365-replay/m365-replay/"
+
+
+def _document(name: str, title: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{SCHEMA_BASE}{name}.schema.json",
+            "title": title, **body}
 
 
 def flow_schema() -> dict[str, Any]:
@@ -16,32 +25,30 @@ def flow_schema() -> dict[str, Any]:
         props = {**common, name: spec.shape.schema(), **{k: v.schema() for k, v in spec.extras.items()}}
         steps.append({"title": name, "description": spec.summary, "type": "object", "required": [name],
                       "properties": props, "additionalProperties": False})
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/m365-replay/m365-replay/flow.schema.json",
-        "title": "m365-replay flow",
-        "type": "object",
-        "required": ["name", "steps"],
-        "additionalProperties": False,
-        "properties": {
-            "name": {"type": "string", "description": "What the flow replays"},
-            "source": {"type": "string", "description": "URL of the documented procedure"},
-            "description": {"type": "string"},
-            "inputs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/input"}},
-            "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
-        },
+    return _document("flow", "m365-replay flow", {
+        **FLOW_SHAPE.schema(),
         "$defs": {
-            "input": {
-                "type": ["object", "null"],
-                "additionalProperties": False,
-                "properties": {
-                    "type": {"enum": list(INPUT_TYPES)},
-                    "default": {"type": ["string", "number", "boolean"]},
-                    "allowed": {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
-                    "description": {"type": "string"},
-                },
-            },
+            "input": {**INPUT_SHAPE.schema(), "type": ["object", "null"]},
             "locator": {"oneOf": [{"type": "string"}, locator_object_schema()]},
             "step": {"oneOf": steps},
         },
-    }
+    })
+
+
+def users_schema() -> dict[str, Any]:
+    from .users import users_shape
+
+    return _document("users", "m365-replay users file", users_shape().schema())
+
+
+def config_schema() -> dict[str, Any]:
+    from .config import config_shape
+
+    # an empty config file is valid (it allows every domain)
+    return _document("config", "m365-replay config file", {**config_shape().schema(), "type": ["object", "null"]})
+
+
+def simulator_accounts_schema() -> dict[str, Any]:
+    from .simulator.accounts import accounts_shape
+
+    return _document("simulator-accounts", "m365-replay simulated accounts", accounts_shape().schema())

@@ -1,7 +1,7 @@
 """Step types: one command, one small registered handler, one declared shape.
 
 The shape drives validation and the JSON Schema; the handler does the browser work through
-the account's runtime (`rt`, see engine.AccountRun). Playwright is imported lazily so that
+the account's StepContext (`rt`, see context.py). Playwright is imported lazily so that
 `validate` and `--help` stay fast.
 """
 
@@ -16,10 +16,10 @@ from .results import StepFailure
 from .shapes import Bool, Either, Fields, LocatorShape, LocatorWith, MapOf, Num, Shape, Str
 
 if TYPE_CHECKING:
-    from .engine import AccountRun
-    from .flow import Step
+    from .context import StepContext
+    from .model import Step
 
-Handler = Callable[["AccountRun", Any, "Step"], Awaitable[None]]
+Handler = Callable[["StepContext", Any, "Step"], Awaitable[None]]
 
 
 @dataclass
@@ -54,19 +54,19 @@ URL_SHAPE = Either(
 )
 
 
-def url_matcher(rt: AccountRun, arg: dict[str, str]) -> Any:
+def url_matcher(rt: StepContext, arg: dict[str, str]) -> Any:
     if "regex" in arg:
         return re.compile(rt.text(arg["regex"]))
     return rt.text(arg["glob"])
 
 
 @step("goto", Str(description="URL to open"), "Open a URL and wait for it to load", on_timeout="timeout")
-async def goto(rt: AccountRun, url: str, step: Step) -> None:
+async def goto(rt: StepContext, url: str, step: Step) -> None:
     await rt.navigate(rt.text(url))
 
 
 @step("click", LocatorShape(), "Click an element; a link that opens a new tab continues in that tab")
-async def click(rt: AccountRun, loc: dict[str, Any], step: Step) -> None:
+async def click(rt: StepContext, loc: dict[str, Any], step: Step) -> None:
     target = rt.locator(loc)
     await target.wait_for(state="visible", timeout=rt.timeout_ms)
     opens_tab = await target.evaluate(
@@ -93,7 +93,7 @@ async def click(rt: AccountRun, loc: dict[str, Any], step: Step) -> None:
 
 @step("fill", LocatorWith({"value": Str(description="Text to type; variables allowed")}, required=("value",)),
       "Fill an input with text")
-async def fill(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def fill(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     await rt.locator(arg["locator"]).fill(rt.text(arg["value"]), timeout=rt.timeout_ms)
 
 
@@ -101,7 +101,7 @@ async def fill(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
       LocatorWith({"secret": Str(enum=("password", "totp"),
                                  description="password (keyring) or a current TOTP code (default password)")}),
       "Fill an input with the account's password or a TOTP code, never recorded")
-async def fill_secret(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def fill_secret(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     await rt.fill_secret(rt.locator(arg["locator"]), arg.get("secret") or "password")
 
 
@@ -109,7 +109,7 @@ async def fill_secret(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
       Either(Str(description="Key for the focused element, e.g. Enter"),
              Fields({"key": Str()}, required=("key",), locator=True), short_key="key"),
       "Press a key, on an element or on whatever has focus")
-async def press(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def press(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     if "locator" in arg:
         await rt.locator(arg["locator"]).press(rt.text(arg["key"]), timeout=rt.timeout_ms)
     else:
@@ -120,24 +120,24 @@ async def press(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
       LocatorWith({"state": Str(enum=("visible", "hidden", "attached", "detached"),
                                 description="default visible")}),
       "Wait until an element is visible (or hidden, attached, detached)")
-async def wait_for(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def wait_for(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     await rt.locator(arg["locator"]).wait_for(state=arg.get("state") or "visible", timeout=rt.timeout_ms)
 
 
 @step("wait_for_url", URL_SHAPE, "Wait until the page's URL matches", on_timeout="timeout")
-async def wait_for_url(rt: AccountRun, arg: dict[str, str], step: Step) -> None:
+async def wait_for_url(rt: StepContext, arg: dict[str, str], step: Step) -> None:
     await rt.page.wait_for_url(url_matcher(rt, arg), timeout=rt.timeout_ms, wait_until="commit")
     await rt.page.wait_for_load_state("load", timeout=rt.timeout_ms)
 
 
 @step("wait_for_load_state", Str(enum=("load", "domcontentloaded", "networkidle")),
       "Wait for the page to reach a load state", on_timeout="timeout")
-async def wait_for_load_state(rt: AccountRun, state: str, step: Step) -> None:
+async def wait_for_load_state(rt: StepContext, state: str, step: Step) -> None:
     await rt.page.wait_for_load_state(state, timeout=rt.timeout_ms)  # type: ignore[arg-type]
 
 
 @step("expect_visible", LocatorShape(), "Check that an element is visible")
-async def expect_visible(rt: AccountRun, loc: dict[str, Any], step: Step) -> None:
+async def expect_visible(rt: StepContext, loc: dict[str, Any], step: Step) -> None:
     from playwright.async_api import expect
 
     await expect(rt.locator(loc)).to_be_visible(timeout=rt.timeout_ms)
@@ -146,14 +146,14 @@ async def expect_visible(rt: AccountRun, loc: dict[str, Any], step: Step) -> Non
 @step("expect_text",
       LocatorWith({"text": Str(description="Text the element must contain")}, required=("text",)),
       "Check that an element contains a text")
-async def expect_text(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def expect_text(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     from playwright.async_api import expect
 
     await expect(rt.locator(arg["locator"])).to_contain_text(rt.text(arg["text"]), timeout=rt.timeout_ms)
 
 
 @step("expect_url", URL_SHAPE, "Check that the page's URL matches")
-async def expect_url(rt: AccountRun, arg: dict[str, str], step: Step) -> None:
+async def expect_url(rt: StepContext, arg: dict[str, str], step: Step) -> None:
     from playwright.async_api import expect
 
     await expect(rt.page).to_have_url(url_matcher(rt, arg), timeout=rt.timeout_ms)
@@ -163,7 +163,7 @@ async def expect_url(rt: AccountRun, arg: dict[str, str], step: Step) -> None:
       Either(Str(description="Name of the screenshot"),
              Fields({"name": Str(), "full_page": Bool()}, required=("name",)), short_key="name"),
       "Take a named screenshot (secret inputs are masked)")
-async def screenshot(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def screenshot(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     await rt.screenshot(rt.text(arg["name"]), full_page=bool(arg.get("full_page")))
 
 
@@ -172,7 +172,7 @@ async def screenshot(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
              Fields({"file": Str(variables=False)}, required=("file",)), short_key="file"),
       "Run the steps of a reusable sub-flow, with its inputs under `with:`",
       extras={"with": MapOf(Str(), description="Input values for the sub-flow")})
-async def use(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def use(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     assert step.subflow is not None
     values = {k: rt.text(v) if isinstance(v, str) else v for k, v in step.with_.items()}
     await rt.run_steps(step.subflow.steps, step.subflow.resolve_inputs(values), prefix=rt.text(step.name))
@@ -187,7 +187,7 @@ async def use(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
       }),
       "Microsoft sign-in: every page state handled or classified (see runner/signin.py)",
       on_timeout="timeout")
-async def sign_in(rt: AccountRun, arg: dict[str, Any], step: Step) -> None:
+async def sign_in(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     from .signin import SignInOptions, run_sign_in
 
     options = SignInOptions(

@@ -2,25 +2,63 @@
 
 Per-account values in the users file win over `--var` (set for everyone), which wins over
 the flow's defaults. Every value is checked against the flow's inputs before a browser starts.
+The users file is declared in the shape language (users_shape), like every YAML file here.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import AccountSpec
-from .errors import FlowError, Problem, UsageError
-from .flow import Flow
-from .shapes import did_you_mean, kind_of
-from .yamlpos import MappingNode, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
+from .documents import EMAIL_PATTERN, ListOf, Scalar, account_name, check_document, child
+from .errors import UsageError
+from .model import AccountSpec, Flow
+from .shapes import Ctx, Fields, did_you_mean
+from .yamlpos import Node, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(EMAIL_PATTERN)
 
 
 def check_email(account: str) -> str | None:
     return None if EMAIL_RE.fullmatch(account) else f"{account!r} is not an account name like user@contoso.com"
+
+
+@dataclass
+class UserEntry(Fields):
+    """One user: `account:` and, with a flow, values of its inputs (without one they are ignored,
+    as `creds check --users` needs only the accounts)."""
+
+    flow: Flow | None = None
+
+    def check_rest(self, key_node: Node, value_node: Node, ctx: Ctx) -> Any:
+        if self.flow is None:
+            return None
+        key = str(key_node.value)
+        if key not in self.flow.inputs:
+            known = ", ".join(self.flow.inputs) or "none"
+            ctx.err(key_node, f"the flow has no input {key!r}{did_you_mean(key, self.flow.inputs)}; inputs: {known}")
+            return None
+        raw = scalar_value(value_node) if isinstance(value_node, ScalarNode) else None
+        try:
+            return self.flow.inputs[key].coerce(raw)
+        except ValueError as exc:
+            ctx.err(value_node, str(exc))
+            return None
+
+
+def users_shape(flow: Flow | None = None) -> Fields:
+    """The users file; with `flow`, each user's other keys must be that flow's inputs."""
+    user = UserEntry(
+        {"account": account_name("`account` is an account name like user@contoso.com")},
+        required=("account",), expected="each user is a mapping: `- account: user@contoso.com`",
+        rest=Scalar(description="A value of one of the flow's inputs, for this account"), flow=flow,
+        description="An account, and values of the flow's inputs for it")
+    users = ListOf(user, name="users", of="{account: user@contoso.com}", unique="account",
+                   description="a list of {account: user@contoso.com}")
+    return Fields({"users": users}, required=("users",),
+                  expected="a users file is a mapping with `users:`, a list of {account: user@contoso.com}")
 
 
 def parse_vars(pairs: tuple[str, ...] | list[str], flow: Flow) -> dict[str, Any]:
@@ -47,77 +85,14 @@ def load_users(path: Path, flow: Flow | None) -> list[tuple[str, dict[str, Any],
     Without a flow (`creds check --users`) only the accounts are checked and values are ignored.
     """
     root = load_nodes(path, "users file")
-    file = str(path)
-    problems: list[Problem] = []
-
-    def err(node: Any, message: str) -> None:
-        line, col = pos(node)
-        problems.append(Problem(file, line, col, message))
-
-    users: list[tuple[str, dict[str, Any], int]] = []
-    if not isinstance(root, MappingNode):
-        line, col = pos(root) if root is not None else (1, 1)
-        got = "empty" if root is None else kind_of(root)
-        raise FlowError([Problem(file, line, col, "a users file is a mapping with `users:`, a list of "
-                                 f"{{account: user@contoso.com}}; got {got}")])
-    keys = {k.value: (k, v) for k, v in root.value}
-    for key, (key_node, _) in keys.items():
-        if key != "users":
-            err(key_node, f"unknown key {key!r}{did_you_mean(str(key), {'users'})}; a users file has `users:`")
-    if "users" not in keys:
-        err(root, "missing `users:`, a list of {account: user@contoso.com}")
-        raise FlowError(problems)
-    seq = keys["users"][1]
-    if not isinstance(seq, SequenceNode) or not seq.value:
-        err(seq, f"`users` must be a non-empty list of {{account: user@contoso.com}}, got {kind_of(seq)}")
-        raise FlowError(problems)
-    seen: dict[str, int] = {}
-    for item in seq.value:
-        if not isinstance(item, MappingNode):
-            err(item, f"each user is a mapping: `- account: user@contoso.com`, got {kind_of(item)}")
-            continue
-        fields = {k.value: (k, v) for k, v in item.value}
-        if "account" not in fields:
-            typo = next((k for k in fields if did_you_mean(str(k), {"account"})), None)
-            if typo is not None:  # `acount:` is the likelier mistake than a user without an account
-                err(fields[typo][0], f"unknown key {typo!r} (did you mean 'account'?)")
-            else:
-                err(item, "missing `account:`")
-            continue
-        acc_node = fields["account"][1]
-        account = scalar_value(acc_node) if isinstance(acc_node, ScalarNode) else None
-        if not isinstance(account, str):
-            err(acc_node, f"`account` is an account name like user@contoso.com, got {kind_of(acc_node)}")
-            continue
-        if check_email(account):
-            err(acc_node, str(check_email(account)))
-            continue
-        account = account.strip()
-        line, _ = pos(item)
-        if account.lower() in seen:
-            err(acc_node, f"duplicate account {account} (first on line {seen[account.lower()]})")
-            continue
-        seen[account.lower()] = line
-        values: dict[str, Any] = {}
-        for key, (key_node, value_node) in fields.items():
-            if key == "account" or flow is None:
-                continue
-            if key not in flow.inputs:
-                known = ", ".join(flow.inputs) or "none"
-                err(key_node, f"the flow has no input {key!r}{did_you_mean(str(key), set(flow.inputs))}; "
-                    f"inputs: {known}")
-                continue
-            raw = scalar_value(value_node) if isinstance(value_node, ScalarNode) else None
-            try:
-                values[key] = flow.inputs[key].coerce(raw)
-            except ValueError as exc:
-                err(value_node, str(exc))
-        users.append((account, values, line))
-    if problems:
-        raise FlowError(problems)
-    return users
-
-
+    entries = check_document(root, str(path), users_shape(flow))
+    items = child(root, "users")
+    assert isinstance(items, SequenceNode)  # the shape has checked it
+    out = []
+    for entry, item in zip(entries["users"], items.value, strict=True):
+        values = {k: v for k, v in entry.items() if k != "account"} if flow is not None else {}
+        out.append((entry["account"].strip(), values, pos(item)[0]))
+    return out
 def build_specs(flow: Flow, accounts: tuple[str, ...] | list[str], users_file: Path | None,
                 var_pairs: tuple[str, ...] | list[str]) -> list[AccountSpec]:
     if not accounts and users_file is None:

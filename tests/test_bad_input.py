@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from runner import cli as cli_module
+from runner.config import load_config
 from runner.errors import MAX_PROBLEMS, FlowError
 from runner.flow import MAX_SUBFLOW_DEPTH, load_flow
 from runner.simulator import load_accounts
@@ -441,14 +442,14 @@ def flow():
                  ["2:14: `account` is an account name like user@contoso.com, got a list"], id="account-list"),
     pytest.param("users:\n  - account: 'a@contoso.com\n    x'\n", ["2:14: 'a@contoso.com x' is not an account"],
                  id="account-with-space"),
-    pytest.param("users:\n  - tile: OneDrive\n", ["2:5: missing `account:`"], id="no-account"),
+    pytest.param("users:\n  - tile: OneDrive\n", ["2:5: missing `account`"], id="no-account"),
     pytest.param("users:\n  - acount: a@contoso.com\n", ["2:5: unknown key 'acount' (did you mean 'account'?)"],
                  id="account-typo"),
     pytest.param("users:\n  - a@contoso.com\n", ["2:5: each user is a mapping: `- account: user@contoso.com`, "
                                                   "got text"], id="user-is-text"),
     pytest.param("- account: a@contoso.com\n", ["1:1: a users file is a mapping with `users:`"], id="not-a-mapping"),
     pytest.param("", ["1:1: a users file is a mapping with `users:`", "got empty"], id="empty"),
-    pytest.param("accounts:\n  - account: a@contoso.com\n", ["1:1: unknown key 'accounts'", "1:1: missing `users:`"],
+    pytest.param("accounts:\n  - account: a@contoso.com\n", ["1:1: unknown key 'accounts'", "1:1: missing `users`"],
                  id="missing-users"),
     pytest.param("user:\n  - account: a@contoso.com\n", ["1:1: unknown key 'user' (did you mean 'users'?)"],
                  id="did-you-mean-users"),
@@ -615,14 +616,14 @@ def test_creds_check_with_a_bad_users_file(tmp_path: Path, capsys) -> None:
     pytest.param("accounts:\n  - {upn: a@contoso.com, password: x, kmsii: false}\n",
                  "2:39: unknown simulated-account option 'kmsii' (did you mean 'kmsi'?)", id="unknown-option"),
     pytest.param("accounts:\n  - {upn: a@contoso.com, password: x, kmsi: maybe}\n",
-                 "2:45: `kmsi` takes true or false, got text", id="wrong-type"),
+                 "2:45: expected true or false, got text", id="wrong-type"),
     pytest.param("accounts:\n  - {upn: a@contoso.com, password: x, mfa: sms}\n",
-                 "2:5: simulated account a@contoso.com: mfa must be one of", id="bad-choice"),
+                 "2:44: 'sms' is not one of totp, push, push_approve, push_deny, push_timeout", id="bad-choice"),
     pytest.param("accounts:\n  - {password: x}\n", "2:5: missing `upn`", id="missing-upn"),
-    pytest.param("accounts:\n  - {upn: alice, password: x}\n", "2:5: upn 'alice' is not an account name",
-                 id="bad-upn"),
+    pytest.param("accounts:\n  - {upn: alice, password: x}\n",
+                 "2:11: 'alice' is not an account name like user@contoso.com", id="bad-upn"),
     pytest.param("accounts:\n  - {upn: a@contoso.com, password: x}\n  - {upn: A@contoso.com, password: y}\n",
-                 "3:5: duplicate upn a@contoso.com (first on line 2)", id="duplicate"),
+                 "3:11: duplicate upn A@contoso.com (first on line 2)", id="duplicate"),
     pytest.param("- {upn: a@contoso.com, password: x}\n", "1:1: a simulator accounts file is a mapping",
                  id="not-a-mapping"),
     pytest.param("acounts: []\n", "1:1: unknown key 'acounts' (did you mean 'accounts'?)", id="unknown-key"),
@@ -644,6 +645,70 @@ def test_simulator_accounts_values_as_written(tmp_path: Path) -> None:
     sim = write(tmp_path, "sim.yaml", "accounts:\n  - {upn: A@contoso.com, password: 1234, mfa: null}\n")
     [account] = load_accounts(sim)
     assert (account.upn, account.password, account.mfa) == ("a@contoso.com", "1234", None)
+
+
+# ----------------------------------------------------------- one validator, every YAML file
+
+LOADERS: dict[str, Callable[[Path], Any]] = {
+    "flow": load_flow,
+    "users": lambda path: load_users(path, None),
+    "config": load_config,
+    "simulated accounts": load_accounts,
+}
+
+
+@pytest.mark.parametrize(("kind", "text", "expected"), [
+    ("flow", "name: t\nstepz:\n  - goto: x\n",
+     "2:1: unknown key 'stepz' (did you mean 'steps'?); expected name, source, description, inputs, steps"),
+    ("users", "user:\n  - account: a@contoso.com\n", "1:1: unknown key 'user' (did you mean 'users'?); expected users"),
+    ("config", "allowed_domain: [contoso.com]\n",
+     "1:1: unknown key 'allowed_domain' (did you mean 'allowed_domains'?); expected allowed_domains"),
+    ("simulated accounts", "acounts:\n  - {upn: a@contoso.com, password: x}\n",
+     "1:1: unknown key 'acounts' (did you mean 'accounts'?); expected accounts"),
+])
+def test_every_file_words_an_unknown_key_the_same(tmp_path: Path, kind: str, text: str, expected: str) -> None:
+    """One validator for every YAML file: the same message, did-you-mean and list of keys, and a
+    misspelt required key is one problem (not also `missing `steps``)."""
+    path = write(tmp_path, "f.yaml", text)
+    assert problems(path, LOADERS[kind]) == [f"{path}:{expected}"]
+
+
+@pytest.mark.parametrize(("kind", "text", "expected"), [
+    ("flow", "name: t\n", "1:1: missing `steps`: the list of what to do"),
+    ("flow", "name: t\nsteps:\n  - fill: {id: i0116}\n", "3:11: missing `value`: text to type; variables allowed"),
+    ("users", "users:\n  - tile: OneDrive\n", "2:5: missing `account`: an account name like user@contoso.com"),
+    ("simulated accounts", "accounts:\n  - {password: x}\n",
+     "2:5: missing `upn`: an account name like user@contoso.com"),
+    ("simulated accounts", "{}\n", "1:1: missing `accounts`: a list of {upn: user@contoso.com, password: ...}"),
+])
+def test_every_file_words_a_missing_key_the_same(tmp_path: Path, kind: str, text: str, expected: str) -> None:
+    """(The config file has no required key.)"""
+    path = write(tmp_path, "f.yaml", text)
+    assert problems(path, LOADERS[kind]) == [f"{path}:{expected}"]
+
+
+@pytest.mark.parametrize(("kind", "text", "expected"), [
+    ("flow", "name: t\nsteps:\n  - fill: {id: i0116, valeu: x}\n",
+     "3:23: unknown locator key 'valeu' (did you mean 'value'?)"),
+    ("users", "users:\n  - acount: a@contoso.com\n", "2:5: unknown key 'acount' (did you mean 'account'?); "
+     "expected account"),
+    ("simulated accounts", "accounts:\n  - {upn: a@contoso.com, pasword: x}\n",
+     "2:26: unknown simulated-account option 'pasword' (did you mean 'password'?); expected upn, password, "),
+])
+def test_a_misspelt_required_key_is_one_problem(tmp_path: Path, kind: str, text: str, expected: str) -> None:
+    path = write(tmp_path, "f.yaml", text)
+    [problem] = problems(path, LOADERS[kind])
+    assert problem.startswith(f"{path}:{expected}"), problem
+
+
+def test_other_files_get_the_flows_value_checks(tmp_path: Path) -> None:
+    """A choice with did-you-mean and a position at the value, as in a flow."""
+    sim = write(tmp_path, "sim.yaml", "accounts:\n  - upn: a@contoso.com\n    password: x\n    mfa: totpp\n")
+    assert problems(sim, load_accounts) == [f"{sim}:4:10: 'totpp' is not one of totp, push, push_approve, push_deny, "
+                                            "push_timeout (did you mean 'totp'?)"]
+    config = write(tmp_path, "config.yaml", "allowed_domains: [contoso.com, alice@contoso.com]\n")
+    assert problems(config, load_config) == [f"{config}:1:32: 'alice@contoso.com' is not a domain such as "
+                                             "contoso.com"]
 
 
 # ------------------------------------------------------------------ real processes, end to end

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import ROOT, SHIPPED, cli
@@ -171,3 +172,100 @@ def test_the_pytest_plugin_takes_a_shipped_flows_name(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert [row for row in result.stdout.splitlines() if "::" in row] == [
         "sync-profile-photo.yaml::sync-profile-photo[alice@contoso.com]"]
+
+
+# ------------------------------------------------------------------------------ options defined once
+
+
+def _options(command: click.Command, names: set[str]) -> dict[str, dict]:
+    """The named options of a command as click describes them (flags, type and choices, default, help)."""
+    return {param.name: param.to_info_dict() for param in command.params if param.name in names}
+
+
+def _every_command(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        found[prefix + name] = command
+        if isinstance(command, click.Group):
+            found.update(_every_command(command, f"{prefix}{name} "))
+    return found
+
+
+def test_every_command_that_starts_a_browser_takes_the_same_browser_options() -> None:
+    """`run` and `demo` once listed their own --browser-channel and drifted (five channels in one,
+    two in the other): a command that takes any browser option takes them all, defined alike."""
+    from runner.cli import cli as group
+
+    browser = {"headed", "browser_channel", "executable_path", "connect"}
+    commands = _every_command(group)
+    expected = _options(commands["run"], browser)
+    assert set(expected) == browser
+    assert list(expected["browser_channel"]["type"]["choices"]) == ["chrome", "msedge", "chrome-beta", "msedge-beta",
+                                                              "chromium"]
+    takers = {name for name, command in commands.items() if _options(command, browser)}
+    assert {"run", "demo", "doctor"} <= takers
+    for name in takers:
+        assert _options(commands[name], browser) == expected, name
+    # the page settings of every account's context: the same in the two commands that run a flow
+    page = {"locale", "timeout", "report_dir", "verbose"}
+    assert _options(commands["demo"], page) == _options(commands["run"], page)
+    assert set(_options(commands["demo"], page)) == page
+
+
+def test_demo_and_doctor_accept_the_browser_options_run_accepts(tmp_path: Path) -> None:
+    """Parsed by click as a user types them: a channel `run` takes is one `demo` and `doctor` take."""
+    from runner.cli import cli as group
+
+    args = ["--browser-channel", "msedge-beta", "--headed", "--executable-path", "/x/chrome", "--connect",
+            "ws://grid:3000/"]
+    for name in ("run", "demo", "doctor"):
+        extra = ["flow.yaml"] if name == "run" else []
+        context = group.commands[name].make_context(name, [*extra, *args])
+        assert context.params["browser_channel"] == "msedge-beta" and context.params["connect"] == "ws://grid:3000/"
+    bad = cli("demo", "--browser-channel", "firefox")
+    assert bad.returncode == 2 and "'firefox' is not one of 'chrome', 'msedge', 'chrome-beta'" in bad.stderr
+
+
+def readme_examples(key: str) -> list[object]:
+    """The README's YAML examples whose top level has `key`: what a reader copies."""
+    import re
+
+    import yaml
+
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(),
+                                                            re.S)]
+    found = [block for block in blocks if isinstance(block, dict) and key in block]
+    assert found, f"no README example with `{key}:`"
+    return found
+
+
+@pytest.mark.parametrize(("option", "key", "misspelt"), [
+    ("--users", "users", [{"user": [{"account": "a@contoso.com"}]}, {"users": [{"acount": "a@contoso.com"}]}]),
+    ("--config", "allowed_domains", [{"allowed_domain": ["contoso.com"]}]),
+    ("--simulator-accounts", "accounts", [{"acounts": [{"upn": "a@contoso.com", "password": "x"}]},
+                                          {"accounts": [{"upn": "a@contoso.com", "password": "x", "kmsii": False}]}]),
+])
+def test_schema_of_the_other_yaml_files(tmp_path: Path, option: str, key: str, misspelt: list[object]) -> None:
+    """`schema --users` (and --config, --simulator-accounts) is a JSON Schema an editor can use: it
+    accepts the README's examples, as the loader does, and refuses a misspelt key."""
+    import jsonschema
+    import yaml
+
+    from runner.config import load_config
+    from runner.simulator import load_accounts
+    from runner.users import load_users
+
+    result = cli("schema", option)
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    load = {"--users": lambda p: load_users(p, None), "--config": load_config, "--simulator-accounts": load_accounts}
+    for example in readme_examples(key):
+        validator.validate(example)
+        copy = tmp_path / "example.yaml"
+        copy.write_text(yaml.safe_dump(example))
+        load[option](copy)
+    for wrong in misspelt:
+        assert list(validator.iter_errors(wrong)), f"the schema must refuse {wrong}"
+    assert json.loads(cli("schema").stdout)["title"] == "m365-replay flow", "`schema` alone stays the flow schema"

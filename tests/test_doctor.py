@@ -103,6 +103,19 @@ def test_no_browser_fails_with_the_one_line_fix(capsys, isolated: Path, monkeypa
     assert line(out, "keyring").startswith("ok")
 
 
+def test_a_remote_browser_server_that_does_not_answer_fails_with_its_address(capsys, isolated: Path,
+                                                                              memory_keyring) -> None:
+    """`doctor` takes `run`'s browser options: with --connect it checks the server a run would use."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"ws://127.0.0.1:{probe.getsockname()[1]}/"
+    code, out = run_doctor(capsys, "--connect", address)
+    assert code == 1
+    assert line(out, "browser").split()[:2] == ["FAIL", "browser"]
+    assert f"Cannot connect to the browser server at {address}" in line(out, "browser")
+    assert "start `playwright run-server`" in (fix_after(out, "browser") or "")
+
+
 def test_on_a_headless_linux_box_the_keyring_fix_says_what_works_there(monkeypatch) -> None:
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)

@@ -148,3 +148,59 @@ def test_schema_is_json_schema_and_accepts_the_shipped_flows() -> None:
     bad = {"name": "t", "steps": [{"clik": {"id": "x"}}]}
     assert list(validator.iter_errors(bad)), "the schema must reject an unknown step"
     assert schema == flow_schema()
+
+
+LOCATOR_PAGE = """
+<button id="go">Go</button>
+<label for="user">User name</label><input id="user" placeholder="someone@example.com">
+<span data-testid="tile" id="tile">OneDrive</span>
+<p id="intro">Welcome back</p>
+<img id="logo" alt="Contoso logo" src="data:,">
+<a id="help" title="Help center" href="#">?</a>
+<div class="item" id="i0">a</div><div class="item" id="i1">b</div>
+<span id="price">Costs $5</span>
+"""
+# each locator a flow may write -> the id of the element it must find on LOCATOR_PAGE
+LOCATOR_CASES = [
+    ('"#go"', "go"),
+    ('{role: "${kind}", name: "${label}"}', "go"),
+    ('{label: "${who} name"}', "user"),
+    ('{text: "Welcome back", exact: true}', "intro"),
+    ("{testid: tile}", "tile"),
+    ("{css: .item, nth: 1}", "i1"),
+    ("{id: logo}", "logo"),
+    ("{placeholder: someone@example.com}", "user"),
+    ('{alt: "Contoso logo"}', "logo"),
+    ('{title: "Help center"}', "help"),
+    ('{any: [{id: nowhere}, {text: "Costs $$5"}]}', "price"),
+]
+
+
+@pytest.mark.browser
+def test_every_locator_key_the_validator_accepts_finds_its_element(tmp_path: Path) -> None:
+    """The validator's locator keys are the runtime's (one table, runner/locators.py): each one,
+    with `${var}` and `$$`, finds its element in a real browser."""
+    from playwright.sync_api import sync_playwright
+
+    from runner.browser import system_chromium
+    from runner.locators import LOCATOR_PRIMARY, build_locator, interpolate
+
+    steps = "".join(f"  - expect_visible: {loc}\n" for loc, _ in LOCATOR_CASES)
+    path = write(tmp_path, "f.yaml", "name: t\ninputs:\n  kind: {default: button}\n  label: {default: Go}\n"
+                 f"  who: {{default: User}}\nsteps:\n{steps}")
+    flow = load_flow(path)
+    used = {key for step in flow.steps for key in step.arg}
+    used |= {key for item in flow.steps[-1].arg["any"] for key in item}
+    assert set(LOCATOR_PRIMARY) <= used, f"not tried: {set(LOCATOR_PRIMARY) - used}"
+    variables = {**flow.resolve_inputs({}), "account": "a@contoso.com"}
+    chromium = system_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**({"executable_path": chromium} if chromium else {}))
+        try:
+            page = browser.new_page()
+            page.set_content(LOCATOR_PAGE)
+            for step, (written, element) in zip(flow.steps, LOCATOR_CASES, strict=True):
+                loc = build_locator(page, step.arg, lambda text: interpolate(text, variables))  # type: ignore[arg-type]
+                assert loc.count() == 1 and loc.get_attribute("id") == element, written
+        finally:
+            browser.close()

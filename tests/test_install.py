@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from runner import __version__, browser, config
-from runner.engine import default_report_dir
+from runner.results import default_report_dir
 from tests.conftest import ROOT
 
 SOURCES = ("pyproject.toml", "README.md", "runner", "flows")

@@ -169,3 +169,35 @@ def test_launch_args_default_to_the_system_chromium_and_stay_overridable(
             assert seen["args"]["executable_path"] == system_chromium()
     else:
         assert seen["args"] == expected
+
+
+def test_the_pytest_path_makes_contexts_and_refuses_accounts_as_run_does(tmp_path: Path) -> None:
+    """One function builds the context options and one checks the allow-list for `run` and for
+    pytest: a flow under pytest gets the same viewport, --m365-locale and plain-Chrome user agent,
+    and an account outside allowed_domains is refused before anything runs."""
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1}\n")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    (flows / "conftest.py").write_text(
+        "import json\nimport pytest\n\n\n@pytest.fixture(autouse=True)\ndef seen(page, request):\n    yield\n"
+        "    info = page.evaluate('({ua: navigator.userAgent, lang: navigator.language, "
+        "width: innerWidth, height: innerHeight})')\n"
+        "    (request.config.rootpath / 'seen.json').write_text(json.dumps(info))\n")
+    users = users_file(tmp_path, "{account: alice@contoso.com}")
+    result = pytest_run(tmp_path, str(flows), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
+                        "--m365-locale", "tr-TR", passwords={"alice@contoso.com": "alice-pw-1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads((tmp_path / "seen.json").read_text())
+    assert seen["lang"] == "tr-TR" and (seen["width"], seen["height"]) == (1280, 800)
+    assert "Chrome/" in seen["ua"] and "HeadlessChrome" not in seen["ua"]
+
+    (tmp_path / "m365-replay.yaml").write_text("allowed_domains: [contoso.com]\n")
+    users = users_file(tmp_path, "{account: alice@contoso.com}", "{account: ceo@realcompany.com}")
+    refused = pytest_run(tmp_path, str(flows), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
+                         passwords={"alice@contoso.com": "alice-pw-1"})
+    text = refused.stdout + refused.stderr
+    assert refused.returncode not in (0, 1), text
+    assert "ceo@realcompany.com is outside the allowed tenant domains (contoso.com)" in text
+    assert " passed" not in text and "Traceback" not in text

@@ -54,6 +54,44 @@ def blobs(folder: Path):
             yield from expand(str(path.relative_to(folder)), path.read_bytes())
 
 
+def needles_between(started: float, finished: float) -> dict[bytes, str]:
+    """Every form of every secret of the run: the password, the TOTP secret as shown, canonical and
+    without spaces, and the codes of every 30 s window the run could have typed in (with the clock
+    skew a verifier allows)."""
+    codes = {totp_code(TOTP_SECRET, clock=lambda t=t: t) for t in range(int(started) - 30, int(finished) + 31, 15)}
+    needles: dict[bytes, str] = {}
+    secrets = [("password", PASSWORD), ("TOTP secret", TOTP_SECRET),
+               ("TOTP secret", normalize_totp_secret(TOTP_SECRET)), ("TOTP secret", TOTP_SECRET.replace(" ", ""))]
+    for label, secret in secrets + [("TOTP code", c) for c in codes]:
+        for form in encodings(secret) if len(secret) > 6 else {secret.encode()}:
+            needles[form] = label
+    return needles
+
+
+def found(needle: bytes, data: bytes) -> bool:
+    if needle.isdigit():
+        # a six-digit code leaks as a token ("otc=123456", "AdditionalAuthData":"123456"); inside a
+        # longer number (timestamps fill traces) the same digits are chance, not a leak
+        return re.search(rb"(?<![0-9])" + needle + rb"(?![0-9])", data) is not None
+    return needle in data
+
+
+def search(report: Path, needles: dict[bytes, str], streams: dict[str, str]) -> tuple[int, list[str]]:
+    """(files searched, leaks found) over every artifact, unpacked, and the output streams."""
+    searched = 0
+    leaks = []
+    for name, data_bytes in blobs(report):
+        searched += 1
+        for needle, label in needles.items():
+            if needle.isdigit() and name.endswith((".png", ".webm", ".jpeg", ".jpg")):
+                continue  # six digits occur by chance in compressed image data; a code is never drawn there
+            if found(needle, data_bytes):
+                leaks.append(f"{label} in {name}")
+    for stream, text in streams.items():
+        leaks += [f"{label} in {stream}" for needle, label in needles.items() if found(needle, text.encode())]
+    return searched, leaks
+
+
 @pytest.mark.browser
 def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     sim = tmp_path / "sim.yaml"
@@ -84,36 +122,9 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
                        "badpw@contoso.com": "failed"}, result.stdout + result.stderr
     assert result.returncode == 1
 
-    # the codes of every 30 s window the run could have typed in (with the clock skew a verifier allows)
-    codes = {totp_code(TOTP_SECRET, clock=lambda t=t: t) for t in range(int(started) - 30, int(finished) + 31, 15)}
-    needles: dict[bytes, str] = {}
-    secrets = [("password", PASSWORD), ("TOTP secret", TOTP_SECRET),
-               ("TOTP secret", normalize_totp_secret(TOTP_SECRET)), ("TOTP secret", TOTP_SECRET.replace(" ", ""))]
-    for label, secret in secrets + [("TOTP code", c) for c in codes]:
-        for form in encodings(secret) if len(secret) > 6 else {secret.encode()}:
-            needles[form] = label
+    needles = needles_between(started, finished)
     assert len(needles) > 12
-
-    def found(needle: bytes, data: bytes) -> bool:
-        if needle.isdigit():
-            # a six-digit code leaks as a token ("otc=123456", "AdditionalAuthData":"123456"); inside a
-            # longer number (timestamps fill traces) the same digits are chance, not a leak
-            return re.search(rb"(?<![0-9])" + needle + rb"(?![0-9])", data) is not None
-        return needle in data
-
-    searched = 0
-    leaks = []
-    for name, data_bytes in blobs(report):
-        searched += 1
-        for needle, label in needles.items():
-            if needle.isdigit() and name.endswith((".png", ".webm", ".jpeg", ".jpg")):
-                continue  # six digits occur by chance in compressed image data; a code is never drawn there
-            if found(needle, data_bytes):
-                leaks.append(f"{label} in {name}")
-    for stream, text in (("stdout", result.stdout), ("stderr", result.stderr)):
-        for needle, label in needles.items():
-            if found(needle, text.encode()):
-                leaks.append(f"{label} in {stream}")
+    searched, leaks = search(report, needles, {"stdout": result.stdout, "stderr": result.stderr})
     assert leaks == [], "\n".join(leaks)
 
     # the search had something to search: traces and videos were really written and really unpacked

@@ -14,9 +14,9 @@ import os
 import zipfile
 from pathlib import Path
 
-from ..engine import Listener, slug
+from ..model import Listener
 from ..redact import RedactingFilter, redact
-from ..results import Report, RunResult
+from ..results import Report, RunResult, slug
 from .html import aadsts_code, when
 
 EVIDENCE_DIR = "evidence"

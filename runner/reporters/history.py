@@ -14,10 +14,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..engine import AccountSpec, slug
 from ..errors import UsageError
 from ..flow import Flow
-from ..results import Report, RunResult
+from ..model import AccountSpec
+from ..results import Report, RunResult, slug
 from .data import REPORT_FILE, read_report_dict, report_from_dict
 
 

@@ -10,7 +10,10 @@ import hashlib
 import secrets
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..shapes import Fields
 
 MFA_MODES = (None, "totp", "push", "push_approve", "push_deny", "push_timeout")
 PROOFUP_MODES = (None, "ask_later", "required")
@@ -116,90 +119,70 @@ def demo_accounts() -> list[SimAccount]:
     ]
 
 
+# The options that take one of a few values, for the accounts file's shape (SimAccount checks them too)
+CHOICES = {"mfa": MFA_MODES, "proofup": PROOFUP_MODES, "first_factor": FIRST_FACTORS, "interrupt": INTERRUPTS,
+           "home_layout": HOME_LAYOUTS, "tile_target": TILE_TARGETS, "onedrive_host": ONEDRIVE_HOSTS}
+
+
+def account_shape() -> Fields:
+    """One simulated account in the shape language, derived from SimAccount's fields: every option
+    is a key, its type (text, true/false, one of CHOICES) the field's; `upn` and `password` are
+    required."""
+    from ..documents import account_name
+    from ..shapes import Bool, Fields, Str
+
+    options: dict[str, Any] = {}
+    for spec in fields(SimAccount):
+        choices = CHOICES.get(spec.name)
+        if spec.name == "upn":
+            options[spec.name] = account_name()
+        elif str(spec.type) == "bool":
+            options[spec.name] = Bool()
+        else:
+            options[spec.name] = Str(variables=False, nullable="None" in str(spec.type),
+                                     enum=tuple(c for c in choices if c) if choices else None)
+    required = tuple(spec.name for spec in fields(SimAccount) if spec.default is MISSING)
+    return Fields(options, required=required, noun="simulated-account option",
+                  expected="each simulated account is a mapping {upn: ..., password: ...}")
+
+
+def accounts_shape() -> Fields:
+    """The simulator accounts file (`m365-replay schema --simulator-accounts` prints it)."""
+    from ..documents import ListOf
+    from ..shapes import Fields
+
+    listed = ListOf(account_shape(), name="accounts", of="{upn: ..., password: ...}", unique="upn",
+                    description="a list of {upn: user@contoso.com, password: ...}")
+    return Fields({"accounts": listed}, required=("accounts",), expected="a simulator accounts file is a mapping "
+                  "with `accounts:`, a list of {upn: user@contoso.com, password: ...}")
+
+
 def load_accounts(path: str | Path) -> list[SimAccount]:
     """Simulated accounts from YAML: `accounts: [{upn, password, ...options}]`.
 
-    Read with the flow loader's YAML reader, so a wrong file is a FlowError naming the file, the
-    line and what to change (exit 2) like a flow, never a traceback; aliases stay refused.
+    Read with the flow loader's YAML reader and checked against accounts_shape(), so a wrong file
+    is a FlowError naming the file, the line and what to change (exit 2) like a flow, never a
+    traceback; aliases stay refused.
     """
-    from ..errors import FlowError, Problem
-    from ..shapes import did_you_mean, kind_of
-    from ..yamlpos import MappingNode, Node, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
+    from ..documents import child
+    from ..errors import FlowError
+    from ..shapes import Ctx
+    from ..yamlpos import SequenceNode, load_nodes
 
-    file = str(path)
     root = load_nodes(Path(path), "simulator accounts file")
-    problems: list[Problem] = []
-    shape = "a mapping with `accounts:`, a list of {upn: user@contoso.com, password: ...}"
-
-    def err(node: Node, message: str) -> None:
-        line, col = pos(node)
-        problems.append(Problem(file, line, col, message))
-
-    if not isinstance(root, MappingNode):
-        line, col = pos(root) if root is not None else (1, 1)
-        got = "empty" if root is None else kind_of(root)
-        raise FlowError([Problem(file, line, col, f"a simulator accounts file is {shape}; got {got}")])
-    keys = {k.value: (k, v) for k, v in root.value}
-    for key, (key_node, _) in keys.items():
-        if key != "accounts":
-            err(key_node, f"unknown key {key!r}{did_you_mean(str(key), {'accounts'})}; the file has `accounts:`")
-    seq = keys["accounts"][1] if "accounts" in keys else None
-    if not isinstance(seq, SequenceNode) or not seq.value:
-        err(seq or root, f"`accounts` must be a non-empty list of {{upn: ..., password: ...}}, got "
-            f"{kind_of(seq) if seq is not None else 'nothing'}")
-        raise FlowError(problems)
-    types = {f.name: str(f.type) for f in fields(SimAccount)}  # "str", "bool", "str | None"
-    required = [f.name for f in fields(SimAccount) if f.default is MISSING]
+    ctx = Ctx(str(path), set())
+    accounts_shape().check(root, ctx)
+    account = account_shape()
+    items = child(root, "accounts")
     out: list[SimAccount] = []
-    seen: dict[str, int] = {}
-    for item in seq.value:
-        if not isinstance(item, MappingNode):
-            err(item, f"each simulated account is a mapping {{upn: ..., password: ...}}, got {kind_of(item)}")
+    for item in items.value if isinstance(items, SequenceNode) else []:
+        values = account.check(item, Ctx(ctx.file, set()))  # its problems are in ctx already
+        if values is None:
             continue
-        values: dict[str, Any] = {}
-        ok = True
-        for key_node, value_node in item.value:
-            name = key_node.value
-            if name not in types:
-                err(key_node, f"unknown simulated-account option {name!r}{did_you_mean(str(name), set(types))}; "
-                    f"known: {', '.join(types)}")
-                ok = False
-                continue
-            value = scalar_value(value_node) if isinstance(value_node, ScalarNode) else value_node
-            if types[name] == "bool":
-                good = isinstance(value, bool)
-            else:
-                if isinstance(value_node, ScalarNode) and isinstance(value, (int, float)):
-                    value = value_node.value  # `password: 1234` is text
-                good = isinstance(value, str) or (value is None and "None" in types[name])
-            if not good:
-                wanted = "true or false" if types[name] == "bool" else "text"
-                err(value_node, f"`{name}` takes {wanted}, got {kind_of(value_node)}")
-                ok = False
-                continue
-            values[name] = value
-        for name in required:
-            if not values.get(name) and ok:
-                err(item, f"missing `{name}`")
-                ok = False
-        if not ok:
-            continue
-        upn = str(values["upn"]).strip().lower()
-        if "@" not in upn:
-            err(item, f"upn {values['upn']!r} is not an account name like user@contoso.com")
-            continue
-        if upn in seen:
-            err(item, f"duplicate upn {upn} (first on line {seen[upn]})")
-            continue
-        seen[upn] = pos(item)[0]
-        try:
+        try:  # what the shape cannot say: a TOTP secret that is not base32, say
             out.append(SimAccount(**values))
         except (ValueError, TypeError) as exc:
-            err(item, str(exc))
-    if problems:
-        raise FlowError(problems)
+            ctx.err(item, str(exc))
+    if ctx.problems:
+        raise FlowError(ctx.problems)
     return out
-
-
-def account_dict(acc: SimAccount) -> dict[str, Any]:
-    return {f.name: getattr(acc, f.name) for f in fields(SimAccount)}

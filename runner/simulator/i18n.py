@@ -303,8 +303,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-LANGUAGES = tuple(STRINGS)
-
 
 def pick_language(accept_language: str | None) -> str:
     """The first supported language in an Accept-Language header (English otherwise)."""

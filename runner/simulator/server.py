@@ -31,7 +31,8 @@ from importlib import resources
 from typing import Any
 
 from .accounts import SimAccount
-from .app import Fault, Request, Response, SimulatorApp
+from .app import SimulatorApp
+from .http import Fault, Request, Response
 
 
 def _ssl_context() -> ssl.SSLContext:

@@ -1,0 +1,135 @@
+"""The one home of the locator and `${var}` rules: which keys a locator takes and what each holds,
+how `${name}` and `$$` read, the JSON Schema of a locator, and how a locator becomes a Playwright
+Locator at run time.
+
+Validation (shapes.py), the JSON Schema (schema.py) and the engine all read these tables, so a key
+accepted by one is accepted by all. Nothing here imports YAML or Playwright: the engine uses it
+without the validator, and `validate` without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.async_api import FrameLocator, Locator, Page
+
+# `${name}`; `$$` is a literal `$`, so `$${name}` is the text `${name}`
+VAR_RE = re.compile(r"\$\{([^}]*)\}")
+
+
+def variables_in(text: str) -> Iterator[str]:
+    """The variable names a text refers to (stripped), skipping escaped `$${...}`."""
+    for part in text.split("$$"):
+        for match in VAR_RE.finditer(part):
+            yield match.group(1).strip()
+
+
+def interpolate(text: str, variables: Mapping[str, Any]) -> str:
+    """`${name}` replaced by its value and `$$` by `$`; an unknown name is left as written (the
+    validator has refused it already, so this only happens for text that never was validated)."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        return str(variables[name]) if name in variables else match.group(0)
+
+    return "$".join(VAR_RE.sub(sub, part) for part in text.split("$$"))
+
+
+# Locators speak Playwright's own vocabulary: each primary key is one `page.get_by_*` call.
+LOCATOR_PRIMARY = {
+    "role": "ARIA role, with `name` (page.get_by_role)",
+    "label": "text of the associated label or aria-label (page.get_by_label)",
+    "text": "visible text (page.get_by_text)",
+    "testid": "data-testid attribute (page.get_by_test_id)",
+    "css": "a CSS selector (page.locator)",
+    "id": "an element id, without '#'",
+    "placeholder": "placeholder text (page.get_by_placeholder)",
+    "alt": "alt text (page.get_by_alt_text)",
+    "title": "title attribute (page.get_by_title)",
+    "any": "a list of locators: the first that matches (locator.or_)",
+}
+LOCATOR_MODIFIERS = {
+    "name": "accessible name, with `role` (substring unless `exact`)",
+    "exact": "match name/text exactly",
+    "nth": "pick the n-th match (0 = first) when several match",
+}
+LOCATOR_KEYS = set(LOCATOR_PRIMARY) | set(LOCATOR_MODIFIERS)
+# What each key holds; every key not listed is text (and may use variables)
+LOCATOR_KINDS = {"any": "list", "exact": "bool", "nth": "index"}
+# Primary keys that are one `page.get_by_*(text, exact=...)` call; the rest are built below
+_GET_BY_EXACT = {"label": "get_by_label", "text": "get_by_text", "placeholder": "get_by_placeholder",
+                 "alt": "get_by_alt_text", "title": "get_by_title"}
+
+
+def key_kind(key: str) -> str:
+    """"text", "bool", "index" or "list": what a locator key holds."""
+    return LOCATOR_KINDS.get(key, "text")
+
+
+def locator_properties() -> dict[str, Any]:
+    """JSON Schema properties of the locator keys."""
+    by_kind: dict[str, dict[str, Any]] = {
+        "list": {"type": "array", "items": {"$ref": "#/$defs/locator"}},
+        "bool": {"type": "boolean"},
+        "index": {"type": "integer", "minimum": 0},
+        "text": {"type": "string"},
+    }
+    return {key: {**by_kind[key_kind(key)], "description": doc}
+            for key, doc in {**LOCATOR_PRIMARY, **LOCATOR_MODIFIERS}.items()}
+
+
+def locator_object_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": locator_properties(), "additionalProperties": False, "minProperties": 1}
+
+
+def describe_locator(loc: dict[str, Any] | None) -> str:
+    """A short human description for step names and messages: `#i0116`, `link 'OneDrive'`."""
+    if not loc:
+        return ""
+    if "selector" in loc:
+        return loc["selector"]
+    if "any" in loc:
+        return " or ".join(describe_locator(item) for item in loc["any"])
+    if "role" in loc:
+        return f"{loc['role']} {loc['name']!r}" if "name" in loc else loc["role"]
+    if "id" in loc:
+        return f"#{loc['id']}"
+    key = next(k for k in loc if k not in LOCATOR_MODIFIERS)
+    return f"{key} {loc[key]!r}"
+
+
+def is_locator(value: Any) -> bool:
+    """Whether a validated step argument is a locator mapping (a selector or one primary key)."""
+    return isinstance(value, dict) and any(k in value for k in ("selector", *LOCATOR_PRIMARY))
+
+
+def build_locator(page: Page | Locator | FrameLocator, spec: dict[str, Any], text: Callable[[str], str]) -> Locator:
+    """The Playwright Locator for a validated locator mapping; `text` interpolates variables (the
+    engine passes its account's `interpolate`). Only the primary keys the validator accepts reach
+    here, so the last branch is `title`."""
+    exact = spec.get("exact")
+    if "selector" in spec:
+        loc = page.locator(text(spec["selector"]))
+    elif "any" in spec:
+        items = [build_locator(page, item, text) for item in spec["any"]]
+        loc = items[0]
+        for other in items[1:]:
+            loc = loc.or_(other)
+    elif "role" in spec:
+        name = text(spec["name"]) if "name" in spec else None
+        loc = page.get_by_role(text(spec["role"]), name=name, exact=exact)  # type: ignore[arg-type]
+    elif "testid" in spec:
+        loc = page.get_by_test_id(text(spec["testid"]))
+    elif "css" in spec:
+        loc = page.locator(text(spec["css"]))
+    elif "id" in spec:
+        loc = page.locator(f'[id="{text(spec["id"])}"]')
+    else:
+        key = next(k for k in _GET_BY_EXACT if k in spec)
+        loc = getattr(page, _GET_BY_EXACT[key])(text(spec[key]), exact=exact)
+    if "nth" in spec:
+        loc = loc.nth(int(spec["nth"]))
+    return loc

@@ -1,0 +1,152 @@
+"""How the sign-in sees a page: the language-independent markers it watches (ids, names, data-*
+attributes, PageID, sErrorCode), the probe that reads them in one evaluate, and the passkey guard.
+
+A new marker is one entry in WATCHED_IDS / NAMES / SELECTORS here; a state row (states.py) may use
+only markers listed here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ..context import StepContext
+
+LOGIN_HOSTS = ("login.microsoftonline.com", "login.microsoft.com", "login.live.com")
+# office.com's signed-out landing page: sign-in link ids seen over the years
+LANDING_SIGN_IN_IDS = (
+    "hero-banner-sign-in-microsoft-365-link",
+    "hero-banner-sign-in-to-office-365-link",
+    "shy-header-commercial-sign-in",
+    "mcm-hero-banner-signin",
+)
+# ids whose visibility the page probe reports; a state row may only use ids listed here (or SELECTORS' keys)
+WATCHED_IDS = (
+    "i0116", "i0118", "idSIButton9", "idBtn_Back", "usernameError", "passwordError", "aadTile", "msaTile",
+    "KmsiCheckboxField", "KmsiDescription", "idRichContext_DisplaySign", "signInAnotherWay",
+    "idDiv_SAASDS_Description", "idDiv_SAASTO_Description", "idDiv_SAOTCS_Proofs", "idTxtBx_SAOTCC_OTC",
+    "idSubmit_SAOTCC_Continue", "idSpan_SAOTCC_Error_OTC", "idSubmit_ProofUp_Redirect", "btnAskLater",
+    "service_exception_message", "userNameInput", "passwordInput", "submitButton", "errorText",
+    "tilesHolder", "otherTile", "O365_MainLink_NavMenu", "O365_MainLink_Me", "currentPassword",
+    # 2026: credential picker, passwordless Authenticator, passkey's way out, login.live.com's new page
+    "credentialList", "idRemoteNGC_DisplaySign", "idDiv_RemoteNGC_PollingDescription", "idA_PWD_SwitchToPassword",
+    "idA_PWD_SwitchToCredPicker", "usernameEntry",
+    *LANDING_SIGN_IN_IDS,
+)
+# The name an element also goes by. Some 2026 pages give the primary button only
+# name="idSIButton9" and no id, so every element here is found, clicked and filled by id OR name.
+NAMES = {"i0116": "loginfmt", "i0118": "passwd", "idTxtBx_SAOTCC_OTC": "otc", "idSIButton9": "idSIButton9"}
+# markers that are not ids: key -> CSS selector (data-* attributes only, never text)
+SELECTORS = {
+    # "Choose a way to sign in": 1 = password, 2 = Authenticator passwordless, 7 = passkey
+    "cred:1": '[role="button"][data-test-cred-id="1"]',
+    "cred:2": '[role="button"][data-test-cred-id="2"]',
+    "cred:7": '[role="button"][data-test-cred-id="7"]',
+    # login.live.com's personal-account page since 2025-05
+    "live:primaryButton": 'button[data-testid="primaryButton"]',
+    "live:secondaryButton": '[data-testid="secondaryButton"]',
+    "live:passwordEntry": '[data-testid="passwordEntry"]',
+}
+# keys whose text the probe copies (error messages and the numbers to match)
+TEXT_KEYS = ("usernameError", "passwordError", "errorText", "service_exception_message", "idRichContext_DisplaySign",
+             "idSpan_SAOTCC_Error_OTC", "idRemoteNGC_DisplaySign")
+
+
+def selectors(key: str) -> list[str]:
+    """CSS selectors that find a watched element: its id or its known name, or its SELECTORS entry."""
+    if key in SELECTORS:
+        return [SELECTORS[key]]
+    found = [f'[id="{key}"]']
+    if key in NAMES:
+        found.append(f'[name="{NAMES[key]}"]')
+    return found
+
+
+WATCHED = [[key, ", ".join(selectors(key))] for key in (*WATCHED_IDS, *SELECTORS)]
+
+PROBE_JS = """([watched, textKeys]) => {
+  const visible = [];
+  const text = {};
+  const shown = (e) => {
+    const r = e.getBoundingClientRect();
+    const s = window.getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && s.opacity !== '0';
+  };
+  for (const [key, selector] of watched) {
+    const e = Array.from(document.querySelectorAll(selector)).find(shown);
+    if (!e) continue;
+    visible.push(key);
+    if (textKeys.includes(key)) text[key] = (e.textContent || '').trim().slice(0, 500);
+  }
+  const meta = document.querySelector('meta[name="PageID"]');
+  const c = window.$Config || {};
+  return {
+    url: location.href, title: document.title, ready: document.readyState,
+    pageId: meta ? meta.getAttribute('content') : null,
+    errorCode: c.sErrorCode == null ? null : String(c.sErrorCode),
+    config: {correlationId: c.correlationId || null, requestId: c.sRequestId || null,
+             timestamp: c.sTimestamp || null, skipUrl: c.urlSkipMfaRegistration || null,
+             message: c.strServiceExceptionMessage || null},
+    hiddenForm: !!document.querySelector('form[name="hiddenform"]'),
+    visible, text,
+  };
+}"""
+
+# A passkey sign-in page calls WebAuthn at once, and a real browser then shows its own passkey
+# dialog, which no automation can answer and which blocks the page until it times out. Added to
+# every account's context before any page loads: navigator.credentials.get (and .create, the
+# "add a passkey" nudges) reject at once with NotAllowedError, as when a person cancels the dialog,
+# so the page offers "Sign in another way".
+PASSKEY_REFUSAL = "m365-replay does not use passkeys"
+PASSKEY_GUARD_JS = """(() => {
+  const c = window.navigator && navigator.credentials;
+  if (!c || c.__m365replayGuard) return;
+  const refuse = () => Promise.reject(new DOMException(REFUSAL, 'NotAllowedError'));
+  for (const name of ['get', 'create']) {
+    try { Object.defineProperty(c, name, {value: refuse, configurable: true, writable: true}); } catch (e) {}
+  }
+  try { Object.defineProperty(c, '__m365replayGuard', {value: true}); } catch (e) {}
+})();""".replace("REFUSAL", json.dumps(PASSKEY_REFUSAL))
+
+
+@dataclass
+class Facts:
+    """What the probe saw on the page, once."""
+
+    url: str
+    title: str
+    page_id: str | None
+    error_code: str | None
+    visible: set[str]
+    text: dict[str, str]
+    config: dict[str, Any]
+    hidden_form: bool
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def on_login_host(self) -> bool:
+        return self.host in LOGIN_HOSTS
+
+    def shows(self, *ids: str) -> bool:
+        return any(i in self.visible for i in ids)
+
+
+async def probe(rt: StepContext) -> Facts | None:
+    """One look at the page; None while it is between documents."""
+    try:
+        data = await rt.page.evaluate(PROBE_JS, [WATCHED, list(TEXT_KEYS)])
+    except Exception as exc:  # navigation destroyed the context, or the page is not ready yet
+        if rt.browser_gone(exc):
+            raise
+        return None
+    return Facts(url=data["url"], title=data["title"], page_id=data["pageId"], error_code=data["errorCode"],
+                 visible=set(data["visible"]), text=data["text"], config=data["config"],
+                 hidden_form=data["hiddenForm"])
+
+

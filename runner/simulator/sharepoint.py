@@ -1,0 +1,144 @@
+"""SharePoint and OneDrive, on their classic hosts (<tenant>.sharepoint.com, <tenant>-my.sharepoint.com)
+and on cloud.microsoft (onedrive.cloud.microsoft; <tenant>.sharepoint.cloud.microsoft), with the
+profile photo (userphoto.aspx) their suite header shows.
+
+Every host signs its visitor in by itself (a round trip through login.microsoftonline.com, posted
+back to /_forms/default.aspx), as the real ones do: a session on office.com is not one here."""
+
+from __future__ import annotations
+
+import secrets
+import struct
+import zlib
+from functools import cache
+from urllib.parse import quote, urlencode
+
+from .accounts import SimAccount
+from .http import Request, Response, not_found, redirect
+from .i18n import STRINGS
+from .pages import LAUNCHER_SCRIPT, esc, script_built, suite_header
+from .state import SHAREPOINT_CLIENT_ID, SimState
+
+# OneDrive's new host (2026-07 to 2027-06, per user, with redirects from <tenant>-my.sharepoint.com)
+ONEDRIVE_CLOUD_HOST = "onedrive.cloud.microsoft"
+# SharePoint's new host is not documented yet: the simulator assumes <tenant>.sharepoint.cloud.microsoft
+SHAREPOINT_CLOUD_SUFFIX = ".sharepoint.cloud.microsoft"
+
+
+def is_sharepoint_host(host: str) -> bool:
+    """SharePoint and OneDrive, on the classic hosts and on cloud.microsoft."""
+    return (host.endswith(".sharepoint.com") or host == ONEDRIVE_CLOUD_HOST
+            or (host.endswith(SHAREPOINT_CLOUD_SUFFIX) and len(host) > len(SHAREPOINT_CLOUD_SUFFIX)))
+
+
+def handle(app: SimState, req: Request) -> Response:
+    if req.path.lower() == "/_forms/default.aspx" and req.method == "POST":
+        return _signed_in(app, req)
+    upn = app.session_upn(req)
+    if upn is None:
+        return _sign_in(req)
+    return _page(app, req, app.accounts[upn])
+
+
+def _signed_in(app: SimState, req: Request) -> Response:
+    """The code posted back from the sign-in: SharePoint's session cookies, and back to the page."""
+    form = req.form
+    token = app.redeem(req.host, form.get("code", ""), SHAREPOINT_CLIENT_ID)
+    if token is None:
+        return Response(status=400, body="invalid code")
+    back = form.get("state") or "/"
+    return redirect(back if back.startswith("/") else "/").cookie("FedAuth", token).cookie("rtFa", token)
+
+
+def _sign_in(req: Request) -> Response:
+    """A visitor without a session: a photo is refused, a page goes through the sign-in."""
+    if req.path.lower().endswith("userphoto.aspx"):
+        return Response(status=401, body="sign in required")
+    target = req.path + (f"?{urlencode(req.query)}" if req.query else "")
+    params = {
+        "client_id": SHAREPOINT_CLIENT_ID,
+        "response_mode": "form_post",
+        "response_type": "code id_token",
+        "resource": SHAREPOINT_CLIENT_ID,
+        "scope": "openid",
+        "nonce": secrets.token_urlsafe(12),
+        "redirect_uri": f"https://{req.host}/_forms/default.aspx",
+        "state": target,
+        "wsucxt": "1",
+    }
+    return redirect("https://login.microsoftonline.com/common/oauth2/authorize?" + urlencode(params))
+
+
+def _page(app: SimState, req: Request, acc: SimAccount) -> Response:
+    """What a signed-in visitor gets: the photo, OneDrive (or the redirect to where it moved), the
+    SharePoint start page; someone else's OneDrive is refused."""
+    host, path, s = req.host, req.path, STRINGS[req.lang]
+    is_my = host.endswith("-my.sharepoint.com")
+    if path.lower().endswith("/_layouts/15/userphoto.aspx"):
+        name = req.query.get("accountname", "").lower()
+        app.record(acc.upn, "photo_viewed", accountname=name, own=name == acc.upn, host=host,
+                   size=req.query.get("size", ""))
+        return Response(body=_photo(), content_type="image/png")
+    if host == ONEDRIVE_CLOUD_HOST:
+        return onedrive_cloud(app, req, acc)
+    if is_my and app.onedrive_host_of(acc) == "cloud" and (
+            path in ("/", "") or path.lower().endswith("/_layouts/15/onedrive.aspx")):
+        return redirect(onedrive_cloud_url(acc))  # the move is per user: known once signed in here
+    if is_my and path in ("/", ""):
+        return redirect(acc.onedrive_path)
+    if is_my and path.lower().endswith("/_layouts/15/onedrive.aspx"):
+        if path.lower() != acc.onedrive_path.lower():
+            return _access_denied(req)
+        app.record(acc.upn, "onedrive_loaded", host=host)
+        return suite_page(app, req, acc, "OneDrive", f"{s['my_files']} - OneDrive", s["my_files"])
+    if not is_my and path.lower() == "/_layouts/15/sharepoint.aspx":
+        app.record(acc.upn, "sharepoint_loaded", host=host)
+        return suite_page(app, req, acc, "SharePoint", "SharePoint", s["home"])
+    return not_found()
+
+
+def onedrive_cloud_url(acc: SimAccount) -> str:
+    """Where OneDrive lands on its new host: /my?id=%2Fa%40<opaque>%2FDocuments (no UPN in it)."""
+    return f"https://{ONEDRIVE_CLOUD_HOST}/my?" + urlencode({"id": acc.onedrive_cloud_id})
+
+
+def onedrive_cloud(app: SimState, req: Request, acc: SimAccount) -> Response:
+    """OneDrive on onedrive.cloud.microsoft, for a visitor already signed in there."""
+    s = STRINGS[req.lang]
+    path = req.path.rstrip("/") or "/"
+    if path == "/":
+        return redirect(onedrive_cloud_url(acc))
+    if path != "/my":
+        return not_found()
+    if "id" not in req.query:
+        return redirect(onedrive_cloud_url(acc))
+    if req.query["id"].lower() != acc.onedrive_cloud_id.lower():
+        return _access_denied(req)
+    app.record(acc.upn, "onedrive_loaded", host=req.host)
+    return suite_page(app, req, acc, "OneDrive", f"{s['my_files']} - OneDrive", s["my_files"])
+
+
+def _access_denied(req: Request) -> Response:
+    s = STRINGS[req.lang]
+    return Response(status=403, body=script_built(s["access_denied"], req.lang, f"<h1>{esc(s['access_denied'])}</h1>", 0))
+
+
+def suite_page(app: SimState, req: Request, acc: SimAccount, app_name: str, title: str, heading: str) -> Response:
+    """A SharePoint/OneDrive page: the suite header with the user's photo, and a heading."""
+    s = STRINGS[req.lang]
+    photo = f"/_layouts/15/userphoto.aspx?size=S&accountname={quote(acc.upn)}"
+    header = suite_header(app_name, s, acc.display_name, photo, {}, "_blank")
+    body = f'<main id="spPageCanvasContent"><h1>{esc(heading)}</h1></main>'
+    return Response(body=script_built(title, req.lang, header + body, app.render_delay_ms, LAUNCHER_SCRIPT))
+
+
+@cache
+def _photo(rgb: tuple[int, int, int] = (202, 80, 16), size: int = 48) -> bytes:
+    """The profile photo: a plain 48 px PNG, written by hand (no image library needed)."""
+    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
