@@ -31,7 +31,7 @@ from benchmarks.common import SHIPPED, Workspace
 
 TARGET_S = 2.0
 CHECK_KEY = "compare_images"  # the step type of the image check (runner/steps.py)
-SHAREPOINT_PHOTO = "https://{tenant}.sharepoint.com/_layouts/15/userphoto.aspx?size=L&accountname={upn}"
+SHAREPOINT_PHOTO = "https://{tenant}-my.sharepoint.com/_layouts/15/userphoto.aspx?size=L&accountname={upn}"
 EXCHANGE_PHOTO = "https://outlook.office.com/owa/service.svc/s/GetPersonaPhoto?email={upn}&UA=0&size=HR240x240"
 
 

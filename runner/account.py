@@ -37,7 +37,7 @@ class AccountRun:
     """Implements context.StepContext for one account."""
 
     def __init__(self, options: RunOptions, listener: Listener, account: str, inputs: dict[str, Any],
-                 context: BrowserContext, page: Page, folder: Path, secrets: Secrets):
+                 context: BrowserContext, page: Page, folder: Path, secrets: Secrets, photo: str | None = None):
         self.options = options
         self.listener = listener
         self.account = account
@@ -45,7 +45,9 @@ class AccountRun:
         self.page = page
         self.folder = folder
         self.secrets = secrets
-        self.variables: dict[str, Any] = {"account": account, **inputs}
+        self.builtins: dict[str, Any] = {"account": account, "photo": photo or ""}  # flow.BUILTIN_VARIABLES
+        self.variables: dict[str, Any] = {**self.builtins, **inputs}
+        self.outcome: dict[str, Any] | None = None
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
         self.timeout_ms = options.timeout * 1000
@@ -162,6 +164,21 @@ class AccountRun:
     def announce(self, message: str) -> None:
         self.listener.announce(redact(message) or "")
 
+    def progress(self, message: str) -> None:
+        self.listener.step_started(self.account, f"{self.current_step} · {message}" if self.current_step else message)
+
+    def save_file(self, name: str, data: bytes) -> str | None:
+        path = self.folder / slug(name)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            self.warn(f"could not save {path.name}: {exc.strerror or exc}")
+            return None
+        return str(path.relative_to(self.options.report_dir))
+
+    def record_outcome(self, outcome: dict[str, Any]) -> None:
+        self.outcome = outcome
+
     async def screenshot(self, name: str, full_page: bool = False, settle: bool = True) -> str | None:
         """A screenshot with every secret field masked; path relative to the report folder.
 
@@ -230,12 +247,14 @@ class AccountRun:
             return base + (self.options.mfa_wait if self.options.can_ask_a_person else 0)
         if step.command == "use":
             return self.options.account_timeout
+        if step.command == "compare_images":  # two fetches, and the re-checks of --until-synced
+            return (step.timeout or self.options.timeout) * 4 + 10 + (self.options.until_synced or 0)
         return (step.timeout or self.options.timeout) * 2 + 10
 
     async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None:
         saved = self.variables
         if variables is not None:
-            self.variables = {"account": self.account, **variables}
+            self.variables = {**self.builtins, **variables}
         try:
             for step in steps:
                 await self.run_step(step, prefix)

@@ -85,3 +85,24 @@ notify_options = stack(
                  "share): messages link BASE/report.html instead of a local path."),
 )
 notify_options.__doc__ = "--notify, --notify-on, --report-url: the same three wherever a result is sent."
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    from .photos import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+outcome_options = stack(
+    click.option("--require-synced", is_flag=True, help="Fail (exit 1) an account whose check did not find "
+                 "`synced` (not_yet, no_photo, unknown): QA's gate. Without it a replay that ran passes, its "
+                 "outcome shown beside it."),
+    click.option("--until-synced", metavar="DURATION", callback=_duration, help="Re-check a `not_yet` outcome in "
+                 "the same session, with backoff, until `synced` or DURATION ends (120, 90s, 5m)."),
+)
+outcome_options.__doc__ = "--require-synced, --until-synced: what a flow's check (compare_images) decides."

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .model import Listener
 from .redact import RedactingFilter, redact
@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 
 BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 STYLES = {"passed": "bold green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
+OUTCOME_STYLES = {"synced": "green", "not_yet": "yellow", "no_photo": "magenta", "unknown": "red"}
 
 
 def account_lines(result: RunResult, detail: bool = False) -> list[str]:
     """The failure, its next action and any warnings, indented under an account's line; with
     `detail` (the pytest plugin, which has room) also the step's documented wording and the URL."""
     lines = []
+    if result.outcome:
+        lines.append(f"    outcome: {outcome_text(result.outcome)}")
     failure = result.failure
     if failure is not None:
         where = f" at step {failure.step!r}" if failure.step else ""
@@ -43,6 +46,14 @@ def account_lines(result: RunResult, detail: bool = False) -> list[str]:
             lines.append(f"    url: {failure.details['url']}")
     lines += [f"    warning: {warning}" for warning in result.warnings]
     return lines
+
+
+def outcome_text(outcome: dict[str, Any]) -> str:
+    """A check's answer in one line: `synced: SharePoint's copy shows the same picture as ...`."""
+    status = str(outcome.get("status") or "?")
+    message = str(outcome.get("message") or "")
+    attempts = outcome.get("attempts") or 1
+    return f"{status}: {message}" + (f" ({attempts} checks)" if attempts > 1 else "") if message else status
 
 
 def closing_lines(report: Report, outputs: Outputs | None, interrupted: bool) -> list[str]:
@@ -61,17 +72,22 @@ def summary_line(report: Report) -> str:
     parts = [f"{s['passed']} passed", f"{s['failed']} failed"]
     if s.get("skipped"):
         parts.append(f"{s['skipped']} skipped")
+    outcomes = s.get("outcomes")
+    if outcomes:  # what the flow's check found, beside whether the replay ran
+        return ", ".join(parts) + "; outcome: " + ", ".join(f"{n} {status}" for status, n in outcomes.items())
     return ", ".join(parts)
 
 
-def outcome_rows(report: Report) -> list[tuple[str, str, str, str]]:
+def outcome_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
+    """(account, badge, time, the check's outcome or "", the failure or "") per account."""
     rows = []
     for run in report.runs:
         failure = run.failure
         why = ""
         if failure is not None:
             why = failure.category + (f" at {failure.step!r}" if failure.step else "")
-        rows.append((run.account, BADGES.get(run.status, run.status), f"{run.duration_ms / 1000:.1f}s", why))
+        checked = str(run.outcome.get("status") or "") if run.outcome else ""
+        rows.append((run.account, BADGES.get(run.status, run.status), f"{run.duration_ms / 1000:.1f}s", checked, why))
     return rows
 
 
@@ -107,9 +123,10 @@ class LinePrinter(Listener):
         """The summary table (unless quiet), changes since the previous run, where the reports are."""
         if not self.quiet and report.runs and len(report.runs) > 1:
             rows = outcome_rows(report)
-            widths = [max(len(row[i]) for row in rows) for i in range(3)]
-            for account, badge, took, why in rows:
-                self.say(f"  {account:<{widths[0]}}  {badge:<{widths[1]}}  {took:>{widths[2]}}  {why}".rstrip())
+            widths = [max(len(row[i]) for row in rows) for i in range(4)]
+            for account, badge, took, checked, why in rows:
+                self.say(f"  {account:<{widths[0]}}  {badge:<{widths[1]}}  {took:>{widths[2]}}  "
+                         f"{checked:<{widths[3]}}  {why}".rstrip())
         if outputs is not None and outputs.previous is not None:
             self.say(f"Since the previous run ({outputs.previous}): "
                      + ("; ".join(outputs.changes) if outputs.changes else "no account changed its outcome"))
@@ -208,11 +225,15 @@ class LiveProgress(LinePrinter):
         self.stop()
         if not self.quiet and report.runs:
             table = Table(title=report.flow, title_justify="left")
-            for column in ("Account", "Result", "Time", "Failure"):
+            rows = outcome_rows(report)
+            checked = any(row[3] for row in rows)
+            for column in ("Account", "Result", "Time", *(("Outcome",) if checked else ()), "Failure"):
                 table.add_column(column, justify="right" if column == "Time" else "left")
-            for account, badge, took, why in outcome_rows(report):
+            for account, badge, took, outcome, why in rows:
                 status = next((k for k, v in BADGES.items() if v == badge), "")
-                table.add_row(account, f"[{STYLES.get(status, '')}]{badge}[/]", took, redact(why) or "")
+                table.add_row(account, f"[{STYLES.get(status, '')}]{badge}[/]", took,
+                              *((f"[{OUTCOME_STYLES.get(outcome, '')}]{outcome}[/]",) if checked else ()),
+                              redact(why) or "")
             self.console.print(table)
         if outputs is not None and outputs.previous is not None:
             self.say(f"Since the previous run ({outputs.previous}):")

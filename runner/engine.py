@@ -140,7 +140,8 @@ class Engine:
                 await rt.trace.start()
             elif not owned:
                 rt.trace.adopt(traced)
-            await asyncio.wait_for(rt.run_steps(self.flow.steps, spec.inputs), timeout=self.options.account_timeout)
+            budget = self.options.account_timeout + (self.options.until_synced or 0)  # the re-checks' wait too
+            await asyncio.wait_for(rt.run_steps(self.flow.steps, spec.inputs), timeout=budget)
         except TimeoutError:
             return StepFailure("timeout", f"The account did not finish within {self.options.account_timeout:.0f} s "
                                "(--account-timeout).")
@@ -192,7 +193,8 @@ class Engine:
         failure: StepFailure | None = None
         try:
             context, page = await self._open(folder, context, page)
-            rt = AccountRun(self.options, self.listener, spec.account, spec.inputs, context, page, folder, secrets)
+            rt = AccountRun(self.options, self.listener, spec.account, spec.inputs, context, page, folder, secrets,
+                            photo=spec.photo)
             failure = await self._steps(rt, spec, owned, traced)
         except (UsageError, KeyboardInterrupt, SystemExit):
             raise  # Ctrl-C under pytest must end the session, not become this account's failure
@@ -207,12 +209,22 @@ class Engine:
         if context is not None and owned:
             video = await self._close_context(context, folder, keep_video=self.options.video == "on" or (
                 self.options.video == "retain-on-failure" and failure is not None))
+        outcome = rt.outcome if rt else None
+        if failure is None:
+            failure = self._unsynced(outcome)
         status, fail = "passed", None
         if failure is not None:
             status = {"interrupted": "skipped", "error": "error"}.get(failure.category, "failed")
             fail = to_failure(failure)
         return result(status, fail, final_url=final_url, steps=rt.steps if rt else [],
-                      warnings=rt.warnings if rt else [], trace=trace, video=video)
+                      warnings=rt.warnings if rt else [], trace=trace, video=video, outcome=outcome)
+
+    def _unsynced(self, outcome: dict[str, Any] | None) -> StepFailure | None:
+        """--require-synced: a replay that passed, but whose check did not find `synced`, fails."""
+        if not self.options.require_synced or outcome is None or outcome.get("status") == "synced":
+            return None
+        return StepFailure("not_synced", f"--require-synced: the check found {outcome.get('status')}: "
+                           f"{outcome.get('message') or ''}".rstrip(": "))
 
     async def _close_context(self, context: BrowserContext, folder: Path, keep_video: bool) -> str | None:
         videos = [page.video for page in context.pages if page.video]

@@ -34,7 +34,8 @@ from .yamlpos import MappingNode, Node, ScalarNode, SequenceNode, load_nodes, po
 
 INPUT_TYPES = ("string", "integer", "number", "boolean")
 INPUT_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-BUILTIN_VARIABLES = {"account"}
+# ${account}; ${photo}: the users file's `photo:` file for the account, "" when it names none
+BUILTIN_VARIABLES = {"account", "photo"}
 MAX_SUBFLOW_DEPTH = 16
 
 # --- `doc:` per locale (issue 12, QA's nightly check; runner/doccheck.py reads it) -----------------

@@ -124,6 +124,10 @@ class RunOptions:
     simulator: Simulator | None = None
     # a person is at the keyboard (default: when headed) and can approve a push notification
     interactive: bool | None = None
+    # a check's outcome (compare_images) other than `synced` fails the account (QA); and how long a
+    # `not_yet` is re-checked, with backoff, in the same context before it is the answer (seconds)
+    require_synced: bool = False
+    until_synced: float | None = None
 
     @property
     def can_ask_a_person(self) -> bool:
@@ -134,6 +138,7 @@ class RunOptions:
 class AccountSpec:
     account: str
     inputs: dict[str, Any]
+    photo: str | None = None  # the users file's `photo:` for this account: the `${photo}` variable
 
 
 class Listener:

@@ -20,19 +20,22 @@ Playwright are imported lazily: `m365-replay --help` and `validate` must stay fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import mimetypes
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from .results import now_iso
+from .results import OUTCOMES, now_iso
 
 if TYPE_CHECKING:
     from PIL import Image
     from playwright.async_api import BrowserContext, Response
+
+    from .context import StepContext
 
 # The perceptual hash: imagehash.phash with 16x16 = 256 bits (the 8x8 default, 64 bits, cannot tell
 # two face-like pictures from one picture cropped by 3%: distances overlap at 10-12 bits).
@@ -48,7 +51,6 @@ CROPS = (0.0, 0.015, 0.03)
 # The hash is of luminance: a colour shift alone never makes a picture "different".
 THRESHOLD = 64
 
-OUTCOMES = ("synced", "not_yet", "no_photo", "unknown")
 # HTTP statuses meaning "there is no image there" (Exchange answers 404 for a user without a photo)
 MISSING_STATUSES = (404,)
 
@@ -79,8 +81,9 @@ class Side:
 
     source: str
     hash: str | None = None
-    image: str | None = None  # file name beside the screenshots
+    image: str | None = None  # the saved picture, relative to the report folder (beside the screenshots)
     error: str | None = None
+    label: str | None = None  # what the image is, from the flow (e.g. Exchange's copy)
 
 
 @dataclass
@@ -95,6 +98,9 @@ class Outcome:
     checked_at: str = field(default_factory=now_iso)
     attempts: int = 1
     message: str = ""
+
+    def __post_init__(self) -> None:
+        assert self.status in OUTCOMES, self.status
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,7 +160,8 @@ def decide(reference: Fetched, candidate: Fetched, threshold: int = THRESHOLD,
     - unknown: either image could not be fetched or read (the message says which and why);
     - synced / not_yet: the same picture or not, by perceptual distance against `threshold`.
     """
-    ref_side, cand_side = Side(reference.source, error=reference.error), Side(candidate.source, error=candidate.error)
+    ref_side = Side(reference.source, error=reference.error, label=labels[0])
+    cand_side = Side(candidate.source, error=candidate.error, label=labels[1])
     if reference.missing:
         return Outcome("no_photo", ref_side, cand_side, threshold=threshold,
                        message=f"{labels[0]} has no image (HTTP {reference.status} at {reference.source})")
@@ -237,7 +244,19 @@ async def fetch_image(context: BrowserContext, url: str, timeout_s: float = 20.0
     finally:
         page.remove_listener("response", on_response)
         page.remove_listener("requestfailed", on_failed)
-        await page.close()
+        await _close(page)
+
+
+async def _close(page: Any) -> None:
+    """Close the tab once its document has loaded: Chromium can leave `page.close()` waiting forever
+    when a tab is closed right after its navigation committed (seen about once in 20 fetches on a
+    busy machine), so the load is awaited first, and the close is bounded all the same."""
+    from playwright.async_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError, TimeoutError):
+        await page.wait_for_load_state("load", timeout=5000)
+    with contextlib.suppress(PlaywrightError, TimeoutError):
+        await asyncio.wait_for(page.close(), 5)
 
 
 async def _fetch_on(page: Any, url: str, done: asyncio.Future[Response], last: dict[str, str],
@@ -282,18 +301,6 @@ def _where(url: str) -> str:
     return f"{parts.hostname}{parts.path}" if parts.hostname else url
 
 
-def save(fetched: Fetched, folder: Path, name: str) -> str | None:
-    """Write the fetched image beside the screenshots; the file name for the report."""
-    if fetched.data is None:
-        return None
-    ext = mimetypes.guess_extension(fetched.content_type or "") or ".img"
-    ext = {".jpe": ".jpg", ".jpeg": ".jpg"}.get(ext, ext)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}{ext}"
-    path.write_bytes(fetched.data)
-    return path.name
-
-
 # ---------------------------------------------------------------------------------------------- waiting
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
 
@@ -323,3 +330,50 @@ def backoff(total_s: float, first_s: float = 2.0, factor: float = 2.0, cap_s: fl
         spent += step
         wait *= factor
     return waits
+
+
+# ---------------------------------------------------------------------------------------------- the step
+async def _fetch_side(rt: StepContext, side: dict[str, Any]) -> Fetched:
+    """One side of a compare_images step: its file when one is named (a `${photo}` that is empty
+    names none), else its URL, relative to the page the account is on, opened in its session."""
+    file = rt.text(side.get("file") or "").strip()
+    if file:
+        return read_file(file)
+    url = urljoin(rt.page.url, rt.text(side["url"]))
+    return await fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000)
+
+
+def _keep(rt: StepContext, fetched: Fetched, name: str) -> str | None:
+    if fetched.data is None:
+        return None
+    ext = mimetypes.guess_extension(fetched.content_type or "") or ".img"
+    return rt.save_file(name + {".jpe": ".jpg", ".jpeg": ".jpg"}.get(ext, ext), fetched.data)
+
+
+async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
+    """The compare_images step: fetch both images, compare, and record the outcome on the account.
+
+    With --until-synced a `not_yet` is checked again with backoff in the same context (the
+    reference is fetched once: it is what the candidate should become), the wait shown live."""
+    reference_spec, candidate_spec = arg["reference"], arg["candidate"]
+    labels = (reference_spec.get("label") or "the reference", candidate_spec.get("label") or "the candidate")
+    threshold = int(arg.get("threshold", THRESHOLD))
+    reference = await _fetch_side(rt, reference_spec)
+    waits = backoff(rt.options.until_synced) if rt.options.until_synced else []
+    attempts = 0
+    while True:
+        attempts += 1
+        candidate = await _fetch_side(rt, candidate_spec)
+        outcome = decide(reference, candidate, threshold, labels)
+        if outcome.status != "not_yet" or not waits:
+            break
+        left = sum(waits)
+        wait = waits.pop(0)
+        rt.progress(f"{outcome.status} after {attempts} check(s); checking again in {wait:.0f} s "
+                    f"({left:.0f} s left of --until-synced)")
+        await asyncio.sleep(wait)
+    outcome.attempts = attempts
+    outcome.reference.image = _keep(rt, reference, "reference")
+    outcome.candidate.image = _keep(rt, candidate, "candidate")
+    rt.record_outcome(outcome.to_dict())
+    return outcome

@@ -37,8 +37,15 @@ CATEGORIES: dict[str, str] = {
     "unreachable": "The site could not be reached; check the network, proxy and DNS, then retry.",
     "browser_error": "The browser failed; retry, and check the browser installation.",
     "interrupted": "The run was stopped before this account finished; rerun it.",
+    "not_synced": "The steps were replayed, but the check (`outcome`) did not find the result yet: re-check later "
+    "(the check-only flow, or --until-synced); with `no_photo`, add a photo in Exchange first.",
     "error": "An unexpected error in m365-replay; report it with the log.",
 }
+
+
+# what a check can find (runner/photos.py decides): the same picture, not yet, nothing to compare
+# with, or no answer (a copy could not be fetched)
+OUTCOMES = ("synced", "not_yet", "no_photo", "unknown")
 
 
 def action_for(category: str | None) -> str | None:
@@ -92,6 +99,9 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     trace: str | None = None
     video: str | None = None
+    # what a flow's check found (a compare_images step, runner/photos.py): status (OUTCOMES),
+    # reference, candidate, distance, threshold, checked_at, attempts; None when the flow has no check
+    outcome: dict[str, Any] | None = None
 
 
 @dataclass
@@ -107,15 +117,20 @@ class Report:
     # answer (runner/doccheck.py run_summary); None when not checked
     doc_check: dict[str, Any] | None = None
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> dict[str, Any]:
+        """The counts; with `outcomes` (how many accounts' check found each outcome) when a run has one."""
         passed = sum(r.status == "passed" for r in self.runs)
         skipped = sum(r.status == "skipped" for r in self.runs)
-        return {
+        counts: dict[str, Any] = {
             "total": len(self.runs),
             "passed": passed,
             "failed": len(self.runs) - passed - skipped,
             "skipped": skipped,
         }
+        checked = [r.outcome["status"] for r in self.runs if isinstance(r.outcome, dict) and r.outcome.get("status")]
+        if checked:
+            counts["outcomes"] = {status: checked.count(status) for status in OUTCOMES if status in checked}
+        return counts
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -18,6 +18,8 @@ from .shapes import Bool, Either, Fields, LocatorShape, LocatorWith, MapOf, Num,
 if TYPE_CHECKING:
     from .context import StepContext
     from .model import Step
+    from .shapes import Ctx
+    from .yamlpos import Node
 
 Handler = Callable[["StepContext", Any, "Step"], Awaitable[None]]
 
@@ -196,3 +198,45 @@ async def sign_in(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
         unrecognized_after=float(arg.get("unrecognized_after") or rt.options.unrecognized_after),
     )
     await run_sign_in(rt, options)
+
+
+@dataclass
+class ImageSource(Fields):
+    """Where one image of compare_images comes from: a URL, a file, or both (the file wins when it
+    is not empty, so `file: ${photo}` falls back to the URL for an account without one)."""
+
+    def check(self, node: Node | None, ctx: Ctx) -> Any:
+        out = super().check(node, ctx)
+        if out is not None and not (out.get("url") or out.get("file")):
+            ctx.err(node, "give the image's `url`, its `file`, or both")
+            return None
+        return out
+
+
+IMAGE_SOURCE = Either(
+    Str(description="URL of the image"),
+    ImageSource({
+        "url": Str(description="URL of the image, opened in the account's signed-in session (a relative URL is "
+                   "on the current page's host); the sign-in round trip is followed as a browser does"),
+        "file": Str(description="A picture file, e.g. ${photo} (the users file's `photo:`); used instead of "
+                    "`url` when it is not empty"),
+        "label": Str(variables=False, description="What the image is, in the report (e.g. Exchange's copy)"),
+    }),
+    short_key="url",
+)
+
+
+@step("compare_images",
+      Fields({
+          "reference": IMAGE_SOURCE,
+          "candidate": IMAGE_SOURCE,
+          "threshold": Num(integer=True, description="Most differing bits of the 256-bit perceptual hashes for "
+                           "the same picture (default 64, see runner/photos.py)"),
+      }, required=("reference", "candidate")),
+      "Check the outcome: is the candidate image the same picture as the reference (perceptual hash)? "
+      "Records synced, not_yet, no_photo or unknown; never fails the replay (--require-synced does)",
+      on_timeout="timeout")
+async def compare_images(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    from .photos import check_images
+
+    await check_images(rt, arg)

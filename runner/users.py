@@ -15,7 +15,7 @@ from typing import Any
 from .documents import EMAIL_PATTERN, ListOf, Scalar, account_name, check_document, child
 from .errors import UsageError
 from .model import AccountSpec, Flow
-from .shapes import Ctx, Fields, did_you_mean
+from .shapes import Ctx, Fields, Str, did_you_mean
 from .yamlpos import Node, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
 
 EMAIL_RE = re.compile(EMAIL_PATTERN)
@@ -51,7 +51,10 @@ class UserEntry(Fields):
 def users_shape(flow: Flow | None = None) -> Fields:
     """The users file; with `flow`, each user's other keys must be that flow's inputs."""
     user = UserEntry(
-        {"account": account_name("`account` is an account name like user@contoso.com")},
+        {"account": account_name("`account` is an account name like user@contoso.com"),
+         "photo": Str(variables=False, description="A picture of this account (a file, relative to the users "
+                      "file): the `${photo}` of the flow, e.g. the reference of the photo check instead of Exchange's "
+                      "copy")},
         required=("account",), expected="each user is a mapping: `- account: user@contoso.com`",
         rest=Scalar(description="A value of one of the flow's inputs, for this account"), flow=flow,
         description="An account, and values of the flow's inputs for it")
@@ -112,9 +115,12 @@ def build_specs(flow: Flow, accounts: tuple[str, ...] | list[str], users_file: P
         if account.lower() in seen:
             continue
         seen.add(account.lower())
+        photo = values.pop("photo", None)
+        if photo and users_file is not None:
+            photo = str(users_file.parent / Path(photo).expanduser())  # relative to the users file
         try:
             inputs = flow.resolve_inputs({**shared, **values})
         except ValueError as exc:
             raise UsageError(f"{account}: {exc}") from None
-        specs.append(AccountSpec(account, inputs))
+        specs.append(AccountSpec(account, inputs, photo=photo))
     return specs

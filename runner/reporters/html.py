@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import jinja2
 
@@ -123,9 +124,26 @@ def run_view(run: RunResult, base: str, index: int) -> SimpleNamespace:
         "trace": run.trace,
         "trace_command": trace_command(base, run.trace),
         "video": run.video,
+        "outcome": outcome_view(run.outcome),
         "steps": [SimpleNamespace(name=s.name, doc=s.doc, status=s.status, duration=seconds(s.duration_ms),
                                   screenshot=s.screenshot, message=redact(s.message)) for s in run.steps],
     })
+
+
+def outcome_view(outcome: dict[str, Any] | None) -> SimpleNamespace | None:
+    """A check's answer for the template: the status, its sentence, and the two images side by side."""
+    if not isinstance(outcome, dict) or not outcome.get("status"):
+        return None
+
+    def side(key: str) -> SimpleNamespace:
+        data = outcome.get(key) if isinstance(outcome.get(key), dict) else {}
+        return SimpleNamespace(source=redact(data.get("source")), hash=data.get("hash"), image=data.get("image"),
+                               error=redact(data.get("error")), key=key, label=data.get("label") or key)
+
+    return SimpleNamespace(status=outcome["status"], message=redact(outcome.get("message")),
+                           distance=outcome.get("distance"), threshold=outcome.get("threshold"),
+                           attempts=outcome.get("attempts") or 1, checked_at=when(outcome.get("checked_at")),
+                           sides=[side("reference"), side("candidate")])
 
 
 def render_html(report: Report, report_dir: Path, changes: list[str] | None = None,

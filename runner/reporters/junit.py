@@ -46,6 +46,7 @@ def system_out(run: RunResult, base: str) -> str:
             lines.append(f"     doc: {step.doc}")
         if step.message:
             lines.append(f"     {step.message}")
+    lines += outcome_lines(run, base)
     for warning in run.warnings:
         lines.append(f"warning: {warning}")
     if run.trace:
@@ -55,7 +56,31 @@ def system_out(run: RunResult, base: str) -> str:
             lines.append(f"[[ATTACHMENT|{base}{step.screenshot}]]")
     if run.trace:
         lines.append(f"[[ATTACHMENT|{base}{run.trace}]]")
+    lines += [f"[[ATTACHMENT|{base}{image}]]" for image in outcome_images(run)]
     return clean("\n".join(lines))
+
+
+def outcome_images(run: RunResult) -> list[str]:
+    """The two pictures a check saved (relative to the report folder)."""
+    if not isinstance(run.outcome, dict):
+        return []
+    sides = [run.outcome.get(side) for side in ("reference", "candidate")]
+    return [str(side["image"]) for side in sides if isinstance(side, dict) and side.get("image")]
+
+
+def outcome_lines(run: RunResult, base: str) -> list[str]:
+    """A check's answer under the steps: outcome, sentence, distance, and each side's hash."""
+    outcome = run.outcome if isinstance(run.outcome, dict) else None
+    if not outcome or not outcome.get("status"):
+        return []
+    lines = [f"outcome: {outcome['status']}"]
+    if outcome.get("message"):
+        lines.append(f"  {outcome['message']}")
+    for side in ("reference", "candidate"):
+        data = outcome.get(side) if isinstance(outcome.get(side), dict) else {}
+        what = f"pHash {data['hash']}" if data.get("hash") else data.get("error") or ""
+        lines.append(f"  {data.get('label') or side}: {data.get('source') or ''} {what}".rstrip())
+    return lines
 
 
 def failure_text(run: RunResult) -> str:
@@ -93,6 +118,10 @@ def build(report: Report, report_dir: Path) -> ET.Element:
     properties = [(name, value) for name, value in (
         ("source", report.source), ("flow_file", report.flow_file), ("started_at", report.started_at),
         ("finished_at", report.finished_at)) if value]
+    # each account's check outcome (synced, not_yet...): the suite's properties, since the junit-4 format
+    # Jenkins reads has none on a testcase; the sentence, distance and images are in its system-out
+    properties += [(f"outcome:{run.account}", str(run.outcome["status"])) for run in report.runs
+                   if isinstance(run.outcome, dict) and run.outcome.get("status")]
     if properties:  # the schema wants at least one property inside <properties>
         props = ET.SubElement(suite, "properties")
         for name, value in properties:

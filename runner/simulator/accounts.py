@@ -33,6 +33,9 @@ TILE_TARGETS = ("new_tab", "same_tab")
 # OneDrive moves from <tenant>-my.sharepoint.com to onedrive.cloud.microsoft, per user, from 2026-07
 # to 2027-06; None: the simulator's default (Simulator(onedrive_host=...))
 ONEDRIVE_HOSTS = (None, "classic", "cloud")
+# What SharePoint shows as the user's photo before it copies Exchange's: its "no photo" placeholder,
+# or an older picture of its own (a photo changed in Exchange since the last sync)
+PHOTOS_BEFORE_SYNC = ("placeholder", "old_photo")
 
 
 def microsoft_totp_secret() -> str:
@@ -66,6 +69,12 @@ class SimAccount:
     has_password: bool = True  # false: passwordless only (Authenticator, passkey); no password path at all
     personal: bool = False  # a personal Microsoft account only: the sign-in goes on to login.live.com
     interrupt: str | None = None  # see INTERRUPTS: a 2026 interrupt page the runner does not know
+    # the profile photo (simulator/photos.py): whether Exchange Online has one; what SharePoint shows
+    # before the sync (see PHOTOS_BEFORE_SYNC); and how long after the first OneDrive/SharePoint visit
+    # SharePoint's copy becomes Exchange's: seconds, with a unit (`30s`, `5m`), or `never`
+    exchange_photo: bool = True
+    photo_before_sync: str = "placeholder"
+    photo_sync: str | None = "0"
 
     def __post_init__(self) -> None:
         self.upn = self.upn.lower()
@@ -76,9 +85,16 @@ class SimAccount:
                               ("tile_target", TILE_TARGETS), ("onedrive_host", ONEDRIVE_HOSTS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
-        for name, allowed in (("first_factor", FIRST_FACTORS), ("interrupt", INTERRUPTS)):
+        for name, allowed in (("first_factor", FIRST_FACTORS), ("interrupt", INTERRUPTS),
+                              ("photo_before_sync", PHOTOS_BEFORE_SYNC)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
+        from .photos import parse_delay
+
+        try:
+            parse_delay(self.photo_sync)
+        except ValueError as exc:
+            raise ValueError(f"simulated account {self.upn}: photo_sync: {exc}") from None
         if self.mfa == "totp" and not self.totp_secret:
             self.totp_secret = microsoft_totp_secret()  # what a real account's set-up page hands out
         if self.totp_secret:
@@ -121,7 +137,8 @@ def demo_accounts() -> list[SimAccount]:
 
 # The options that take one of a few values, for the accounts file's shape (SimAccount checks them too)
 CHOICES = {"mfa": MFA_MODES, "proofup": PROOFUP_MODES, "first_factor": FIRST_FACTORS, "interrupt": INTERRUPTS,
-           "home_layout": HOME_LAYOUTS, "tile_target": TILE_TARGETS, "onedrive_host": ONEDRIVE_HOSTS}
+           "home_layout": HOME_LAYOUTS, "tile_target": TILE_TARGETS, "onedrive_host": ONEDRIVE_HOSTS,
+           "photo_before_sync": PHOTOS_BEFORE_SYNC}
 
 
 def account_shape() -> Fields:

@@ -1,5 +1,6 @@
 """The simulated Microsoft 365: office.com (the Microsoft 365 Copilot app), login.microsoftonline.com,
-AD FS, login.live.com, SharePoint and OneDrive (on their classic hosts and on cloud.microsoft).
+AD FS, login.live.com, SharePoint and OneDrive (on their classic hosts and on cloud.microsoft), and
+Outlook on the web (Exchange's copy of the user's photo).
 
 A plain request -> response function, kept apart from the transport in server.py so it stays
 readable: SimulatorApp is the state (state.py) plus the table of hosts, one module per host, each
@@ -19,6 +20,8 @@ from .login import LOGIN_HOSTS
 from .login import handle as login
 from .office import HOSTS as OFFICE_HOSTS
 from .office import handle as office
+from .outlook import HOST as OUTLOOK_HOST
+from .outlook import handle as outlook
 from .pages import script_built
 from .sharepoint import handle as sharepoint
 from .sharepoint import is_sharepoint_host
@@ -59,6 +62,7 @@ HOSTS: tuple[tuple[Callable[[str], bool], Handler], ...] = (
     (lambda host: host == LIVE_HOST, live),
     (OFFICE_HOSTS.__contains__, office),
     (is_sharepoint_host, sharepoint),
+    (lambda host: host == OUTLOOK_HOST, outlook),
     (lambda host: host.startswith("sts."), adfs),
     (lambda host: host == MYSIGNINS_HOST, my_sign_ins),
 )

@@ -19,7 +19,7 @@ from .factors import end_auth, get_credential_type, ngc_state, passkey_result, t
 from .http import Request, Response, redirect
 from .i18n import STRINGS
 from .pages import hidden_form
-from .state import OFFICE_CLIENT_ID, SHAREPOINT_CLIENT_ID, SignInFlow, SimState
+from .state import OFFICE_CLIENT_ID, OUTLOOK_CLIENT_ID, SHAREPOINT_CLIENT_ID, SignInFlow, SimState
 
 LOGIN_HOSTS = {"login.microsoftonline.com", "login.microsoft.com"}
 # PageID of the AADSTS399218 interrupt: the real one is not known, and the runner must not know it
@@ -42,7 +42,8 @@ def handle(app: SimState, req: Request) -> Response:
 
 
 def client_name(client_id: str) -> str:
-    return {OFFICE_CLIENT_ID: "office", SHAREPOINT_CLIENT_ID: "sharepoint"}.get(client_id, client_id)
+    return {OFFICE_CLIENT_ID: "office", SHAREPOINT_CLIENT_ID: "sharepoint",
+            OUTLOOK_CLIENT_ID: "outlook"}.get(client_id, client_id)
 
 
 def authorize(app: SimState, req: Request) -> Response:

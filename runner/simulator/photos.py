@@ -23,6 +23,7 @@ import io
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -185,7 +186,7 @@ class PhotoSync:
     """
 
     setups: dict[str, PhotoSetup] = field(default_factory=dict)
-    clock: object = time.monotonic
+    clock: Callable[[], float] = time.monotonic
     _states: dict[str, _State] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cache: dict[tuple[int | None, int, str], bytes] = field(default_factory=dict)
@@ -199,7 +200,7 @@ class PhotoSync:
             return self._states[upn]
 
     def _now(self) -> float:
-        return self.clock()  # type: ignore[operator,no-any-return]
+        return self.clock()
 
     def visited(self, upn: str) -> None:
         """The user loaded OneDrive or SharePoint: the first visit schedules the sync."""

@@ -8,9 +8,6 @@ back to /_forms/default.aspx), as the real ones do: a session on office.com is n
 from __future__ import annotations
 
 import secrets
-import struct
-import zlib
-from functools import cache
 from urllib.parse import quote, urlencode
 
 from .accounts import SimAccount
@@ -51,9 +48,8 @@ def _signed_in(app: SimState, req: Request) -> Response:
 
 
 def _sign_in(req: Request) -> Response:
-    """A visitor without a session: a photo is refused, a page goes through the sign-in."""
-    if req.path.lower().endswith("userphoto.aspx"):
-        return Response(status=401, body="sign in required")
+    """A visitor without a session goes through the sign-in, for a page or a photo alike (a browser
+    opening userphoto.aspx on a host it has no session on is sent round like any visitor)."""
     target = req.path + (f"?{urlencode(req.query)}" if req.query else "")
     params = {
         "client_id": SHAREPOINT_CLIENT_ID,
@@ -78,7 +74,9 @@ def _page(app: SimState, req: Request, acc: SimAccount) -> Response:
         name = req.query.get("accountname", "").lower()
         app.record(acc.upn, "photo_viewed", accountname=name, own=name == acc.upn, host=host,
                    size=req.query.get("size", ""))
-        return Response(body=_photo(), content_type="image/png")
+        # SharePoint's own copy of that user's photo (a resized JPEG; the placeholder before any sync)
+        return Response(body=app.photos.sharepoint_photo(name or acc.upn, req.query.get("size", "M")),
+                        content_type="image/jpeg")
     if host == ONEDRIVE_CLOUD_HOST:
         return onedrive_cloud(app, req, acc)
     if is_my and app.onedrive_host_of(acc) == "cloud" and (
@@ -90,9 +88,11 @@ def _page(app: SimState, req: Request, acc: SimAccount) -> Response:
         if path.lower() != acc.onedrive_path.lower():
             return _access_denied(req)
         app.record(acc.upn, "onedrive_loaded", host=host)
+        app.photos.visited(acc.upn)  # the documented trigger of the photo sync
         return suite_page(app, req, acc, "OneDrive", f"{s['my_files']} - OneDrive", s["my_files"])
     if not is_my and path.lower() == "/_layouts/15/sharepoint.aspx":
         app.record(acc.upn, "sharepoint_loaded", host=host)
+        app.photos.visited(acc.upn)
         return suite_page(app, req, acc, "SharePoint", "SharePoint", s["home"])
     return not_found()
 
@@ -115,6 +115,7 @@ def onedrive_cloud(app: SimState, req: Request, acc: SimAccount) -> Response:
     if req.query["id"].lower() != acc.onedrive_cloud_id.lower():
         return _access_denied(req)
     app.record(acc.upn, "onedrive_loaded", host=req.host)
+    app.photos.visited(acc.upn)
     return suite_page(app, req, acc, "OneDrive", f"{s['my_files']} - OneDrive", s["my_files"])
 
 
@@ -131,14 +132,3 @@ def suite_page(app: SimState, req: Request, acc: SimAccount, app_name: str, titl
     body = f'<main id="spPageCanvasContent"><h1>{esc(heading)}</h1></main>'
     return Response(body=script_built(title, req.lang, header + body, app.render_delay_ms, LAUNCHER_SCRIPT))
 
-
-@cache
-def _photo(rgb: tuple[int, int, int] = (202, 80, 16), size: int = 48) -> bytes:
-    """The profile photo: a plain 48 px PNG, written by hand (no image library needed)."""
-    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))

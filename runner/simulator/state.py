@@ -16,10 +16,13 @@ from typing import Any
 
 from .accounts import SimAccount
 from .http import Fault, Request
+from .photos import PhotoSetup, PhotoSync, parse_delay, seed_of
 
 # names more than one host module needs (the applications' client ids, where personal accounts go)
 OFFICE_CLIENT_ID = "4765445b-32c6-49b0-83e6-1d93765276ca"
 SHAREPOINT_CLIENT_ID = "00000003-0000-0ff1-ce00-000000000000"
+OUTLOOK_CLIENT_ID = "00000002-0000-0ff1-ce00-000000000000"  # Office 365 Exchange Online
+OWA_SESSION_COOKIE = "OpenIdConnect.token.v1"  # assumed: the cookie name is not documented
 LIVE_HOST = "login.live.com"  # personal Microsoft accounts: the sign-in page sends them there
 ONEDRIVE_HOSTS = ("classic", "cloud")
 FIRST_FACTORS = ("password", "picker", "passwordless", "passkey")  # see accounts.FIRST_FACTORS
@@ -81,6 +84,7 @@ class SimState:
         self.codes: dict[str, tuple[str, str]] = {}
         self.approvals: dict[str, str] = {}  # upn -> "approve" | "deny", set by a test playing the phone
         self.faults: list[Fault] = []
+        self.photos = PhotoSync({a.upn: photo_setup(a) for a in accounts})
 
     # ------------------------------------------------------------------ bookkeeping
     def record(self, upn: str | None, event: str, **detail: Any) -> None:
@@ -128,10 +132,11 @@ class SimState:
         return token
 
     def session_upn(self, req: Request) -> str | None:
-        """Who is signed in to the request's host (office.com's OhpAuth, SharePoint's FedAuth)."""
+        """Who is signed in to the request's host (office.com's OhpAuth, SharePoint's FedAuth,
+        Outlook on the web's session cookie)."""
         cookies = req.cookies
         with self.lock:
-            for name in ("OhpAuth", "FedAuth"):
+            for name in ("OhpAuth", "FedAuth", OWA_SESSION_COOKIE):
                 upn = self.app_sessions.get((req.host, cookies.get(name, "")))
                 if upn:
                     return upn
@@ -140,3 +145,11 @@ class SimState:
     def onedrive_host_of(self, acc: SimAccount) -> str:
         """Where this account's OneDrive lives: its own setting, else the simulator's default."""
         return acc.onedrive_host or self.onedrive_host
+
+
+def photo_setup(acc: SimAccount) -> PhotoSetup:
+    """An account's photos (simulator/photos.py): its own picture in Exchange unless it has none, what
+    SharePoint shows before the sync, and the sync's delay."""
+    return PhotoSetup(exchange_seed=seed_of(acc.upn) if acc.exchange_photo else None,
+                      sharepoint_seed=seed_of(acc.upn + "#before") if acc.photo_before_sync == "old_photo" else None,
+                      delay=parse_delay(acc.photo_sync))
