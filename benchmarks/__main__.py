@@ -1,4 +1,4 @@
-"""`python -m benchmarks [startup|overhead|throughput|report ...]`: run the benchmarks (all by
+"""`python -m benchmarks [startup|overhead|throughput|report|photo ...]`: run the benchmarks (all by
 default), each printing its figures, then the machine they came from. Not tests: a shared CI
 box's timings say little, so nothing here fails a build."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-NAMES = ("startup", "overhead", "throughput", "report")
+NAMES = ("startup", "overhead", "throughput", "report", "photo")
 
 
 def machine() -> str:
@@ -53,6 +53,10 @@ def main() -> None:
             from benchmarks import throughput
 
             throughput.main([])
+        elif name == "photo":
+            from benchmarks import photo
+
+            photo.main([])
         elif name == "report":  # the reports' own benchmark (benchmarks/report_bench.py)
             subprocess.run([sys.executable, str(Path(__file__).with_name("report_bench.py")), "--repeat", "3"],
                            check=False)

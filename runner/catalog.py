@@ -148,6 +148,18 @@ def copy_shipped(target: Path, force: bool = False) -> list[str]:
             shutil.copyfile(shipped.path, dest)
     except OSError as exc:
         raise UsageError(f"Cannot copy the flows into {target}: {exc.strerror or exc}.") from None
-    first = next((dest for f, dest in destinations if not f.is_library), destinations[0][1])
+    # the hint names a replay of a documented procedure (steps with `doc:`) rather than a check-only
+    # flow such as check-profile-photo, else the first flow
+    procedures = [(f, dest) for f, dest in destinations if not f.is_library] or destinations
+    first = next((dest for f, dest in procedures if _documented(f.path)), procedures[0][1])
     return [*(f"copied {dest}" for _, dest in destinations),
             f"Edit them, then run one by its path: m365-replay run {first} --account EMAIL"]
+
+
+def _documented(path: Path) -> bool:
+    from .flow import load_flow
+
+    try:
+        return any(step.doc for step in load_flow(path).steps)
+    except FlowError:
+        return False

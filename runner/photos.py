@@ -335,11 +335,16 @@ def backoff(total_s: float, first_s: float = 2.0, factor: float = 2.0, cap_s: fl
 # ---------------------------------------------------------------------------------------------- the step
 async def _fetch_side(rt: StepContext, side: dict[str, Any]) -> Fetched:
     """One side of a compare_images step: its file when one is named (a `${photo}` that is empty
-    names none), else its URL, relative to the page the account is on, opened in its session."""
+    names none), else its URL, relative to the page the account is on (or to the address of the
+    `base` link on it), opened in its session."""
     file = rt.text(side.get("file") or "").strip()
     if file:
         return read_file(file)
-    url = urljoin(rt.page.url, rt.text(side["url"]))
+    base = rt.page.url
+    if side.get("base"):  # a link on the page (e.g. the OneDrive tile): the URL is on the host it leads to
+        link = rt.locator(side["base"]).first
+        base = await link.evaluate("e => e.href || e.closest('a[href]')?.href || ''", timeout=rt.timeout_ms) or base
+    url = urljoin(base, rt.text(side["url"]))
     return await fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000)
 
 

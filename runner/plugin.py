@@ -61,6 +61,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--m365-timeout", type=float, default=30.0, metavar="S", help="Seconds per step (30).")
     group.addoption("--m365-account-timeout", type=float, default=300.0, metavar="S",
                     help="Seconds per flow x account (300).")
+    group.addoption("--m365-require-synced", action="store_true",
+                    help="Fail a test whose check did not find `synced` (as `run --require-synced`).")
+    group.addoption("--m365-until-synced", metavar="DURATION",
+                    help="Re-check a `not_yet` outcome until synced or DURATION ends (as `run --until-synced`).")
 
 
 def _active(config: pytest.Config) -> bool:
@@ -210,7 +214,9 @@ class FlowSession:
         folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
         options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
                              timeout=self.config.getoption("--m365-timeout"),
-                             account_timeout=self.config.getoption("--m365-account-timeout"))
+                             account_timeout=self.config.getoption("--m365-account-timeout"),
+                             require_synced=bool(self.config.getoption("--m365-require-synced")),
+                             until_synced=_duration(self.config.getoption("--m365-until-synced")))
         options.browser.headed = bool(self.config.getoption("--headed", False))
         engine = Engine(flow, options, self.store)
         traced = self.config.getoption("--tracing", "off") != "off"
@@ -305,3 +311,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     finally:
         for chunk in chunks:
             chunk.unlink(missing_ok=True)
+
+
+def _duration(text: str | None) -> float | None:
+    """--m365-until-synced as `run --until-synced` reads it; a wrong one stops the session (exit 4)."""
+    if not text:
+        return None
+    from .photos import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--m365-until-synced: {exc}") from None

@@ -217,10 +217,12 @@ IMAGE_SOURCE = Either(
     Str(description="URL of the image"),
     ImageSource({
         "url": Str(description="URL of the image, opened in the account's signed-in session (a relative URL is "
-                   "on the current page's host); the sign-in round trip is followed as a browser does"),
+                   "on the current page's host, or on the host `base` links to); the sign-in round trip is "
+                   "followed as a browser does"),
         "file": Str(description="A picture file, e.g. ${photo} (the users file's `photo:`); used instead of "
                     "`url` when it is not empty"),
         "label": Str(variables=False, description="What the image is, in the report (e.g. Exchange's copy)"),
+        "base": LocatorShape(),
     }),
     short_key="url",
 )

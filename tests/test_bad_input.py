@@ -377,8 +377,8 @@ def test_unknown_variables(tmp_path: Path) -> None:
           - click: "text=${}"
     """)
     found = problems(path)
-    assert f"{path}:5:11: unknown variable ${{tiel}} (did you mean 'tile'?); known: account, tile" in found
-    assert f"{path}:7:30: unknown variable ${{acount}} (did you mean 'account'?); known: account, tile" in found
+    assert f"{path}:5:11: unknown variable ${{tiel}} (did you mean 'tile'?); known: account, photo, tile" in found
+    assert f"{path}:7:30: unknown variable ${{acount}} (did you mean 'account'?); known: account, photo, tile" in found
     assert any(p.startswith(f"{path}:8:12: unknown variable ${{}}") for p in found)
     assert len(found) == 3, "$${literal} is a literal, not a variable"
 

@@ -90,7 +90,7 @@ def test_run_exit_codes_on_the_simulator(tmp_path: Path, file_keyring) -> None:
                  "--simulator-accounts", str(sim), "--report-dir", str(tmp_path / "r2"), "--json", env=file_keyring)
     assert failed.returncode == 1
     report = json.loads(failed.stdout)
-    assert report["summary"] == {"total": 2, "passed": 1, "failed": 1, "skipped": 0}
+    assert report["summary"] == {"total": 2, "passed": 1, "failed": 1, "skipped": 0, "outcomes": {"synced": 1}}
     assert report["runs"][1]["failure"]["category"] == "bad_credentials"
     assert json.loads((tmp_path / "r2" / "report.json").read_text())["summary"] == report["summary"]
 

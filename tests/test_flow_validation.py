@@ -30,11 +30,13 @@ def problems(path: Path) -> list[str]:
 
 
 def test_shipped_flows_are_valid() -> None:
-    result = cli("validate", str(SHIPPED), str(FLOWS / "lib" / "open-app.yaml"))
+    result = cli("validate", str(SHIPPED), str(FLOWS / "lib" / "open-app.yaml"),
+                 str(FLOWS / "check-profile-photo.yaml"))
     assert result.returncode == 0, result.stderr
     assert "ok" in result.stdout
     flow = load_flow(SHIPPED)
-    assert [s.command for s in flow.steps] == ["goto", "sign_in", "use", "wait_for_url", "expect_visible"]
+    assert [s.command for s in flow.steps] == ["goto", "sign_in", "use", "wait_for_url", "expect_visible",
+                                               "compare_images"]  # the last one checks the outcome
     assert flow.steps[0].arg == "https://www.office.com/"
     assert all(s.doc for s in flow.steps[:4]), "each documented step carries its documented wording"
     assert flow.inputs["tile"].allowed == ["OneDrive", "SharePoint"] and flow.inputs["tile"].default == "OneDrive"

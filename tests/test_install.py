@@ -32,7 +32,7 @@ from runner.results import default_report_dir
 from tests.conftest import ROOT
 
 SOURCES = ("pyproject.toml", "README.md", "runner", "flows")
-SHIPPED_FILES = ("sync-profile-photo.yaml", "lib/open-app.yaml")
+SHIPPED_FILES = ("sync-profile-photo.yaml", "check-profile-photo.yaml", "lib/open-app.yaml")
 
 
 @dataclass

@@ -75,7 +75,7 @@ def test_first_signal_stops_cleanly_and_accounts_for_everyone(tmp_path: Path, si
     assert stopped["status"] == "skipped" and "stopped while this account was running" in stopped["failure"]["message"]
     for run in data["runs"][2:]:
         assert run["status"] == "skipped" and run["failure"]["message"] == "Not started: the run was stopped."
-    assert data["summary"] == {"total": 5, "passed": 1, "failed": 0, "skipped": 4}
+    assert data["summary"] == {"total": 5, "passed": 1, "failed": 0, "skipped": 4, "outcomes": {"synced": 1}}
     assert "Stopping" in output(tmp_path)
 
 
@@ -122,8 +122,9 @@ def test_ctrl_c_stops_a_pytest_run_as_it_stops_run(tmp_path: Path) -> None:
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_CURRENT_TEST", None)
     out = (tmp_path / "stdout.txt").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", str(FLOWS),
-                             "--m365-users", str(users), "--m365-simulator-accounts", str(sim)],
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v",
+                             str(FLOWS / "sync-profile-photo.yaml"), "--m365-users", str(users),
+                             "--m365-simulator-accounts", str(sim)],
                             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 90

@@ -40,7 +40,9 @@ def test_one_test_per_flow_and_account_and_sub_flows_are_not_tests(tmp_path: Pat
     result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--collect-only", "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     collected = [line for line in result.stdout.splitlines() if "::" in line]
-    assert collected == ["flows/sync-profile-photo.yaml::sync-profile-photo[alice@contoso.com]",
+    assert collected == ["flows/check-profile-photo.yaml::check-profile-photo[alice@contoso.com]",
+                         "flows/check-profile-photo.yaml::check-profile-photo[bob@contoso.com]",
+                         "flows/sync-profile-photo.yaml::sync-profile-photo[alice@contoso.com]",
                          "flows/sync-profile-photo.yaml::sync-profile-photo[bob@contoso.com]"]
 
 
@@ -57,7 +59,7 @@ def test_shard_option_selects_the_same_accounts_as_run_shard(tmp_path: Path) -> 
     users = users_file(tmp_path, *(f"{{account: {a}}}" for a in accounts))
     result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--m365-shard", "2/3", "--collect-only",
                         "-q")
-    got = [line.split("[", 1)[1].rstrip("]") for line in result.stdout.splitlines() if "::" in line]
+    got = [line.split("[", 1)[1].rstrip("]") for line in result.stdout.splitlines() if "::sync-profile-photo[" in line]
     assert got == [a for a in accounts if shard_of(a, 3) == 2]
 
 
@@ -81,9 +83,9 @@ def test_flows_run_under_pytest_playwright_and_xdist(tmp_path: Path) -> None:
                    "  - {upn: bob@contoso.com, password: bob-pw-1}\n")
     users = users_file(tmp_path, "{account: alice@contoso.com}", "{account: bob@contoso.com, tile: SharePoint}")
     out, junit = tmp_path / "out", tmp_path / "junit.xml"
-    result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
-                        "-n", "2", "--junitxml", str(junit), "--output", str(out), "--tracing", "retain-on-failure",
-                        "--screenshot", "only-on-failure",
+    result = pytest_run(tmp_path, str(FLOWS / "sync-profile-photo.yaml"), "--m365-users", str(users),
+                        "--m365-simulator-accounts", str(sim), "-n", "2", "--junitxml", str(junit),
+                        "--output", str(out), "--tracing", "retain-on-failure", "--screenshot", "only-on-failure",
                         passwords={"alice@contoso.com": "alice-pw-1", "bob@contoso.com": "not-bobs-pw"})
     text = result.stdout + result.stderr
     assert result.returncode == 1, text

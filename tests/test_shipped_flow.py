@@ -20,7 +20,8 @@ def test_onedrive_tile_reaches_onedrive_signed_in_as_the_user(replay) -> None:
     assert out.sim.events_for(alice.upn, "onedrive_loaded"), "OneDrive was never loaded"
     photo = out.sim.events_for(alice.upn, "photo_viewed")
     assert photo and photo[-1]["own"] and photo[-1]["accountname"] == alice.upn
-    assert [e["client"] for e in out.sim.events_for(alice.upn, "signed_in")] == ["office", "sharepoint"]
+    # office.com, then OneDrive, then Outlook on the web for Exchange's copy of the photo (the check)
+    assert [e["client"] for e in out.sim.events_for(alice.upn, "signed_in")] == ["office", "sharepoint", "outlook"]
     assert run.final_url == "https://contoso-my.sharepoint.com/personal/alice_contoso_com/_layouts/15/onedrive.aspx"
     assert "PASS alice@contoso.com" in out.stdout
 
@@ -33,7 +34,7 @@ def test_sharepoint_tile_and_the_report_contract(replay) -> None:
     assert not out.sim.events_for(megan.upn, "onedrive_loaded")
     data = json.loads((out.report_dir / "report.json").read_text())
     assert set(data) >= {"flow", "started_at", "finished_at", "summary", "runs"}
-    assert data["summary"] == {"total": 1, "passed": 1, "failed": 0, "skipped": 0}
+    assert data["summary"] == {"total": 1, "passed": 1, "failed": 0, "skipped": 0, "outcomes": {"synced": 1}}
     [run] = data["runs"]
     assert set(run) >= {"account", "status", "duration_ms", "final_url", "failure", "steps"}
     assert run["failure"] is None
@@ -95,7 +96,7 @@ def test_two_workers_two_private_contexts(replay) -> None:
     for acc in (one, two):
         # each account typed its own password: no cookie of the other context helped it
         assert len(out.sim.events_for(acc.upn, "password_attempt")) == 1
-        assert [e["client"] for e in out.sim.events_for(acc.upn, "sso")] == ["sharepoint"]
+        assert [e["client"] for e in out.sim.events_for(acc.upn, "sso")] == ["sharepoint", "outlook"]
     starts = sorted(r.started_at for r in out.report.runs)
     ends = sorted(r for r in (out.sim.events_for(one.upn, "photo_viewed")[-1]["time"],
                               out.sim.events_for(two.upn, "photo_viewed")[-1]["time"]))

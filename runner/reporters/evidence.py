@@ -18,6 +18,7 @@ from ..model import Listener
 from ..redact import RedactingFilter, redact
 from ..results import Report, RunResult, slug
 from .html import aadsts_code, when
+from .junit import outcome_images, outcome_lines
 
 EVIDENCE_DIR = "evidence"
 LOG_FILE = "log.txt"
@@ -50,6 +51,7 @@ def summary_text(run: RunResult, report: Report) -> str:
             lines.append(f"Error time: {failure.details['timestamp']}")
     if run.final_url:
         lines.append(f"Final URL: {run.final_url}")
+    lines += [f"Check:     {line.strip()}" for line in outcome_lines(run, "")[:2]]  # what the flow's check found
     lines.append("")
     lines.append("Steps:")
     for n, step in enumerate(run.steps, 1):
@@ -74,6 +76,9 @@ def write_evidence(report: Report, report_dir: Path) -> list[Path]:
             for step in run.steps:
                 if step.screenshot and (report_dir / step.screenshot).is_file():
                     zf.write(report_dir / step.screenshot, f"screenshots/{Path(step.screenshot).name}")
+            for image in outcome_images(run):  # the two pictures the check compared
+                if (report_dir / image).is_file():
+                    zf.write(report_dir / image, f"check/{Path(image).name}")
             if run.trace and (report_dir / run.trace).is_file():
                 zf.write(report_dir / run.trace, "trace.zip")
             if run.video and (report_dir / run.video).is_file():

@@ -27,6 +27,11 @@ def outcome(run: RunResult) -> str:
     return f"{run.status} ({run.failure.category})"
 
 
+def checked(run: RunResult) -> str | None:
+    """What the flow's check found (synced, not_yet...), None without a check."""
+    return str(run.outcome.get("status")) if isinstance(run.outcome, dict) and run.outcome.get("status") else None
+
+
 STARTED_RE = re.compile(r'"started_at":\s*"([^"]*)"')
 
 
@@ -63,15 +68,20 @@ def previous_report_dir(report_dir: Path, started_at: str) -> Path | None:
 
 
 def changes(previous: Report, current: Report) -> list[str]:
-    """One line per account whose outcome differs: "alice: passed → failed (page_changed)"."""
+    """One line per account whose result or check outcome differs: "alice: passed → failed
+    (page_changed)", "bob: not_yet → synced" (the sync came since), or both in one line."""
     before = {r.account.lower(): r for r in previous.runs}
     lines = []
     for run in current.runs:
         old = before.get(run.account.lower())
         if old is None:
-            lines.append(f"{run.account}: new → {outcome(run)}")
-        elif outcome(old) != outcome(run):
-            lines.append(f"{run.account}: {outcome(old)} → {outcome(run)}")
+            lines.append(f"{run.account}: new → {outcome(run)}" + (f", {checked(run)}" if checked(run) else ""))
+            continue
+        changed = [f"{outcome(old)} → {outcome(run)}"] if outcome(old) != outcome(run) else []
+        if checked(old) != checked(run) and (checked(old) or checked(run)):
+            changed.append(f"{checked(old) or 'not checked'} → {checked(run) or 'not checked'}")
+        if changed:
+            lines.append(f"{run.account}: " + "; ".join(changed))
     return lines
 
 
@@ -136,6 +146,8 @@ def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
         return
     paths = {s.get("screenshot") for s in run.get("steps") or [] if isinstance(s, dict)}
     paths |= {run.get("trace"), run.get("video"), f"{slug(str(run.get('account')))}/log.txt"}
+    check = run.get("outcome") if isinstance(run.get("outcome"), dict) else {}
+    paths |= {side.get("image") for side in (check.get("reference"), check.get("candidate")) if isinstance(side, dict)}
     for rel in filter(None, paths):
         src = source / str(rel)
         if src.is_file():
