@@ -129,13 +129,18 @@ def process_auth(app: SimState, req: Request) -> Response:
     return after_password(app, req, flow, app.accounts[flow.upn])
 
 
-def skip_proofup(app: SimState, req: Request) -> Response:
-    flow = app.flow(req.query.get("ctx"))
+def _past_interrupt(app: SimState, req: Request, token: str | None, done: str, event: str) -> Response:
+    """An interrupt after the password answered (`done` set on the sign-in): on to the next one."""
+    flow = app.flow(token)
     if flow is None or flow.upn is None:
         return error_page(app, req, None, NO_CONTEXT, "90100")
-    flow.proofup_done = True
-    app.record(flow.upn, "proofup_skipped")
+    setattr(flow, done, True)
+    app.record(flow.upn, event)
     return after_password(app, req, flow, app.accounts[flow.upn])
+
+
+def skip_proofup(app: SimState, req: Request) -> Response:
+    return _past_interrupt(app, req, req.query.get("ctx"), "proofup_done", "proofup_skipped")
 
 
 def proofup(app: SimState, req: Request) -> Response:
@@ -144,12 +149,7 @@ def proofup(app: SimState, req: Request) -> Response:
 
 
 def user_confirmation_post(app: SimState, req: Request) -> Response:
-    flow = app.flow(req.form.get("flowToken"))
-    if flow is None or flow.upn is None:
-        return error_page(app, req, None, NO_CONTEXT, "90100")
-    flow.confirmed = True
-    app.record(flow.upn, "user_confirmation_answered")
-    return after_password(app, req, flow, app.accounts[flow.upn])
+    return _past_interrupt(app, req, req.form.get("flowToken"), "confirmed", "user_confirmation_answered")
 
 
 def kmsi_post(app: SimState, req: Request) -> Response:
