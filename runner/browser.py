@@ -198,9 +198,14 @@ def context_args(locale: str | None, user_agent: str | None, video_dir: Path | N
     return opts
 
 
-async def plain_user_agent(browser: Browser) -> str | None:
+def as_plain_chrome(agent: str) -> str:
     """Headless Chromium says "HeadlessChrome" in its user agent, which Conditional Access
     policies may block; present the same browser as plain Chrome."""
+    return agent.replace("HeadlessChrome", "Chrome")
+
+
+async def plain_user_agent(browser: Browser) -> str | None:
+    """The user agent of `browser` as plain Chrome (as_plain_chrome), read once per browser."""
     try:
         context = await browser.new_context()
         page = await context.new_page()
@@ -208,4 +213,4 @@ async def plain_user_agent(browser: Browser) -> str | None:
         await context.close()
     except Exception:
         return None
-    return str(agent).replace("HeadlessChrome", "Chrome")
+    return as_plain_chrome(str(agent))

@@ -40,13 +40,13 @@ def browser_context_args(browser_context_args: dict[str, Any], m365_simulator: S
 
     if not _active(pytestconfig):
         return dict(browser_context_args)
-    from .browser import context_args
+    from .browser import as_plain_chrome, context_args
 
     agent = None
     if not browser_context_args.get("user_agent"):
         context = browser.new_context()
         try:
-            agent = str(context.new_page().evaluate("navigator.userAgent")).replace("HeadlessChrome", "Chrome")
+            agent = as_plain_chrome(str(context.new_page().evaluate("navigator.userAgent")))
         finally:
             context.close()
     made = context_args(pytestconfig.getoption("--m365-locale"), agent, None, m365_simulator)

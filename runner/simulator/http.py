@@ -4,6 +4,7 @@ request -> response that a test can call without a socket (server.py does the tr
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -29,9 +30,14 @@ class Request:
                    {k.lower(): v for k, v in headers.items()}, body)
 
     @property
-    def url(self) -> str:
+    def path_and_query(self) -> str:
+        """Where on this host the request was for (what a sign-in round trip comes back to)."""
         q = urlencode(self.query)
-        return f"https://{self.host}{self.path}" + (f"?{q}" if q else "")
+        return self.path + (f"?{q}" if q else "")
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}{self.path_and_query}"
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -99,3 +105,23 @@ class Fault:
     status: int = 503
     seconds: float = 0.0
     times: int | None = None  # None: every time
+
+
+LOGIN_AUTHORIZE = "https://login.microsoftonline.com/common/oauth2"
+
+
+def to_sign_in(client_id: str, redirect_uri: str, state: str, v2: bool = False, **extra: str) -> Response:
+    """An application sending a visitor without a session to login.microsoftonline.com's /authorize,
+    to come back with a code posted (form_post) to `redirect_uri`; `state` is where to go then."""
+    params = {"client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code id_token",
+              "response_mode": "form_post", "scope": "openid", "nonce": secrets.token_urlsafe(12),
+              "state": state, **extra}
+    return redirect(f"{LOGIN_AUTHORIZE}{'/v2.0' if v2 else ''}/authorize?" + urlencode(params))
+
+
+def path_on_this_host(back: str | None, default: str) -> str:
+    """The `state` an application comes back to after the sign-in, as a path on its own host: an
+    absolute or scheme-relative address (//host, /\\host) would send the visitor elsewhere."""
+    if not back or not back.startswith("/") or back[1:2] in ("/", "\\"):
+        return default
+    return back

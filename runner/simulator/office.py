@@ -8,12 +8,11 @@ itself lives on m365.cloud.microsoft; without it, everything stays on the host a
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from .accounts import SimAccount
-from .http import Request, Response, not_found, redirect
+from .http import Request, Response, not_found, path_on_this_host, redirect, to_sign_in
 from .i18n import STRINGS, market
 from .pages import COPILOT_LAUNCHER_SCRIPT, LAUNCHER_SCRIPT, copilot_chrome, esc, script_built, suite_header
 from .state import OFFICE_CLIENT_ID, SimState
@@ -41,19 +40,9 @@ def handle(app: SimState, req: Request) -> Response:
 def sign_in(app: SimState, req: Request) -> Response:
     """/login: on to login.microsoftonline.com's /authorize, with the `ru` to come back to as state."""
     app_host = COPILOT_HOST if app.office_redirect else req.host
-    params = {
-        "client_id": OFFICE_CLIENT_ID,
-        "redirect_uri": f"https://{app_host}/landingv2",
-        "response_type": "code id_token",
-        "scope": "openid profile https://www.office.com/v2/OfficeHome.All",
-        "response_mode": "form_post",
-        "nonce": secrets.token_urlsafe(12),
-        "ui_locales": market(req.lang),
-        "mkt": market(req.lang),
-        "state": req.query.get("ru", "/"),
-        "x-client-SKU": "ID_NET8_0",
-    }
-    return redirect("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?" + urlencode(params))
+    return to_sign_in(OFFICE_CLIENT_ID, f"https://{app_host}/landingv2", req.query.get("ru", "/"), v2=True,
+                      scope="openid profile https://www.office.com/v2/OfficeHome.All", ui_locales=market(req.lang),
+                      mkt=market(req.lang), **{"x-client-SKU": "ID_NET8_0"})
 
 
 def landing_v2(app: SimState, req: Request) -> Response:
@@ -61,9 +50,7 @@ def landing_v2(app: SimState, req: Request) -> Response:
     token = app.redeem(req.host, req.form.get("code", ""), OFFICE_CLIENT_ID)
     if token is None:
         return Response(status=400, body="invalid code")
-    back = req.form.get("state") or "/"  # the `ru` the sign-in started from
-    if not back.startswith("/") or back[1:2] in ("/", "\\"):  # a path on this host, never another host
-        back = "/"
+    back = path_on_this_host(req.form.get("state"), "/")  # the `ru` the sign-in started from
     if "auth=" not in back:
         back += ("&" if "?" in back else "?") + "auth=2"
     return redirect(back).cookie("OhpAuth", token)

@@ -10,10 +10,7 @@ and 404 for a user with no photo in Exchange.
 
 from __future__ import annotations
 
-import secrets
-from urllib.parse import urlencode
-
-from .http import Request, Response, not_found, redirect
+from .http import Request, Response, not_found, path_on_this_host, redirect, to_sign_in
 from .pages import esc, script_built
 from .state import OUTLOOK_CLIENT_ID, OWA_SESSION_COOKIE, SimState
 
@@ -37,16 +34,7 @@ def handle(app: SimState, req: Request) -> Response:
 
 
 def _sign_in(req: Request) -> Response:
-    params = {
-        "client_id": OUTLOOK_CLIENT_ID,
-        "redirect_uri": f"https://{HOST}{LANDING_PATH}",
-        "response_type": "code id_token",
-        "response_mode": "form_post",
-        "scope": "openid",
-        "nonce": secrets.token_urlsafe(12),
-        "state": req.path + (f"?{urlencode(req.query)}" if req.query else ""),
-    }
-    return redirect("https://login.microsoftonline.com/common/oauth2/authorize?" + urlencode(params))
+    return to_sign_in(OUTLOOK_CLIENT_ID, f"https://{HOST}{LANDING_PATH}", req.path_and_query)
 
 
 def _signed_in(app: SimState, req: Request) -> Response:
@@ -54,10 +42,7 @@ def _signed_in(app: SimState, req: Request) -> Response:
     token = app.redeem(req.host, form.get("code", ""), OUTLOOK_CLIENT_ID)
     if token is None:
         return Response(status=400, body="invalid code")
-    back = form.get("state") or "/mail/"
-    if not back.startswith("/") or back[1:2] in ("/", "\\"):  # a path on this host, never another host
-        back = "/mail/"
-    return redirect(back).cookie(OWA_SESSION_COOKIE, token)
+    return redirect(path_on_this_host(form.get("state"), "/mail/")).cookie(OWA_SESSION_COOKIE, token)
 
 
 def _photo(app: SimState, req: Request, upn: str) -> Response:

@@ -7,11 +7,10 @@ back to /_forms/default.aspx), as the real ones do: a session on office.com is n
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import quote, urlencode
 
 from .accounts import SimAccount
-from .http import Request, Response, not_found, redirect
+from .http import Request, Response, not_found, path_on_this_host, redirect, to_sign_in
 from .i18n import STRINGS
 from .pages import LAUNCHER_SCRIPT, esc, script_built, suite_header
 from .state import SHAREPOINT_CLIENT_ID, SimState
@@ -43,26 +42,14 @@ def _signed_in(app: SimState, req: Request) -> Response:
     token = app.redeem(req.host, form.get("code", ""), SHAREPOINT_CLIENT_ID)
     if token is None:
         return Response(status=400, body="invalid code")
-    back = form.get("state") or "/"
-    return redirect(back if back.startswith("/") else "/").cookie("FedAuth", token).cookie("rtFa", token)
+    return redirect(path_on_this_host(form.get("state"), "/")).cookie("FedAuth", token).cookie("rtFa", token)
 
 
 def _sign_in(req: Request) -> Response:
     """A visitor without a session goes through the sign-in, for a page or a photo alike (a browser
     opening userphoto.aspx on a host it has no session on is sent round like any visitor)."""
-    target = req.path + (f"?{urlencode(req.query)}" if req.query else "")
-    params = {
-        "client_id": SHAREPOINT_CLIENT_ID,
-        "response_mode": "form_post",
-        "response_type": "code id_token",
-        "resource": SHAREPOINT_CLIENT_ID,
-        "scope": "openid",
-        "nonce": secrets.token_urlsafe(12),
-        "redirect_uri": f"https://{req.host}/_forms/default.aspx",
-        "state": target,
-        "wsucxt": "1",
-    }
-    return redirect("https://login.microsoftonline.com/common/oauth2/authorize?" + urlencode(params))
+    return to_sign_in(SHAREPOINT_CLIENT_ID, f"https://{req.host}/_forms/default.aspx", req.path_and_query,
+                      resource=SHAREPOINT_CLIENT_ID, wsucxt="1")
 
 
 def _page(app: SimState, req: Request, acc: SimAccount) -> Response:
