@@ -27,7 +27,7 @@ def machine() -> str:
     except OSError:
         pass
     chromium = ""
-    from runner.browser import system_chromium
+    from runner.run.browser import system_chromium
 
     found = system_chromium()
     if found:

@@ -56,7 +56,8 @@ async def one_account(browser, sim, upn: str, password: str, shots: Path) -> boo
 async def main(workspace: Path) -> dict[str, float]:
     from playwright.async_api import async_playwright
 
-    from runner.browser import BrowserSettings, launch
+    from runner.core.model import BrowserSettings
+    from runner.run.browser import launch
     from runner.simulator import Simulator, load_accounts
 
     started = time.perf_counter()

@@ -7,7 +7,7 @@ Two measures:
   alternating so that a busy machine slows both alike); the difference of the medians per account.
 - `direct`: the check alone, in process: each account signs in and opens OneDrive by hand in plain
   Playwright (as benchmarks/handwritten.py), then both images are fetched in its context and
-  compared (runner/photos.py); the median and worst time per account. It needs no flow support,
+  compared (runner/checks/photos.py); the median and worst time per account. It needs no flow support,
   so it also measures a simulator or a comparison change on its own.
 
 `python benchmarks/photo.py [--accounts 10] [--rounds 2] [--only flow|direct]`
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import SHIPPED, Workspace
 
 TARGET_S = 2.0
-CHECK_KEY = "compare_images"  # the step type of the image check (runner/steps.py)
+CHECK_KEY = "compare_images"  # the step type of the image check (runner/run/steps.py)
 SHAREPOINT_PHOTO = "https://{tenant}-my.sharepoint.com/_layouts/15/userphoto.aspx?size=L&accountname={upn}"
 EXCHANGE_PHOTO = "https://outlook.office.com/owa/service.svc/s/GetPersonaPhoto?email={upn}&UA=0&size=HR240x240"
 
@@ -77,7 +77,7 @@ def flow_measure(accounts: int, rounds: int) -> float | None:
 
 
 async def _one(browser, sim, upn: str, password: str) -> tuple[float, str]:  # type: ignore[no-untyped-def]
-    from runner.photos import decide, fetch_image
+    from runner.checks.photos import decide, fetch_image
 
     context = await browser.new_context(**sim.context_options())
     try:
@@ -104,7 +104,8 @@ async def _one(browser, sim, upn: str, password: str) -> tuple[float, str]:  # t
 async def _direct(workspace: Workspace) -> list[tuple[float, str]]:
     from playwright.async_api import async_playwright
 
-    from runner.browser import BrowserSettings, launch
+    from runner.core.model import BrowserSettings
+    from runner.run.browser import launch
     from runner.simulator import Simulator, load_accounts
 
     with Simulator(load_accounts(workspace.root / "sim.yaml")) as sim:

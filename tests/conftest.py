@@ -15,13 +15,13 @@ from typing import Any
 import keyring
 import pytest
 
-from runner.browser import BrowserSettings
-from runner.credentials import KeyringStore
-from runner.engine import AccountSpec, RunOptions
-from runner.flow import load_flow
-from runner.results import Report
-from runner.runs import execute
+from runner.cli.runs import execute
+from runner.core.model import BrowserSettings
+from runner.core.results import Report
+from runner.run.engine import AccountSpec, RunOptions
+from runner.secrets.credentials import KeyringStore
 from runner.simulator import SimAccount, Simulator
+from runner.spec.flow import load_flow
 from tests.support.keyrings import MemoryKeyring
 
 # keyrings.alt (a test extra) would otherwise become the default backend and store plaintext:

@@ -21,13 +21,13 @@ from typing import Any
 
 import pytest
 
-from runner import cli as cli_module
-from runner.config import load_config
-from runner.errors import MAX_PROBLEMS, FlowError
-from runner.flow import MAX_SUBFLOW_DEPTH, load_flow
+from runner.cli import commands as cli_module
+from runner.core.errors import MAX_PROBLEMS, FlowError
 from runner.simulator import load_accounts
-from runner.users import load_users
-from runner.yamlpos import MAX_BYTES, MAX_DEPTH, MAX_NODES
+from runner.spec.config import load_config
+from runner.spec.flow import MAX_SUBFLOW_DEPTH, load_flow
+from runner.spec.users import load_users
+from runner.spec.yamlpos import MAX_BYTES, MAX_DEPTH, MAX_NODES
 from tests.conftest import SHIPPED, cli
 
 POSITION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
@@ -117,7 +117,7 @@ def keyring_ok(memory_keyring):
 @pytest.fixture
 def no_browser(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if a run gets as far as the engine (bad input must stop before any browser)."""
-    from runner.engine import Engine
+    from runner.run.engine import Engine
 
     def refuse(*_: Any, **__: Any) -> None:
         raise AssertionError("the engine started: bad input was not caught before the browser")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runner import browser
-from runner.errors import UsageError
+from runner.core.errors import UsageError
+from runner.run import browser
 from runner.simulator import SimAccount
 
 

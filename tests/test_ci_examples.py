@@ -14,7 +14,7 @@ import click
 import pytest
 import yaml
 
-from runner.cli import cli
+from runner.cli.commands import cli
 from tests.conftest import ROOT
 
 CI = ROOT / "examples" / "ci"

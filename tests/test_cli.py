@@ -194,7 +194,7 @@ def _every_command(group: click.Group, prefix: str = "") -> dict[str, click.Comm
 def test_every_command_that_starts_a_browser_takes_the_same_browser_options() -> None:
     """`run` and `demo` once listed their own --browser-channel and drifted (five channels in one,
     two in the other): a command that takes any browser option takes them all, defined alike."""
-    from runner.cli import cli as group
+    from runner.cli.commands import cli as group
 
     browser = {"headed", "browser_channel", "executable_path", "connect"}
     commands = _every_command(group)
@@ -214,7 +214,7 @@ def test_every_command_that_starts_a_browser_takes_the_same_browser_options() ->
 
 def test_demo_and_doctor_accept_the_browser_options_run_accepts(tmp_path: Path) -> None:
     """Parsed by click as a user types them: a channel `run` takes is one `demo` and `doctor` take."""
-    from runner.cli import cli as group
+    from runner.cli.commands import cli as group
 
     args = ["--browser-channel", "msedge-beta", "--headed", "--executable-path", "/x/chrome", "--connect",
             "ws://grid:3000/"]
@@ -251,9 +251,9 @@ def test_schema_of_the_other_yaml_files(tmp_path: Path, option: str, key: str, m
     import jsonschema
     import yaml
 
-    from runner.config import load_config
     from runner.simulator import load_accounts
-    from runner.users import load_users
+    from runner.spec.config import load_config
+    from runner.spec.users import load_users
 
     result = cli("schema", option)
     assert result.returncode == 0, result.stderr

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.browser import BrowserSettings, remote_launch_headers, system_chromium
+from runner.core.model import BrowserSettings
+from runner.run.browser import remote_launch_headers, system_chromium
 from tests.conftest import SHIPPED, cli
 from tests.test_cli import file_keyring, sim_accounts  # noqa: F401  (fixture)
 

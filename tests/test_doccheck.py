@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 import yaml
 
-from runner.doccheck import localized_url, normalize_locale
-from runner.flow import load_flow
-from runner.schema import flow_schema
+from runner.checks.doccheck import localized_url, normalize_locale
+from runner.spec.flow import load_flow
+from runner.spec.schema import flow_schema
 from tests.conftest import FLOWS, cli
 from tests.support.localhttp import LocalServer, closed_port, local_server
 

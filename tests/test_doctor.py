@@ -13,9 +13,10 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from runner import browser, doctor
-from runner import cli as cli_module
-from runner.credentials import NO_BACKEND
+from runner.cli import commands as cli_module
+from runner.cli import doctor
+from runner.run import browser
+from runner.secrets.credentials import NO_BACKEND
 from tests.conftest import cli
 
 

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
-from runner.errors import FlowError
-from runner.flow import load_flow
-from runner.schema import flow_schema
+from runner.core.errors import FlowError
+from runner.spec.flow import load_flow
+from runner.spec.schema import flow_schema
 from tests.conftest import FLOWS, SHIPPED, cli
 
 
@@ -180,12 +180,12 @@ LOCATOR_CASES = [
 
 @pytest.mark.browser
 def test_every_locator_key_the_validator_accepts_finds_its_element(tmp_path: Path) -> None:
-    """The validator's locator keys are the runtime's (one table, runner/locators.py): each one,
+    """The validator's locator keys are the runtime's (one table, runner/core/locators.py): each one,
     with `${var}` and `$$`, finds its element in a real browser."""
     from playwright.sync_api import sync_playwright
 
-    from runner.browser import system_chromium
-    from runner.locators import LOCATOR_PRIMARY, build_locator, interpolate
+    from runner.core.locators import LOCATOR_PRIMARY, build_locator, interpolate
+    from runner.run.browser import system_chromium
 
     steps = "".join(f"  - expect_visible: {loc}\n" for loc, _ in LOCATOR_CASES)
     path = write(tmp_path, "f.yaml", "name: t\ninputs:\n  kind: {default: button}\n  label: {default: Go}\n"
@@ -206,3 +206,15 @@ def test_every_locator_key_the_validator_accepts_finds_its_element(tmp_path: Pat
                 assert loc.count() == 1 and loc.get_attribute("id") == element, written
         finally:
             browser.close()
+
+
+def test_every_declared_step_type_has_one_handler() -> None:
+    """A step type is declared in spec/steps.py (what `validate` accepts) and handled in
+    run/steps.py (what a run does): a command that validates but has no handler would fail every
+    account at run time, and a handler without a shape could never be reached."""
+    from runner.run.steps import HANDLERS, handles
+    from runner.spec.steps import STEP_TYPES
+
+    assert set(HANDLERS) == set(STEP_TYPES)
+    with pytest.raises(LookupError, match="no declared shape"):
+        handles("teleport")

@@ -19,12 +19,12 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from runner.errors import FlowError
-from runner.flow import COMMON_KEYS, FLOW_KEYS, INPUT_KEYS, INPUT_TYPES, Flow, load_flow
-from runner.shapes import LOCATOR_KEYS
+from runner.core.errors import FlowError
 from runner.simulator import load_accounts
-from runner.steps import REGISTRY
-from runner.users import load_users
+from runner.spec.flow import COMMON_KEYS, FLOW_KEYS, INPUT_KEYS, INPUT_TYPES, Flow, load_flow
+from runner.spec.shapes import LOCATOR_KEYS
+from runner.spec.steps import STEP_TYPES
+from runner.spec.users import load_users
 from tests.conftest import SHIPPED
 
 SECONDS_PER_EXAMPLE = 2.0
@@ -76,7 +76,7 @@ def check_flow(path: Path) -> None:
     if flow is not None:
         assert isinstance(flow, Flow) and flow.steps and isinstance(flow.name, str)
         for step in flow.steps:
-            assert step.command in REGISTRY and isinstance(step.name, str)
+            assert step.command in STEP_TYPES and isinstance(step.name, str)
 
 
 # ------------------------------------------------------------------------------ strategies
@@ -93,7 +93,7 @@ TRICKY_LINES = [
 YAML_NOISE = [*"\t:[]{}-'\"&*!%@`#|>,?\n \\$", "${", "}", "---\n", "  ", "\n  - ", ": ", "\x00", "\ufeff"]
 
 words = st.sampled_from([
-    *FLOW_KEYS, *INPUT_KEYS, *INPUT_TYPES, *REGISTRY, *COMMON_KEYS, *LOCATOR_KEYS, "with", "file", "value",
+    *FLOW_KEYS, *INPUT_KEYS, *INPUT_TYPES, *STEP_TYPES, *COMMON_KEYS, *LOCATOR_KEYS, "with", "file", "value",
     "secret", "key", "state", "regex", "glob", "full_page", "account", "stay_signed_in", "unrecognized_after",
     "stepz", "nmae", "clik", "rol", "sing_in", "tile", "app", "<<", "", "1", "null", "true",
 ])
@@ -117,7 +117,7 @@ values = st.recursive(
 locators = st.one_of(texts, st.dictionaries(st.sampled_from(sorted(LOCATOR_KEYS)), values, max_size=3))
 steps = st.one_of(
     st.builds(lambda command, arg, extra: {command: arg, **extra},
-              st.sampled_from(sorted(REGISTRY)), st.one_of(locators, values),
+              st.sampled_from(sorted(STEP_TYPES)), st.one_of(locators, values),
               st.dictionaries(st.sampled_from([*COMMON_KEYS, "with", "stepz"]), values, max_size=2)),
     st.fixed_dictionaries({"use": st.sampled_from(["sub.yaml", "broken.yaml", "f.yaml", "missing.yaml", "lib"])},
                           optional={"with": st.dictionaries(st.sampled_from(["app", "ap", "tile"]), values,

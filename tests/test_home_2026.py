@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.engine import AccountSpec
-from runner.flow import load_flow
+from runner.run.engine import AccountSpec
 from runner.simulator import SimAccount
+from runner.spec.flow import load_flow
 from tests.conftest import SHIPPED
 
 pytestmark = pytest.mark.browser

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from runner import __version__, browser, config
-from runner.results import default_report_dir
+from runner import __version__
+from runner.core.results import default_report_dir
+from runner.run import browser
+from runner.spec import config
 from tests.conftest import ROOT
 
 SOURCES = ("pyproject.toml", "README.md", "runner", "flows")

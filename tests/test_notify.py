@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from runner.notify import run_message, send
-from runner.redact import redactor
+from runner.core.redact import redactor
+from runner.core.results import Report, write_json_atomic
+from runner.reporters.notify import run_message, send
 from runner.reporters.sample import sample_report, write_artifacts
-from runner.results import Report, write_json_atomic
 from tests.conftest import SHIPPED, cli
 from tests.support.localhttp import LocalServer, closed_port, local_server
 

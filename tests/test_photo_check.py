@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from runner.model import AccountSpec
+from runner.core.model import AccountSpec
 from runner.simulator import SimAccount
 from runner.simulator.photos import encode, face, seed_of, shifted
 from tests.conftest import FLOWS, cli

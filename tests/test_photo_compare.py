@@ -1,9 +1,9 @@
-"""The perceptual comparison behind the photo check (runner/photos.py), on pictures generated at test
+"""The perceptual comparison behind the photo check (runner/checks/photos.py), on pictures generated at test
 time (runner/simulator/photos.py), and the simulator's photo sync state.
 
 What a helpdesk would notice if this were wrong: a synced photo reported as `not_yet` because
 SharePoint resized or re-encoded it (bytes never match), or two different people's photos reported
-as `synced`. The threshold (runner.photos.THRESHOLD, 64 of 256 bits) is documented there with the
+as `synced`. The threshold (runner.checks.photos.THRESHOLD, 64 of 256 bits) is documented there with the
 distances measured here.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.photos import THRESHOLD, Fetched, backoff, decide, parse_duration, read_file, same_picture
+from runner.checks.photos import THRESHOLD, Fetched, backoff, decide, parse_duration, read_file, same_picture
 from runner.simulator.photos import PhotoSetup, PhotoSync, encode, face, parse_delay, placeholder, shifted
 
 SEEDS = range(12)

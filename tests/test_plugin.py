@@ -53,7 +53,7 @@ def test_without_m365_options_yaml_is_not_collected(tmp_path: Path) -> None:
 
 
 def test_shard_option_selects_the_same_accounts_as_run_shard(tmp_path: Path) -> None:
-    from runner.shard import shard_of
+    from runner.run.shard import shard_of
 
     accounts = [f"user{i}@contoso.com" for i in range(8)]
     users = users_file(tmp_path, *(f"{{account: {a}}}" for a in accounts))
@@ -124,12 +124,12 @@ def test_start_up_imports_no_playwright(args: list[str]) -> None:
                           text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-2000:]
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line]
-    assert "runner.cli" in imported
+    assert "runner.cli.commands" in imported
     assert not [name for name in imported if name.startswith(("playwright", "greenlet"))]
 
 
 def test_the_plugin_module_imports_no_playwright() -> None:
-    code = ("import sys, runner.plugin, runner.plugin_defaults; "
+    code = ("import sys, runner.pytest.plugin, runner.pytest.defaults; "
             "print(any(m.startswith('playwright') for m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -156,7 +156,7 @@ def test_launch_args_default_to_the_system_chromium_and_stay_overridable(
     """Where Playwright's own Chromium cannot be downloaded, pytest-playwright's `browser` would
     fail; the plugin's default names the system Chromium, unless a channel or a conftest says
     otherwise (no browser is launched here)."""
-    from runner.browser import system_chromium
+    from runner.run.browser import system_chromium
 
     (tmp_path / "test_args.py").write_text(LAUNCH_ARGS_TEST)
     if conftest:

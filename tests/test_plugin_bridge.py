@@ -1,4 +1,4 @@
-"""runner.pwbridge: the engine on pytest-playwright's sync objects, in this suite's own process.
+"""runner.pytest.pwbridge: the engine on pytest-playwright's sync objects, in this suite's own process.
 
 Also pins the Playwright internals the bridge relies on, so that an upgrade that moves them
 fails here, by name, rather than hanging a flow test."""
@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from runner import pwbridge
-from runner.browser import system_chromium
-from runner.credentials import MemoryStore
-from runner.engine import AccountSpec, Engine, RunOptions
-from runner.flow import load_flow
+from runner.pytest import pwbridge
+from runner.run.browser import system_chromium
+from runner.run.engine import AccountSpec, Engine, RunOptions
+from runner.secrets.credentials import MemoryStore
 from runner.simulator import SimAccount, Simulator
+from runner.spec.flow import load_flow
 from tests.conftest import SHIPPED
 
 

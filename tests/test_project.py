@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import os
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -27,8 +31,6 @@ def test_the_python_claim_is_the_one_the_code_needs() -> None:
 def runner_imports() -> dict[str, set[str]]:
     """Every module of runner/ -> the runner modules it imports, TYPE_CHECKING and function-local
     imports included (a reader follows those too), relative and absolute."""
-    import ast
-
     base = ROOT / "runner"
     modules: dict[str, Path] = {}
     for path in base.rglob("*.py"):
@@ -58,7 +60,7 @@ def runner_imports() -> dict[str, set[str]]:
 
 def test_runner_has_no_import_cycle() -> None:
     graph = runner_imports()
-    assert "runner.engine" in graph and "runner.signin" in graph
+    assert "runner.run.engine" in graph and "runner.signin" in graph
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
 
     def visit(node: str, path: list[str]) -> None:
@@ -76,15 +78,55 @@ def test_runner_has_no_import_cycle() -> None:
             visit(module, [module])
 
 
-def test_the_stages_import_only_downstream() -> None:
-    """Data flows one way: the model, the console and the users file know no engine; a step
-    handler and the sign-in see only the StepContext protocol."""
-    graph = runner_imports()
-    for module in ("runner.model", "runner.users", "runner.console", "runner.steps", "runner.results",
-                   "runner.reporters", "runner.reporters.history", "runner.reporters.evidence"):
-        assert not {"runner.engine", "runner.account"} & graph[module], (module, graph[module])
-    signin = [m for m in graph if m.startswith("runner.signin")]
-    assert signin and not any({"runner.engine", "runner.account"} & graph[m] for m in signin)
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter's verdict on the `runner` package found under `root`, with the contracts of
+    root/pyproject.toml (the layers the README's Layout describes)."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    command = [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()",
+               "--config", str(root / "pyproject.toml"), "--no-cache"]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_layers_contract_holds() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
+    """The check can fail: the same tree with one import against the layers (the flow model
+    importing the engine; the reporters importing the simulator) is refused, naming the import."""
+    shutil.copytree(ROOT / "runner", tmp_path / "runner", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    model = tmp_path / "runner" / "core" / "model.py"
+    model.write_text(model.read_text(encoding="utf-8") + "\n\ndef _upward() -> None:\n"
+                     "    from ..run.engine import Engine  # noqa: F401\n", encoding="utf-8")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "runner.core.model -> runner.run.engine" in result.stdout, result.stdout
+    model.write_text(model.read_text(encoding="utf-8").split("\n\ndef _upward")[0], encoding="utf-8")
+    html = tmp_path / "runner" / "reporters" / "html.py"
+    html.write_text(html.read_text(encoding="utf-8") + "\nfrom ..simulator import Simulator  # noqa: E402,F401\n",
+                    encoding="utf-8")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0 and "runner.reporters.html -> runner.simulator" in result.stdout, result.stdout
+
+
+def test_the_package_reads_from_the_door() -> None:
+    """runner/ holds folders by job and a handful of modules; no folder holds modules whose shared
+    name prefix (doccheck_, cli_, plugin_) should have been a folder of its own."""
+    top = sorted(p.name for p in (ROOT / "runner").glob("*.py"))
+    assert len(top) <= 6, top
+    for folder in [ROOT / "runner", *(p.parent for p in (ROOT / "runner").rglob("__init__.py"))]:
+        stems = [p.stem for p in folder.glob("*.py") if p.stem != "__init__"]
+        prefixed: dict[str, list[str]] = {}
+        for stem in stems:
+            prefixed.setdefault(stem.split("_")[0], []).append(stem)
+        shared = {k: v for k, v in prefixed.items() if len(v) > 1 and any("_" in s for s in v)}
+        assert shared == {}, (folder, shared)
+    for package in (ROOT / "runner").glob("*/__init__.py"):
+        doc = ast.get_docstring(ast.parse(package.read_text(encoding="utf-8"))) or ""
+        assert "May import" in doc, package
 
 
 def test_no_module_over_400_lines() -> None:

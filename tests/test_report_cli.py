@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from runner.browser import BrowserSettings
-from runner.console import LinePrinter
-from runner.credentials import MemoryStore
-from runner.engine import AccountSpec, RunOptions
-from runner.flow import load_flow
-from runner.results import RunResult
-from runner.runs import execute
+from runner.cli.runs import execute
+from runner.core.model import BrowserSettings
+from runner.core.results import RunResult
+from runner.reporters.console import LinePrinter
+from runner.run.engine import AccountSpec, RunOptions
+from runner.secrets.credentials import MemoryStore
+from runner.spec.flow import load_flow
 from tests.conftest import SHIPPED, cli
 from tests.test_report_junit import SCHEMA
 

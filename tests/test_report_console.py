@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from runner.console import LinePrinter, LiveProgress, _Board, make_printer
 from runner.reporters import Outputs
+from runner.reporters.console import LinePrinter, LiveProgress, _Board, make_printer
 from runner.reporters.sample import sample_report, sample_run
 
 

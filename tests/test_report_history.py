@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import UsageError
-from runner.flow import load_flow
-from runner.redact import redactor
+from runner.cli.runs import rerun_specs
+from runner.core.errors import UsageError
+from runner.core.redact import redactor
+from runner.core.results import Report, write_json_atomic
 from runner.reporters.data import load_report
 from runner.reporters.evidence import AccountLogs, write_evidence
-from runner.reporters.history import changes, merge, previous_report_dir, rerun_specs
+from runner.reporters.history import changes, merge, previous_report_dir
 from runner.reporters.sample import sample_report, sample_run, write_artifacts
-from runner.results import Report, write_json_atomic
+from runner.spec.flow import load_flow
 from tests.conftest import SHIPPED, cli
 
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"

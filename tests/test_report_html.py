@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from runner.browser import system_chromium
-from runner.redact import redactor
+from runner.core.redact import redactor
 from runner.reporters import write_outputs
 from runner.reporters.html import render_html, write_html
 from runner.reporters.sample import sample_report, sample_run, write_artifacts
+from runner.run.browser import system_chromium
 
 
 def test_header_rows_and_failure_details_are_in_the_page(tmp_path: Path) -> None:

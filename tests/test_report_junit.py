@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from runner.redact import redactor
+from runner.core.redact import redactor
 from runner.reporters.junit import render_junit, write_junit
 from runner.reporters.sample import sample_report, sample_run
 

@@ -16,8 +16,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from runner.credentials import normalize_totp_secret, totp_code
-from runner.redact import Redactor
+from runner.core.redact import Redactor
+from runner.secrets.credentials import normalize_totp_secret, totp_code
 from runner.simulator.accounts import microsoft_totp_secret
 from tests.conftest import SHIPPED, cli
 
@@ -144,14 +144,14 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
 def test_redactor_masks_every_form_and_log_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from runner.redact import RedactingFilter
+    from runner.core.redact import RedactingFilter
 
     redactor = Redactor()
     redactor.add(PASSWORD)
     for form in (PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD), html.escape(PASSWORD),
                  base64.b64encode(PASSWORD.encode()).decode()):
         assert redactor(f"before {form} after") == "before *** after"
-    from runner.redact import redactor as shared
+    from runner.core.redact import redactor as shared
 
     shared.add(PASSWORD)
     logger = logging.getLogger("m365replay.test")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import UsageError
-from runner.shard import parse_shard, select, shard_of
+from runner.core.errors import UsageError
+from runner.run.shard import parse_shard, select, shard_of
 from tests.conftest import ROOT, SHIPPED, cli
 from tests.test_cli import file_keyring  # noqa: F401  (fixture)
 
@@ -49,7 +49,7 @@ def test_shard_depends_on_the_account_only() -> None:
 
 
 def test_same_shard_in_another_process_with_another_hash_seed() -> None:
-    code = ("import json; from runner.shard import shard_of; "
+    code = ("import json; from runner.run.shard import shard_of; "
             f"print(json.dumps([shard_of(a, 5) for a in {ACCOUNTS[:50]!r}]))")
     outputs = []
     for seed in ("1", "12345"):

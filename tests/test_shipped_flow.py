@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from runner.engine import AccountSpec
+from runner.run.engine import AccountSpec
 from runner.simulator import SimAccount
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,8 @@ import threading
 import pyotp
 import pytest
 
-from runner.console import LinePrinter
-from runner.results import CATEGORIES
+from runner.core.results import CATEGORIES
+from runner.reporters.console import LinePrinter
 from runner.signin import PASSKEY_REFUSAL
 from runner.simulator import SimAccount
 

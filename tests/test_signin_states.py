@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from runner.engine import AccountSpec
-from runner.results import CATEGORIES
+from runner.core.results import CATEGORIES
+from runner.run.engine import AccountSpec
 from runner.simulator import SimAccount
 from runner.simulator.accounts import microsoft_totp_secret
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.credentials import normalize_totp_secret, totp_code, totp_verify
+from runner.secrets.credentials import normalize_totp_secret, totp_code, totp_verify
 from runner.simulator.accounts import microsoft_totp_secret
 from tests.conftest import cli
 

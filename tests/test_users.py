@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import FlowError, UsageError
-from runner.flow import load_flow
-from runner.users import build_specs
+from runner.core.errors import FlowError, UsageError
+from runner.spec.flow import load_flow
+from runner.spec.users import build_specs
 from tests.conftest import SHIPPED
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UsageError
-from ..results import write_json_atomic
+from ..core.errors import UsageError
+from ..core.results import write_json_atomic
 from . import write_outputs
 from .data import REPORT_FILE, load_report, report_from_dict
 from .history import merge as merge_reports

@@ -12,8 +12,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..results import Failure, Report, RunResult, StepResult
+from ..core.errors import UsageError
+from ..core.results import Failure, Report, RunResult, StepResult
 
 REPORT_FILE = "report.json"
 

@@ -14,9 +14,9 @@ import os
 import zipfile
 from pathlib import Path
 
-from ..model import Listener
-from ..redact import RedactingFilter, redact
-from ..results import Report, RunResult, slug
+from ..core.model import Listener
+from ..core.redact import RedactingFilter, redact
+from ..core.results import Report, RunResult, slug
 from .html import aadsts_code, when
 from .junit import outcome_images, outcome_lines
 

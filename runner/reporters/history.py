@@ -14,10 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..flow import Flow
-from ..model import AccountSpec
-from ..results import Report, RunResult, slug
+from ..core.errors import UsageError
+from ..core.results import Report, RunResult, slug
 from .data import REPORT_FILE, read_report_dict, report_from_dict
 
 
@@ -154,31 +152,3 @@ def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
             dst = out / str(rel)
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
-
-
-def rerun_specs(flow: Flow, earlier: Path, accounts: tuple[str, ...], users: Path | None,
-                variables: tuple[str, ...]) -> list[AccountSpec]:
-    """`run --rerun-failed DIR`: the accounts that did not pass in DIR's report.
-
-    Without --account/--users they run with the inputs they had then (still checked against the
-    flow as it is now); with them, only the named accounts that did not pass run. --var applies
-    on top either way.
-    """
-    from ..users import build_specs, parse_vars
-
-    report = report_from_dict(read_report_dict(earlier))
-    if report.flow != flow.name:
-        raise UsageError(f"--rerun-failed {earlier}: that is a report of {report.flow!r}, not of {flow.name!r}")
-    failed = {run.account.lower(): run for run in not_passed(report)}
-    if accounts or users is not None:
-        return [spec for spec in build_specs(flow, accounts, users, variables) if spec.account.lower() in failed]
-    shared = parse_vars(variables, flow)
-    specs = []
-    for run in failed.values():
-        recorded = {k: v for k, v in (run.inputs or {}).items() if k in flow.inputs}
-        try:
-            inputs = flow.resolve_inputs({**recorded, **shared})
-        except ValueError as exc:
-            raise UsageError(f"{run.account} (from {earlier}): {exc}") from None
-        specs.append(AccountSpec(run.account, inputs))
-    return specs

@@ -20,8 +20,8 @@ from typing import Any
 
 import jinja2
 
-from ..redact import redact
-from ..results import CATEGORIES, Failure, Report, RunResult
+from ..core.redact import redact
+from ..core.results import CATEGORIES, Failure, Report, RunResult
 
 HTML_FILE = "report.html"
 BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}

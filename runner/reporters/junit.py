@@ -14,8 +14,8 @@ import socket
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from ..redact import redact
-from ..results import Report, RunResult
+from ..core.redact import redact
+from ..core.results import Report, RunResult
 from .html import aadsts_code, parse_time, run_duration_ms
 
 JUNIT_FILE = "junit.xml"

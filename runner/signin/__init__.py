@@ -4,6 +4,9 @@ Every page a real account can meet is recognized by language-independent markers
 `<meta name="PageID">`, `$Config.sErrorCode`, element ids and names), then acted on or turned
 into a failure category the helpdesk can act on. When Microsoft changes a page, the fix is a
 row in states.py, not a change to any flow.
+
+May import: `runner.core` (the StepContext protocol, results); Playwright at run time. The engine
+(`runner.run`) calls it through the `sign_in` step; it never imports the engine.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from ..results import StepFailure
+from ..core.results import StepFailure
 from .actions import SignIn, SignInOptions
 from .page import PASSKEY_GUARD_JS, PASSKEY_REFUSAL, Facts, probe
 from .states import STATES, recognize
 
 if TYPE_CHECKING:
-    from ..context import StepContext
+    from ..core.context import StepContext
 
 __all__ = ["PASSKEY_GUARD_JS", "PASSKEY_REFUSAL", "STATES", "SignInOptions", "recognize", "run_sign_in"]
 

@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..results import StepFailure
+from ..core.results import StepFailure
 from .page import LANDING_SIGN_IN_IDS, Facts, selectors
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator
 
-    from ..context import StepContext
+    from ..core.context import StepContext
 
 @dataclass
 class SignInOptions:

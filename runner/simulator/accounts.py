@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..shapes import Fields
+    from ..spec.shapes import Fields
 
 MFA_MODES = (None, "totp", "push", "push_approve", "push_deny", "push_timeout")
 PROOFUP_MODES = (None, "ask_later", "required")
@@ -98,7 +98,7 @@ class SimAccount:
         if self.mfa == "totp" and not self.totp_secret:
             self.totp_secret = microsoft_totp_secret()  # what a real account's set-up page hands out
         if self.totp_secret:
-            from ..credentials import normalize_totp_secret
+            from ..secrets.credentials import normalize_totp_secret
 
             try:
                 normalize_totp_secret(self.totp_secret)
@@ -145,8 +145,8 @@ def account_shape() -> Fields:
     """One simulated account in the shape language, derived from SimAccount's fields: every option
     is a key, its type (text, true/false, one of CHOICES) the field's; `upn` and `password` are
     required."""
-    from ..documents import account_name
-    from ..shapes import Bool, Fields, Str
+    from ..spec.documents import account_name
+    from ..spec.shapes import Bool, Fields, Str
 
     options: dict[str, Any] = {}
     for spec in fields(SimAccount):
@@ -165,13 +165,20 @@ def account_shape() -> Fields:
 
 def accounts_shape() -> Fields:
     """The simulator accounts file (`m365-replay schema --simulator-accounts` prints it)."""
-    from ..documents import ListOf
-    from ..shapes import Fields
+    from ..spec.documents import ListOf
+    from ..spec.shapes import Fields
 
     listed = ListOf(account_shape(), name="accounts", of="{upn: ..., password: ...}", unique="upn",
                     description="a list of {upn: user@contoso.com, password: ...}")
     return Fields({"accounts": listed}, required=("accounts",), expected="a simulator accounts file is a mapping "
                   "with `accounts:`, a list of {upn: user@contoso.com, password: ...}")
+
+
+def accounts_schema() -> dict[str, Any]:
+    """`m365-replay schema --simulator-accounts`: the JSON Schema of accounts_shape()."""
+    from ..spec.schema import document
+
+    return document("simulator-accounts", "m365-replay simulated accounts", accounts_shape().schema())
 
 
 def load_accounts(path: str | Path) -> list[SimAccount]:
@@ -181,10 +188,10 @@ def load_accounts(path: str | Path) -> list[SimAccount]:
     is a FlowError naming the file, the line and what to change (exit 2) like a flow, never a
     traceback; aliases stay refused.
     """
-    from ..documents import child
-    from ..errors import FlowError
-    from ..shapes import Ctx
-    from ..yamlpos import SequenceNode, load_nodes
+    from ..core.errors import FlowError
+    from ..spec.documents import child
+    from ..spec.shapes import Ctx
+    from ..spec.yamlpos import SequenceNode, load_nodes
 
     root = load_nodes(Path(path), "simulator accounts file")
     ctx = Ctx(str(path), set())

@@ -138,7 +138,7 @@ def end_auth(app: SimState, req: Request) -> Response:
         return json_response({"Success": False, "ResultValue": "InvalidSession"})
     acc = app.accounts[flow.upn]
     if data.get("AuthMethodId") == "PhoneAppOTP":
-        from ..credentials import totp_verify
+        from ..secrets.credentials import totp_verify
 
         code = str(data.get("AdditionalAuthData", ""))
         ok = bool(acc.totp_secret) and totp_verify(acc.totp_secret or "", code)

@@ -1,0 +1,170 @@
+"""The model every stage shares: a validated flow (Flow, Step, Input), who to run it for
+(AccountSpec), how (RunOptions) and who listens (Listener).
+
+Plain data with no behaviour beyond checking input values, and no import of the engine, the
+sign-in or the step handlers: validation builds these, the engine runs them, the console and the
+reporters read them, and none of those has to import another to get a dataclass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import did_you_mean
+
+if TYPE_CHECKING:
+    from .results import Report, RunResult
+
+
+@dataclass
+class Input:
+    name: str
+    type: str = "string"
+    default: Any = None
+    allowed: list[Any] | None = None
+    description: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def coerce(self, raw: Any) -> Any:
+        """Convert a value from YAML or `--var` to this input's type; ValueError says why not."""
+        value = raw
+        if self.type == "boolean":
+            if isinstance(raw, str) and raw.lower() in ("true", "false", "yes", "no", "1", "0"):
+                value = raw.lower() in ("true", "yes", "1")
+            elif not isinstance(raw, bool):
+                raise ValueError(f"input {self.name!r} takes true or false, not {raw!r}")
+        elif self.type in ("integer", "number"):
+            try:
+                value = int(raw) if self.type == "integer" else float(raw)
+            except (TypeError, ValueError, OverflowError):  # OverflowError: int(.inf)
+                raise ValueError(f"input {self.name!r} takes {_a(self.type)}, not {raw!r}") from None
+            if isinstance(raw, bool) or not math.isfinite(value):
+                raise ValueError(f"input {self.name!r} takes {_a(self.type)}, not {raw!r}")
+        else:
+            if isinstance(raw, (dict, list)) or raw is None:
+                raise ValueError(f"input {self.name!r} takes text, not {raw!r}")
+            value = str(raw)
+        if self.allowed is not None and value not in self.allowed:
+            allowed = ", ".join(str(a) for a in self.allowed)
+            hint = did_you_mean(str(value), {str(a) for a in self.allowed})
+            raise ValueError(f"input {self.name!r} is {value!r}; allowed: {allowed}{hint}")
+        return value
+
+
+def _a(type_name: str) -> str:
+    return f"an {type_name}" if type_name == "integer" else f"a {type_name}"
+
+
+@dataclass
+class Step:
+    command: str
+    arg: Any
+    name: str
+    file: str
+    line: int
+    doc: str | None = None  # what reports show: the English (or only) wording
+    optional: bool = False
+    when: dict[str, Any] | None = None
+    unless: dict[str, Any] | None = None
+    timeout: float | None = None
+    subflow: Flow | None = None
+    with_: dict[str, Any] = field(default_factory=dict)
+    docs: dict[str, str] | None = None  # `doc:` per locale when the flow gives it so (doccheck.py)
+
+
+@dataclass
+class Flow:
+    name: str
+    path: Path
+    steps: list[Step]
+    source: str | None = None
+    description: str | None = None
+    inputs: dict[str, Input] = field(default_factory=dict)
+
+    def resolve_inputs(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Defaults filled in and types checked; ValueError names the first problem."""
+        out = {}
+        for name, inp in self.inputs.items():
+            if name in values:
+                out[name] = inp.coerce(values[name])
+            elif inp.default is not None:
+                out[name] = inp.default
+            else:
+                raise ValueError(f"input {name!r} has no default; set it with --var {name}=VALUE or in the users file")
+        unknown = set(values) - set(self.inputs)
+        if unknown:
+            name = sorted(unknown)[0]
+            raise ValueError(f"the flow has no input {name!r}{did_you_mean(name, set(self.inputs))}")
+        return out
+
+
+@dataclass
+class BrowserSettings:
+    """Which browser a run uses and how it shows (the CLI's and doctor's browser options)."""
+
+    headed: bool = False
+    browser_channel: str | None = None
+    executable_path: str | None = None
+    connect: str | None = None
+    slow_mo: float = 0
+
+
+class SimulatorLike(Protocol):
+    """What a run needs of the built-in simulator: the context options that send a browser context
+    through it (its proxy). The simulator lives apart (runner.simulator) and only the ways in start
+    it, so the engine knows it by this shape alone."""
+
+    def context_options(self) -> dict[str, Any]: ...
+    def start(self) -> SimulatorLike: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class RunOptions:
+    report_dir: Path
+    browser: BrowserSettings = field(default_factory=BrowserSettings)
+    workers: int = 1
+    locale: str | None = None
+    timeout: float = 30.0
+    account_timeout: float = 300.0
+    sign_in_timeout: float = 120.0
+    unrecognized_after: float = 20.0
+    mfa_wait: float = 60.0
+    when_probe: float = 3.0
+    trace: str = "retain-on-failure"
+    video: str = "off"
+    navigation_retries: int = 2
+    simulator: SimulatorLike | None = None
+    # a person is at the keyboard (default: when headed) and can approve a push notification
+    interactive: bool | None = None
+    # a check's outcome (compare_images) other than `synced` fails the account (QA); and how long a
+    # `not_yet` is re-checked, with backoff, in the same context before it is the answer (seconds)
+    require_synced: bool = False
+    until_synced: float | None = None
+
+    @property
+    def can_ask_a_person(self) -> bool:
+        return self.browser.headed if self.interactive is None else self.interactive
+
+
+@dataclass
+class AccountSpec:
+    account: str
+    inputs: dict[str, Any]
+    photo: str | None = None  # the users file's `photo:` for this account: the `${photo}` variable
+
+
+class Listener:
+    """What the terminal (or a test) hears as the run goes; every method is optional."""
+
+    def run_started(self, report: Report, total: int, browser: str) -> None: ...
+    def account_started(self, account: str) -> None: ...
+    def step_started(self, account: str, step: str) -> None: ...
+    def account_finished(self, result: RunResult) -> None: ...
+    def announce(self, message: str) -> None: ...

@@ -1,0 +1,6 @@
+"""The pytest side, the other way in: `plugin.py` (entry point `pytest11`: flows as tests on
+pytest-playwright's `page`), `defaults.py` (extensions of pytest-playwright's session fixtures) and
+`pwbridge.py` (the engine's async code on the sync `page`).
+
+May import: everything, the simulator included. Nothing in runner imports it.
+"""

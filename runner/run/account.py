@@ -1,0 +1,314 @@
+"""One account's run of a flow: the StepContext that step handlers and the sign-in work with.
+
+It holds the account's browser context and current tab, its variables, its secrets (typed,
+never returned), its tracing (paused around secrets) and the record of its steps; it runs the
+steps one by one and turns whatever a step raised into a failure category (failures.py), with
+what the context saw underneath (watch.py) so that the network or a dead browser is never
+reported as a changed page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.redact import redact
+from ..core.results import StepFailure, StepResult, slug
+from ..secrets.account_secrets import Secrets
+from .failures import classify, explain, first_line, is_closed_error, network_error
+from .steps import HANDLERS
+from .tracing import SECRET_MARK, AccountTrace
+from .watch import ContextWatch
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Locator, Page
+
+    from ..core.model import Listener, RunOptions, Step
+
+log = logging.getLogger("m365replay")
+MASK_JS = "(e) => { e.style.webkitTextSecurity = 'disc'; e.setAttribute('data-m365-secret', ''); }"
+
+
+class AccountRun:
+    """Implements context.StepContext for one account."""
+
+    def __init__(self, options: RunOptions, listener: Listener, account: str, inputs: dict[str, Any],
+                 context: BrowserContext, page: Page, folder: Path, secrets: Secrets, photo: str | None = None):
+        self.options = options
+        self.listener = listener
+        self.account = account
+        self.context = context
+        self.page = page
+        self.folder = folder
+        self.secrets = secrets
+        self.builtins: dict[str, Any] = {"account": account, "photo": photo or ""}  # flow.BUILTIN_VARIABLES
+        self.variables: dict[str, Any] = {**self.builtins, **inputs}
+        self.outcome: dict[str, Any] | None = None
+        self.steps: list[StepResult] = []
+        self.warnings: list[str] = []
+        self.timeout_ms = options.timeout * 1000
+        self.current_step: str | None = None
+        self.trace = AccountTrace(context, folder, account)
+        self.watch = ContextWatch(context, page)
+        self._shots = 0
+
+    # ------------------------------------------------------------------ variables and locators
+    def text(self, value: str) -> str:
+        from ..core.locators import interpolate
+
+        return interpolate(value, self.variables)
+
+    def locator(self, spec: dict[str, Any], page: Page | None = None) -> Locator:
+        from ..core.locators import build_locator
+
+        return build_locator(page or self.page, spec, self.text)
+
+    # ------------------------------------------------------------------ pages
+    def switch_to(self, page: Page) -> None:
+        if page is not self.page:
+            log.debug("%s: continuing in the new tab %s", self.account, page.url)
+            self.page = page
+
+    def _adopt_new_page(self) -> None:
+        self.switch_to(self.watch.newest_page(self.page))
+
+    async def wait_loaded(self, page: Page) -> None:
+        """A page that never finishes loading is slowness (`timeout`), not a changed page."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+        try:
+            await page.wait_for_load_state("domcontentloaded", timeout=self.timeout_ms)
+        except PlaywrightTimeoutError:
+            raise StepFailure("timeout", f"{page.url} did not finish loading within {self.timeout_ms / 1000:.0f} s.",
+                              url=page.url) from None
+
+    async def navigate(self, url: str) -> None:
+        """goto, retried with backoff on network errors only (a GET is safe to repeat)."""
+        attempts = self.options.navigation_retries + 1
+        for attempt in range(attempts):
+            response = await self._goto_once(url, last=attempt == attempts - 1, attempts=attempts)
+            if response is False:
+                log.info("%s: network error on %s, retrying (%d/%d)", self.account, url, attempt + 1, attempts - 1)
+                await asyncio.sleep(min(1.0 * 2**attempt, 8.0))
+                continue
+            if response is not None and response.status >= 500:
+                raise StepFailure("unreachable", f"{url} answered HTTP {response.status}.", url=response.url,
+                                  http_status=response.status)
+            return
+
+    async def _goto_once(self, url: str, last: bool, attempts: int) -> Any:
+        """The response, or False after a network error worth another try."""
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+        try:
+            return await self.page.goto(url, wait_until="load", timeout=self.timeout_ms)
+        except PlaywrightTimeoutError:
+            raise StepFailure("timeout", f"{url} did not finish loading within {self.timeout_ms / 1000:.0f} s.",
+                              url=url) from None
+        except PlaywrightError as exc:
+            network = network_error(exc)
+            if network is None:
+                raise
+            if last:
+                raise StepFailure("unreachable", f"{url} could not be reached ({network}) after {attempts} tries.",
+                                  url=url, network_error=network, attempts=attempts) from None
+            return False
+
+    def slowest_request(self, older_than: float = 2.0) -> str | None:
+        return self.watch.slowest_request(older_than)
+
+    def network_failure(self) -> tuple[str, str] | None:
+        return self.watch.network_failure(self.page)
+
+    def browser_gone(self, exc: BaseException) -> bool:
+        return is_closed_error(exc)
+
+    def explain(self, failure: StepFailure) -> StepFailure:
+        return explain(failure, self.watch.browser_dead(self.page), self.network_failure())
+
+    # ------------------------------------------------------------------ secrets
+    async def has_secret(self, kind: str) -> bool:
+        return await self.secrets.has(kind)
+
+    async def fill_secret(self, target: Locator, kind: str) -> None:
+        """Type a secret so that no trace, screenshot, video or log can hold it.
+
+        Tracing pauses before the value reaches the page and resumes only once the page has
+        navigated away (tracing.py), because trace snapshots record input values and the network
+        log records the form post. The field is drawn as dots whatever its type.
+        """
+        value = await self.secrets.typed(kind)
+        await target.wait_for(state="visible", timeout=self.timeout_ms)
+        await self.trace.pause()
+        await target.evaluate(MASK_JS)
+        await target.fill(value, timeout=self.timeout_ms)
+        with contextlib.suppress(Exception):
+            await self.page.evaluate(f"window.{SECRET_MARK} = true")
+
+    async def resume_tracing(self) -> None:
+        await self.trace.resume()
+
+    # ------------------------------------------------------------------ telling
+    def trace_state(self, name: str) -> None:
+        log.debug("%s: sign-in page state %s", self.account, name)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(redact(message) or "")
+        log.warning("%s: %s", self.account, message)
+
+    def announce(self, message: str) -> None:
+        self.listener.announce(redact(message) or "")
+
+    def progress(self, message: str) -> None:
+        self.listener.step_started(self.account, f"{self.current_step} · {message}" if self.current_step else message)
+
+    def save_file(self, name: str, data: bytes) -> str | None:
+        path = self.folder / slug(name)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            self.warn(f"could not save {path.name}: {exc.strerror or exc}")
+            return None
+        return str(path.relative_to(self.options.report_dir))
+
+    def record_outcome(self, outcome: dict[str, Any]) -> None:
+        self.outcome = outcome
+
+    async def screenshot(self, name: str, full_page: bool = False, settle: bool = True) -> str | None:
+        """A screenshot with every secret field masked; path relative to the report folder.
+
+        After a failure (settle=False) the page may still be loading, which blocks a screenshot:
+        do not wait for it to draw, and give up sooner."""
+        self._shots += 1
+        path = self.folder / f"{self._shots:02d}-{slug(name)}.png"
+        page = self.page
+        if page.is_closed():
+            return None
+        mask = [page.locator("input[type=password]"), page.locator("[data-m365-secret]"),
+                page.locator("input[name=otc]")]
+        if settle:
+            with contextlib.suppress(Exception):  # single-page apps draw after "load": give them a moment
+                await page.wait_for_function("document.body && document.body.innerText.trim().length > 0",
+                                             timeout=2000)
+        try:
+            await page.screenshot(path=path, full_page=full_page, mask=mask, timeout=10_000 if settle else 3_000,
+                                  animations="disabled")
+        except Exception as exc:
+            if not is_closed_error(exc):
+                log.debug("%s: screenshot failed: %s", self.account, first_line(exc))
+            return None
+        return str(path.relative_to(self.options.report_dir))
+
+    # ------------------------------------------------------------------ steps
+    async def _probe(self, spec: dict[str, Any], timeout_s: float) -> bool:
+        try:
+            await self.locator(spec).first.wait_for(state="visible", timeout=timeout_s * 1000)
+            return True
+        except Exception as exc:
+            if is_closed_error(exc):
+                raise
+            return False
+
+    async def _skip_reason(self, step: Step, window: float) -> str | None:
+        """Why a step guarded by `when`/`unless` is skipped, or None to run it.
+
+        Both locators are probed at once and the first decisive answer wins: a visible `unless`
+        skips at once, a `when` not visible within the window skips. So a step with both costs one
+        probe window at most, whichever way it goes (probed one after the other, two windows when
+        neither shows: 6 s on a page where a Microsoft 365 app simply has neither element)."""
+        probes: dict[str, asyncio.Future[bool]] = {}
+        if step.when is not None:
+            probes["when"] = asyncio.ensure_future(self._probe(step.when, window))
+        if step.unless is not None:
+            probes["unless"] = asyncio.ensure_future(self._probe(step.unless, window))
+        pending: set[asyncio.Future[bool]] = set(probes.values())
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if "unless" in probes and probes["unless"] in done and probes["unless"].result():
+                    return "`unless` locator visible"
+                if "when" in probes and probes["when"] in done and not probes["when"].result():
+                    return "`when` locator not visible"
+            return None
+        finally:
+            for probe in pending:
+                probe.cancel()
+            await asyncio.gather(*probes.values(), return_exceptions=True)
+
+    def _budget(self, step: Step) -> float:
+        """Outer bound on a whole step; Playwright's own timeouts normally fire first."""
+        if step.command == "sign_in":
+            base = step.timeout or self.options.sign_in_timeout
+            return base + (self.options.mfa_wait if self.options.can_ask_a_person else 0)
+        if step.command == "use":
+            return self.options.account_timeout
+        if step.command == "compare_images":  # two fetches, and the re-checks of --until-synced
+            return (step.timeout or self.options.timeout) * 4 + 10 + (self.options.until_synced or 0)
+        return (step.timeout or self.options.timeout) * 2 + 10
+
+    async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None:
+        saved = self.variables
+        if variables is not None:
+            self.variables = {**self.builtins, **variables}
+        try:
+            for step in steps:
+                await self.run_step(step, prefix)
+        finally:
+            self.variables = saved
+
+    async def _perform(self, step: Step) -> str | None:
+        """Run one step's handler (unless its guard skips it); the reason when skipped."""
+        probe = min(self.options.when_probe, step.timeout or self.options.when_probe)
+        if step.when is not None or step.unless is not None:
+            skip = await self._skip_reason(step, probe)
+            if skip is not None:
+                return skip
+        await asyncio.wait_for(HANDLERS[step.command].run(self, step.arg, step), timeout=self._budget(step))
+        self._adopt_new_page()
+        await self.resume_tracing()
+        return None
+
+    def _failure(self, exc: Exception, step: Step) -> StepFailure:
+        failure = self.explain(classify(exc, HANDLERS[step.command].on_timeout, self._budget(step)))
+        if "url" not in failure.details:
+            with contextlib.suppress(Exception):
+                failure.details["url"] = self.page.url
+        return failure
+
+    async def run_step(self, step: Step, prefix: str = "") -> None:
+        name = self.text(f"{prefix} › {step.name}" if prefix else step.name)
+        self.current_step = name
+        self.listener.step_started(self.account, name)
+        started = time.monotonic()
+        self._adopt_new_page()
+        await self.resume_tracing()
+        self.timeout_ms = (step.timeout or self.options.timeout) * 1000
+        result = StepResult(name=name, doc=step.doc, status="passed", duration_ms=0)
+        index = len(self.steps)  # a sub-flow's own row goes before the rows of its steps
+        failure: StepFailure | None = None
+        try:
+            skipped = await self._perform(step)
+            if skipped is not None:
+                result.status, result.message = "skipped", skipped
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise  # a stop (Ctrl-C under pytest arrives as KeyboardInterrupt) is never a step's failure
+        except Exception as exc:
+            failure = self._failure(exc, step)
+            result.status, result.message = "failed", redact(failure.message)
+        result.duration_ms = int((time.monotonic() - started) * 1000)
+        from_child = failure is not None and "step" in failure.details
+        if (step.doc or failure is not None) and result.status != "skipped" and not from_child:
+            await self.resume_tracing()
+            result.screenshot = await self.screenshot(name, settle=failure is None)
+        self.steps.insert(index, result)
+        if failure is not None:
+            if step.optional and failure.category not in ("browser_error", "missing_credential"):
+                self.warn(f"optional step {name!r} failed: {failure.message}")
+                return
+            failure.details.setdefault("step", name)
+            raise failure

@@ -1,0 +1,81 @@
+"""Whatever a step raised -> a failure category with a plain message.
+
+Kept apart from the engine so that the rules that decide what the helpdesk is told ("the
+network", "the browser", "Microsoft changed a page", "too slow") live in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ..core.redact import redact
+from ..core.results import StepFailure
+
+NETWORK_ERRORS = ("ERR_CONNECTION_RESET", "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_CLOSED", "ERR_EMPTY_RESPONSE",
+                  "ERR_TUNNEL_CONNECTION_FAILED", "ERR_PROXY_CONNECTION_FAILED", "ERR_NAME_NOT_RESOLVED",
+                  "ERR_INTERNET_DISCONNECTED", "ERR_ADDRESS_UNREACHABLE", "ERR_CONNECTION_TIMED_OUT",
+                  "ERR_NETWORK_CHANGED", "ERR_SSL_PROTOCOL_ERROR", "ERR_TIMED_OUT")
+CLOSED_MARKERS = ("has been closed", "Browser closed", "browser has disconnected", "Target crashed",
+                  "Connection closed", "Target closed", "Browser.new_context: Target", "crashed")
+
+
+def is_closed_error(exc: BaseException) -> bool:
+    return any(marker in str(exc) for marker in CLOSED_MARKERS)
+
+
+def network_error(exc: BaseException) -> str | None:
+    """The Chromium network error code a Playwright error carries, if any."""
+    return next((code for code in NETWORK_ERRORS if code in str(exc)), None)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def classify(exc: BaseException, on_timeout: str, timeout_s: float) -> StepFailure:
+    """Turn whatever a step raised into a failure category with a plain message.
+
+    `on_timeout` is what a Playwright timeout means for the step type that raised it (an element
+    that never came is a changed page; a URL that never came is slowness).
+    """
+    if isinstance(exc, StepFailure):
+        return exc
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+    message = redact(first_line(exc)) or ""
+    if isinstance(exc, asyncio.TimeoutError):
+        return StepFailure("timeout", f"The step did not finish within {timeout_s:.0f} s.")
+    if isinstance(exc, PlaywrightTimeoutError):
+        return StepFailure(on_timeout, message)
+    if isinstance(exc, AssertionError):
+        return StepFailure("page_changed", message.replace("Locator expected", "Expected"))
+    if isinstance(exc, PlaywrightError):
+        network = network_error(exc)
+        if network:
+            return StepFailure("unreachable", message, network_error=network)
+        if is_closed_error(exc):
+            return StepFailure("browser_error", message)
+        if "Timeout" in message and "exceeded" in message:
+            return StepFailure(on_timeout, message)
+    return StepFailure("error", f"{type(exc).__name__}: {message}")
+
+
+def explain(failure: StepFailure, browser_dead: bool, navigation_failed: tuple[str, str] | None) -> StepFailure:
+    """A step that saw a changed page or a timeout may have seen a dead browser or network:
+    the helpdesk must be told that, never "Microsoft changed a page"."""
+    if failure.category not in ("page_changed", "timeout", "error"):
+        return failure
+    if browser_dead:
+        return StepFailure("browser_error", f"The browser stopped during this step ({failure.message})",
+                           **failure.details)
+    if navigation_failed is None:
+        return failure
+    url, error = navigation_failed
+    details = {**failure.details, "url": url, "network_error": error}
+    if error.startswith("HTTP "):
+        details["http_status"] = int(error.split()[1])
+        return StepFailure("unreachable", f"{url} answered {error}.", **details)
+    return StepFailure("unreachable", f"{url} could not be reached ({error}); the browser shows its own error page.",
+                       **details)

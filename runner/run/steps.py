@@ -1,0 +1,168 @@
+"""Step handlers: one small registered function per command.
+
+Each command's shape is declared in runner/spec/steps.py (it drives validation and the JSON
+Schema); its handler here does the browser work through the account's StepContext (`rt`, see
+runner/core/context.py). Playwright is imported lazily.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..core.results import StepFailure
+from ..spec.steps import STEP_TYPES
+
+if TYPE_CHECKING:
+    from ..core.context import StepContext
+    from ..core.model import Step
+
+Handler = Callable[["StepContext", Any, "Step"], Awaitable[None]]
+
+
+@dataclass
+class StepHandler:
+    run: Handler
+    # what a Playwright timeout in this step means: an element that never came is a changed
+    # page; a URL or load state that never came is slowness
+    on_timeout: str = "page_changed"
+
+
+HANDLERS: dict[str, StepHandler] = {}
+
+
+def handles(name: str, on_timeout: str = "page_changed") -> Callable[[Handler], Handler]:
+    """Registers the handler of the step type `name`, which runner/spec/steps.py declares."""
+    if name not in STEP_TYPES:
+        raise LookupError(f"step type {name!r} has a handler but no declared shape in runner/spec/steps.py")
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[name] = StepHandler(handler, on_timeout)
+        return handler
+
+    return register
+
+
+def url_matcher(rt: StepContext, arg: dict[str, str]) -> Any:
+    if "regex" in arg:
+        return re.compile(rt.text(arg["regex"]))
+    return rt.text(arg["glob"])
+
+
+@handles("goto", on_timeout="timeout")
+async def goto(rt: StepContext, url: str, step: Step) -> None:
+    await rt.navigate(rt.text(url))
+
+
+@handles("click")
+async def click(rt: StepContext, loc: dict[str, Any], step: Step) -> None:
+    target = rt.locator(loc)
+    await target.wait_for(state="visible", timeout=rt.timeout_ms)
+    opens_tab = await target.evaluate(
+        "e => { const a = e.closest('a[href], area[href], form'); return !!a && a.target === '_blank'; }"
+    )
+    if opens_tab:
+        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+        try:
+            async with rt.page.context.expect_page(timeout=rt.timeout_ms) as new_page:
+                await target.click(timeout=rt.timeout_ms)
+            page = await new_page.value
+        except PlaywrightTimeoutError:
+            slow = rt.slowest_request()
+            if slow:  # the tab is there, waiting for a server that does not answer
+                raise StepFailure("timeout", f"The new tab waited {rt.timeout_ms / 1000:.0f} s for {slow}.",
+                                  url=slow) from None
+            raise StepFailure("page_changed", "The click did not open the new tab it links to.") from None
+        rt.switch_to(page)
+        await rt.wait_loaded(page)
+    else:
+        await target.click(timeout=rt.timeout_ms)
+
+
+@handles("fill")
+async def fill(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    await rt.locator(arg["locator"]).fill(rt.text(arg["value"]), timeout=rt.timeout_ms)
+
+
+@handles("fill_secret")
+async def fill_secret(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    await rt.fill_secret(rt.locator(arg["locator"]), arg.get("secret") or "password")
+
+
+@handles("press")
+async def press(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    if "locator" in arg:
+        await rt.locator(arg["locator"]).press(rt.text(arg["key"]), timeout=rt.timeout_ms)
+    else:
+        await rt.page.keyboard.press(rt.text(arg["key"]))
+
+
+@handles("wait_for")
+async def wait_for(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    await rt.locator(arg["locator"]).wait_for(state=arg.get("state") or "visible", timeout=rt.timeout_ms)
+
+
+@handles("wait_for_url", on_timeout="timeout")
+async def wait_for_url(rt: StepContext, arg: dict[str, str], step: Step) -> None:
+    await rt.page.wait_for_url(url_matcher(rt, arg), timeout=rt.timeout_ms, wait_until="commit")
+    await rt.page.wait_for_load_state("load", timeout=rt.timeout_ms)
+
+
+@handles("wait_for_load_state", on_timeout="timeout")
+async def wait_for_load_state(rt: StepContext, state: str, step: Step) -> None:
+    await rt.page.wait_for_load_state(state, timeout=rt.timeout_ms)  # type: ignore[arg-type]
+
+
+@handles("expect_visible")
+async def expect_visible(rt: StepContext, loc: dict[str, Any], step: Step) -> None:
+    from playwright.async_api import expect
+
+    await expect(rt.locator(loc)).to_be_visible(timeout=rt.timeout_ms)
+
+
+@handles("expect_text")
+async def expect_text(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    from playwright.async_api import expect
+
+    await expect(rt.locator(arg["locator"])).to_contain_text(rt.text(arg["text"]), timeout=rt.timeout_ms)
+
+
+@handles("expect_url")
+async def expect_url(rt: StepContext, arg: dict[str, str], step: Step) -> None:
+    from playwright.async_api import expect
+
+    await expect(rt.page).to_have_url(url_matcher(rt, arg), timeout=rt.timeout_ms)
+
+
+@handles("screenshot")
+async def screenshot(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    await rt.screenshot(rt.text(arg["name"]), full_page=bool(arg.get("full_page")))
+
+
+@handles("use")
+async def use(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    assert step.subflow is not None
+    values = {k: rt.text(v) if isinstance(v, str) else v for k, v in step.with_.items()}
+    await rt.run_steps(step.subflow.steps, step.subflow.resolve_inputs(values), prefix=rt.text(step.name))
+
+
+@handles("sign_in", on_timeout="timeout")
+async def sign_in(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    from ..signin import SignInOptions, run_sign_in
+
+    options = SignInOptions(
+        account=rt.text(arg.get("account") or "${account}"),
+        stay_signed_in=bool(arg.get("stay_signed_in", False)),
+        unrecognized_after=float(arg.get("unrecognized_after") or rt.options.unrecognized_after),
+    )
+    await run_sign_in(rt, options)
+
+
+@handles("compare_images", on_timeout="timeout")
+async def compare_images(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    from ..checks.photos import check_images
+
+    await check_images(rt, arg)

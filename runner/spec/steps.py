@@ -1,0 +1,134 @@
+"""The step types a flow can use: one command, one documented shape.
+
+This is the flow language's vocabulary, declared here so that `validate`, the JSON Schema and the
+flow model know every command without importing the engine. What each command does in the browser
+is its handler in runner/run/steps.py (one small function per command, registered under the same
+name; a test checks that every declared command has exactly one handler).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .shapes import Bool, Either, Fields, LocatorShape, LocatorWith, MapOf, Num, Shape, Str
+
+if TYPE_CHECKING:
+    from .shapes import Ctx
+    from .yamlpos import Node
+
+
+@dataclass
+class StepType:
+    name: str
+    shape: Shape
+    summary: str
+    extras: dict[str, Shape] = field(default_factory=dict)
+
+
+STEP_TYPES: dict[str, StepType] = {}
+
+
+def declare(name: str, shape: Shape, summary: str, extras: dict[str, Shape] | None = None) -> None:
+    STEP_TYPES[name] = StepType(name, shape, summary, extras or {})
+
+
+URL_SHAPE = Either(
+    Str(description="A glob such as https://*.sharepoint.com/**"),
+    Fields({"regex": Str(description="A regular expression matched against the full URL")},
+           required=("regex",)),
+    short_key="glob",
+)
+
+
+@dataclass
+class ImageSource(Fields):
+    """Where one image of compare_images comes from: a URL, a file, or both (the file wins when it
+    is not empty, so `file: ${photo}` falls back to the URL for an account without one)."""
+
+    def check(self, node: Node | None, ctx: Ctx) -> Any:
+        out = super().check(node, ctx)
+        if out is not None and not (out.get("url") or out.get("file")):
+            ctx.err(node, "give the image's `url`, its `file`, or both")
+            return None
+        return out
+
+
+IMAGE_SOURCE = Either(
+    Str(description="URL of the image"),
+    ImageSource({
+        "url": Str(description="URL of the image, opened in the account's signed-in session (a relative URL is "
+                   "on the current page's host, or on the host `base` links to); the sign-in round trip is "
+                   "followed as a browser does"),
+        "file": Str(description="A picture file, e.g. ${photo} (the users file's `photo:`); used instead of "
+                    "`url` when it is not empty"),
+        "label": Str(variables=False, description="What the image is, in the report (e.g. Exchange's copy)"),
+        "base": LocatorShape(),
+    }),
+    short_key="url",
+)
+
+declare("goto", Str(description="URL to open"), "Open a URL and wait for it to load")
+
+declare("click", LocatorShape(), "Click an element; a link that opens a new tab continues in that tab")
+
+declare("fill", LocatorWith({"value": Str(description="Text to type; variables allowed")}, required=("value",)),
+        "Fill an input with text")
+
+declare("fill_secret",
+        LocatorWith({"secret": Str(enum=("password", "totp"),
+                                   description="password (keyring) or a current TOTP code (default password)")}),
+        "Fill an input with the account's password or a TOTP code, never recorded")
+
+declare("press",
+        Either(Str(description="Key for the focused element, e.g. Enter"),
+               Fields({"key": Str()}, required=("key",), locator=True), short_key="key"),
+        "Press a key, on an element or on whatever has focus")
+
+declare("wait_for",
+        LocatorWith({"state": Str(enum=("visible", "hidden", "attached", "detached"),
+                                  description="default visible")}),
+        "Wait until an element is visible (or hidden, attached, detached)")
+
+declare("wait_for_url", URL_SHAPE, "Wait until the page's URL matches")
+
+declare("wait_for_load_state", Str(enum=("load", "domcontentloaded", "networkidle")),
+        "Wait for the page to reach a load state")
+
+declare("expect_visible", LocatorShape(), "Check that an element is visible")
+
+declare("expect_text",
+        LocatorWith({"text": Str(description="Text the element must contain")}, required=("text",)),
+        "Check that an element contains a text")
+
+declare("expect_url", URL_SHAPE, "Check that the page's URL matches")
+
+declare("screenshot",
+        Either(Str(description="Name of the screenshot"),
+               Fields({"name": Str(), "full_page": Bool()}, required=("name",)), short_key="name"),
+        "Take a named screenshot (secret inputs are masked)")
+
+declare("use",
+        Either(Str(description="Path of a flow file, relative to this one", variables=False),
+               Fields({"file": Str(variables=False)}, required=("file",)), short_key="file"),
+        "Run the steps of a reusable sub-flow, with its inputs under `with:`",
+        extras={"with": MapOf(Str(), description="Input values for the sub-flow")})
+
+declare("sign_in",
+        Fields({
+            "account": Str(description="Account to sign in with (default ${account})"),
+            "stay_signed_in": Bool(description="Answer Yes on 'Stay signed in?' (default No)"),
+            "unrecognized_after": Num(description="Seconds on an unknown page before page_changed (default 20)",
+                                      minimum=1),
+        }),
+        "Microsoft sign-in: every page state handled or classified (see runner/signin/)")
+
+declare("compare_images",
+        Fields({
+            "reference": IMAGE_SOURCE,
+            "candidate": IMAGE_SOURCE,
+            "threshold": Num(integer=True, description="Most differing bits of the 256-bit perceptual hashes for "
+                             "the same picture (default 64, see runner/checks/photos.py)"),
+        }, required=("reference", "candidate")),
+        "Check the outcome: is the candidate image the same picture as the reference (perceptual hash)? "
+        "Records synced, not_yet, no_photo or unknown; never fails the replay (--require-synced does)")
