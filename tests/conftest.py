@@ -60,7 +60,7 @@ def replay(memory_keyring: MemoryKeyring, tmp_path: Path, capsys: pytest.Capture
 
     def run(accounts: list[SimAccount], specs: list[AccountSpec] | None = None, flow: Path = SHIPPED,
             passwords: dict[str, str | None] | None = None, sim_options: dict[str, Any] | None = None,
-            setup=None, **options: Any) -> Outcome:
+            setup=None, listener: Any = None, **options: Any) -> Outcome:
         for acc in accounts:
             secret = (passwords or {}).get(acc.upn, acc.password)
             if secret is not None:
@@ -76,7 +76,7 @@ def replay(memory_keyring: MemoryKeyring, tmp_path: Path, capsys: pytest.Capture
         report_dir = options.pop("report_dir", tmp_path / "report")
         opts = RunOptions(report_dir=report_dir, simulator=sim, browser=BrowserSettings(**options.pop("browser", {})),
                           **{"timeout": 10.0, "unrecognized_after": 8.0, **options})
-        report = execute(loaded, specs, opts, KeyringStore())
+        report = execute(loaded, specs, opts, KeyringStore(), listener=listener)
         return Outcome(report, sim, report_dir, capsys.readouterr().out)
 
     return run

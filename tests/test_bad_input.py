@@ -662,7 +662,7 @@ LOADERS: dict[str, Callable[[Path], Any]] = {
      "2:1: unknown key 'stepz' (did you mean 'steps'?); expected name, source, description, inputs, steps"),
     ("users", "user:\n  - account: a@contoso.com\n", "1:1: unknown key 'user' (did you mean 'users'?); expected users"),
     ("config", "allowed_domain: [contoso.com]\n",
-     "1:1: unknown key 'allowed_domain' (did you mean 'allowed_domains'?); expected allowed_domains"),
+     "1:1: unknown key 'allowed_domain' (did you mean 'allowed_domains'?); expected allowed_domains, sign_in_states"),
     ("simulated accounts", "acounts:\n  - {upn: a@contoso.com, password: x}\n",
      "1:1: unknown key 'acounts' (did you mean 'accounts'?); expected accounts"),
 ])

@@ -244,6 +244,9 @@ def readme_examples(key: str) -> list[object]:
     ("--config", "allowed_domains", [{"allowed_domain": ["contoso.com"]}]),
     ("--simulator-accounts", "accounts", [{"acounts": [{"upn": "a@contoso.com", "password": "x"}]},
                                           {"accounts": [{"upn": "a@contoso.com", "password": "x", "kmsii": False}]}]),
+    ("--states", "states", [{"states": [{"name": "x", "mtch": {"page_id": "P"}, "click": "a"}]},
+                            {"states": [{"name": "Two Words", "match": {"page_id": "P"}, "click": "a"}]},
+                            {"states": [{"name": "x", "match": {"page_id": "P"}, "click": "not a marker"}]}]),
 ])
 def test_schema_of_the_other_yaml_files(tmp_path: Path, option: str, key: str, misspelt: list[object]) -> None:
     """`schema --users` (and --config, --simulator-accounts) is a JSON Schema an editor can use: it
@@ -253,6 +256,7 @@ def test_schema_of_the_other_yaml_files(tmp_path: Path, option: str, key: str, m
 
     from runner.simulator import load_accounts
     from runner.spec.config import load_config
+    from runner.spec.states import load_states
     from runner.spec.users import load_users
 
     result = cli("schema", option)
@@ -260,7 +264,8 @@ def test_schema_of_the_other_yaml_files(tmp_path: Path, option: str, key: str, m
     schema = json.loads(result.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    load = {"--users": lambda p: load_users(p, None), "--config": load_config, "--simulator-accounts": load_accounts}
+    load = {"--users": lambda p: load_users(p, None), "--config": load_config, "--simulator-accounts": load_accounts,
+            "--states": load_states}
     for example in readme_examples(key):
         validator.validate(example)
         copy = tmp_path / "example.yaml"

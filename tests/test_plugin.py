@@ -73,6 +73,24 @@ def test_a_broken_flow_reads_file_line_col(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout
 
 
+def test_a_malformed_file_is_one_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    """A simulator-accounts or states file with a mistake stops the session before any test, in
+    pytest's own words for bad usage (exit 4), naming the file, line and column."""
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n  - {upn: alice@contoso.com, pasword: x}\n")
+    users = users_file(tmp_path, "{account: alice@contoso.com}")
+    result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--m365-simulator-accounts", str(sim))
+    text = result.stdout + result.stderr
+    assert result.returncode == 4, text
+    assert f"{sim}:2:30: unknown simulated-account option 'pasword' (did you mean 'password'?)" in text
+    assert "Traceback" not in text and "fixture" not in text
+    states = tmp_path / "states.yaml"
+    states.write_text("states:\n  - name: x\n    match: {page_id: P}\n")
+    result = pytest_run(tmp_path, str(FLOWS), "--m365-users", str(users), "--m365-states", str(states))
+    text = result.stdout + result.stderr
+    assert result.returncode == 4 and "a row either clicks or fails" in text and "Traceback" not in text, text
+
+
 @pytest.mark.browser
 def test_flows_run_under_pytest_playwright_and_xdist(tmp_path: Path) -> None:
     """One run covers the issue's list: generated tests with pytest-playwright's fixtures, a
@@ -176,9 +194,13 @@ def test_launch_args_default_to_the_system_chromium_and_stay_overridable(
 def test_the_pytest_path_makes_contexts_and_refuses_accounts_as_run_does(tmp_path: Path) -> None:
     """One function builds the context options and one checks the allow-list for `run` and for
     pytest: a flow under pytest gets the same viewport, --m365-locale and plain-Chrome user agent,
-    and an account outside allowed_domains is refused before anything runs."""
+    and an account outside allowed_domains is refused before anything runs. The sign-in states of
+    --m365-states are used as `run --states` uses them (alice meets a page only a row knows)."""
     sim = tmp_path / "sim.yaml"
-    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1}\n")
+    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1, new_interrupt: true}\n")
+    states = tmp_path / "states.yaml"
+    states.write_text("states:\n  - name: passkey_nudge\n    match: {page_id: ConvergedPasskeyNudge}\n"
+                      "    click: idBtn_Nudge_NotNow\n")
     flows = tmp_path / "flows"
     flows.mkdir()
     (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
@@ -189,7 +211,8 @@ def test_the_pytest_path_makes_contexts_and_refuses_accounts_as_run_does(tmp_pat
         "    (request.config.rootpath / 'seen.json').write_text(json.dumps(info))\n")
     users = users_file(tmp_path, "{account: alice@contoso.com}")
     result = pytest_run(tmp_path, str(flows), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
-                        "--m365-locale", "tr-TR", passwords={"alice@contoso.com": "alice-pw-1"})
+                        "--m365-locale", "tr-TR", "--m365-states", str(states),
+                        passwords={"alice@contoso.com": "alice-pw-1"})
     assert result.returncode == 0, result.stdout + result.stderr
     seen = json.loads((tmp_path / "seen.json").read_text())
     assert seen["lang"] == "tr-TR" and (seen["width"], seen["height"]) == (1280, 800)

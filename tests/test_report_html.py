@@ -32,6 +32,14 @@ def test_header_rows_and_failure_details_are_in_the_page(tmp_path: Path) -> None
     assert html.count('<details class="account') == 8
 
 
+def test_the_failed_count_is_red_only_when_something_failed(tmp_path: Path) -> None:
+    """"0 failed" in red reads as an alarm on a night when nothing failed."""
+    passed = sample_report(3, kinds=["passed", "passed", "passed"])
+    assert '<span class="count none" id="failed-count">0 failed</span>' in render_html(passed, tmp_path)
+    failed = sample_report(3, kinds=["passed", "bad_credentials", "passed"])
+    assert '<span class="count failed" id="failed-count">1 failed</span>' in render_html(failed, tmp_path)
+
+
 def test_text_is_escaped_and_secrets_are_masked(tmp_path: Path) -> None:
     run = sample_run(0, "evil@contoso.com", "page_changed")
     run.failure.message = 'Title was <script>alert("x")</script> after typing Hunter2-secret'  # type: ignore[union-attr]

@@ -101,25 +101,30 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         f"  - {{upn: pushy@contoso.com, password: '{PASSWORD}', mfa: push, totp_secret: {TOTP_SECRET}}}\n"
         f"  - {{upn: fed@fabrikam.com, password: '{PASSWORD}', federated: true}}\n"
         "  - {upn: badpw@contoso.com, password: another-password}\n"
+        # a page the runner does not know after the password and the code: its page card is searched too
+        f"  - {{upn: nudge@contoso.com, password: '{PASSWORD}', mfa: totp, totp_secret: {TOTP_SECRET}, "
+        "new_interrupt: true}\n"
     )
     env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
            "M365_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"), "DEBUG": "pw:api,pw:protocol"}
-    for account in ("mfa@contoso.com", "pushy@contoso.com", "fed@fabrikam.com", "badpw@contoso.com"):
+    for account in ("mfa@contoso.com", "pushy@contoso.com", "fed@fabrikam.com", "badpw@contoso.com",
+                    "nudge@contoso.com"):
         assert cli("creds", "set", account, env=env, input=f"{PASSWORD}\n").returncode == 0
-    for account in ("mfa@contoso.com", "pushy@contoso.com"):
+    for account in ("mfa@contoso.com", "pushy@contoso.com", "nudge@contoso.com"):
         assert cli("creds", "set", account, "--totp", env=env, input=f"{TOTP_SECRET}\n").returncode == 0
 
     started = time.time()
     report = tmp_path / "report"
     result = cli("run", str(SHIPPED), "--account", "mfa@contoso.com", "--account", "pushy@contoso.com",
-                 "--account", "fed@fabrikam.com", "--account", "badpw@contoso.com", "--simulator-accounts", str(sim),
+                 "--account", "fed@fabrikam.com", "--account", "badpw@contoso.com", "--account", "nudge@contoso.com",
+                 "--simulator-accounts", str(sim),
                  "--report-dir", str(report), "--trace", "on", "--video", "on", "-vv", "--workers", "2",
                  "--evidence", env=env)
     finished = time.time()
     data = json.loads((report / "report.json").read_text())
     outcome = {r["account"]: r["status"] for r in data["runs"]}
     assert outcome == {"mfa@contoso.com": "passed", "pushy@contoso.com": "passed", "fed@fabrikam.com": "passed",
-                       "badpw@contoso.com": "failed"}, result.stdout + result.stderr
+                       "badpw@contoso.com": "failed", "nudge@contoso.com": "failed"}, result.stdout + result.stderr
     assert result.returncode == 1
 
     needles = needles_between(started, finished)
@@ -134,7 +139,11 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         assert sum(n.endswith(".trace") for n in names) >= 2, "tracing resumed after the secret was typed"
         assert list((report / account / "video").glob("*.webm"))
     assert searched > 50
-    assert len(list((report / "evidence").glob("*.zip"))) == 4, "the evidence zips were searched too"
+    assert len(list((report / "evidence").glob("*.zip"))) == 5, "the evidence zips were searched too"
+    card = json.loads((report / "nudge_contoso.com" / "page.json").read_text())
+    assert card["page_id"] == "ConvergedPasskeyNudge", "the page card was written, and searched"
+    with zipfile.ZipFile(report / "evidence" / "nudge_contoso.com.zip") as evidence:
+        assert "page.json" in evidence.namelist()
     assert (report / "report.html").exists() and (report / "junit.xml").exists()
     assert b"onedrive.aspx" in (report / "mfa_contoso.com" / "trace.zip").read_bytes() or any(
         b"onedrive.aspx" in blob for name, blob in blobs(report / "mfa_contoso.com") if ".trace" in name)

@@ -79,13 +79,19 @@ def cli() -> None:
 @click.option("--doc-check", "doc_check", is_flag=True, help="Also check the flow's `doc:` wording against its "
               "article first, and record when and with what result in report.json (see `doc-check`).")
 @outcome_options
+@click.option("--states", "states_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="A sign-in states file: page states checked before the built-in table (default: the config's "
+              "sign_in_states:). A page card's proposed row goes there.")
+@click.option("--teach", type=click.Path(path_type=Path), metavar="FILE", help="With --headed: a sign-in page no "
+              "state knows waits for you; the button you click becomes a row appended to FILE.")
 @notify_options
 def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
         browser: BrowserSettings, locale: str | None, report_dir: Path | None, timeout: float,
         account_timeout: float, trace: str, video: str, mfa_wait: float, simulator: bool, config_file: Path | None,
         simulator_accounts: Path | None, verbose: int, quiet: bool, as_json: bool, rerun_failed: Path | None,
         evidence: bool, shard: str | None, doc_check: bool, notify: tuple[str, ...], notify_on: str,
-        report_url: str | None, require_synced: bool, until_synced: float | None) -> None:
+        report_url: str | None, require_synced: bool, until_synced: float | None, states_file: Path | None,
+        teach: Path | None) -> None:
     """Run FLOW for each account: a flow file, or a shipped flow's name (see `m365-replay flows`)."""
     from ..core.model import RunOptions
     from ..core.results import default_report_dir
@@ -94,8 +100,11 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
     from ..spec.catalog import resolve_flow
     from ..spec.config import check_allowed
     from ..spec.flow import load_flow
+    from ..spec.states import states_for_run
     from .runs import execute
 
+    if teach is not None and not browser.headed:
+        raise UsageError("--teach needs --headed: a person at the browser window shows the runner the new page.")
     flow = load_flow(resolve_flow(flow_file))
     check_urls(notify)
     specs = _select_specs(flow, accounts, users, variables, rerun_failed, shard)
@@ -110,7 +119,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         report_dir=report_dir or default_report_dir(), browser=browser, workers=workers, locale=locale,
         timeout=timeout, account_timeout=account_timeout, trace=trace, video=video, mfa_wait=mfa_wait,
         simulator=_simulator(simulator, simulator_accounts), require_synced=require_synced,
-        until_synced=until_synced,
+        until_synced=until_synced, sign_in_states=states_for_run(states_file, config_file, teach), teach=teach,
     )
     doc_summary = _doc_check_first(flow, locale, as_json) if doc_check else None
     report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json,
@@ -187,6 +196,22 @@ def _run_exit_code(report: Report, sharded: bool) -> int:
         return 130
     s = report.summary()
     return 0 if s["passed"] == s["total"] and (s["total"] > 0 or sharded) else 1
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(path_type=Path), metavar="RESULTS_DIR")
+@click.option("--account", metavar="EMAIL", help="Only this account's page card.")
+def explain(results_dir: Path, account: str | None) -> None:
+    """Print the page cards of a finished run: each page the runner did not understand, what it looked
+    like, and the proposed fix (a flow edit, or a row for a sign-in states file). Exit 1 when none."""
+    from ..reporters.pagecard import explain as explain_cards
+
+    lines = explain_cards(results_dir, account)
+    if not lines:
+        click.echo(f"{results_dir}: no page card: no account{' ' + account if account else ''} met a page the "
+                   "runner did not understand.", err=True)
+        sys.exit(1)
+    click.echo("\n".join(lines))
 
 
 @cli.command()
@@ -267,12 +292,13 @@ def doctor(browser: BrowserSettings) -> None:
 @click.option("--config", "kind", flag_value="config", help="The schema of the config file instead.")
 @click.option("--simulator-accounts", "kind", flag_value="simulator-accounts",
               help="The schema of simulated-accounts files instead.")
+@click.option("--states", "kind", flag_value="states", help="The schema of sign-in states files instead.")
 def schema(kind: str | None) -> None:
     """Print the JSON Schema of flow files (for editors), or of another YAML file this tool reads."""
     from ..simulator.accounts import accounts_schema
     from ..spec import schema as schemas
 
-    make = {"users": schemas.users_schema, "config": schemas.config_schema,
+    make = {"users": schemas.users_schema, "config": schemas.config_schema, "states": schemas.states_schema,
             "simulator-accounts": accounts_schema}.get(kind or "", schemas.flow_schema)
     click.echo(json.dumps(make(), indent=2))
 

@@ -29,7 +29,8 @@ def execute(flow: Flow, specs: list[AccountSpec], options: RunOptions, store: Cr
     and junit.xml are rendered from whatever finished (also on Ctrl-C)."""
     prepare_report_dir(options.report_dir)
     setup_logging(verbose)
-    printer = listener or make_printer(sys.stderr if to_stderr else sys.stdout, quiet=quiet)
+    printer = listener or make_printer(sys.stderr if to_stderr else sys.stdout, quiet=quiet,
+                                       report_dir=options.report_dir)
     logs = AccountLogs(options.report_dir) if evidence else None
     engine = Engine(flow, options, store, Fanout(printer, logs) if logs else printer)
     engine.report.doc_check = doc_check  # `run --doc-check` (doccheck.for_run), in report.json from the start

@@ -104,6 +104,21 @@ class Flow:
         return out
 
 
+@dataclass(frozen=True)
+class StateRow:
+    """One sign-in page state from a states file (`--states`, the config's `sign_in_states:`, teach
+    mode): how to recognize the page (`match`: page_id, host, error_code, shows) and the one thing
+    to do there, click a marker or fail with a category. Plain data: runner/spec/states.py reads it,
+    runner/signin/ acts on it, and only the built-in rows may type anything."""
+
+    name: str
+    match: dict[str, Any]
+    click: str | None = None
+    fail: dict[str, str] | None = None
+    description: str = ""
+    where: str = ""  # file:line, shown in the steps and the trace when the row is used
+
+
 @dataclass
 class BrowserSettings:
     """Which browser a run uses and how it shows (the CLI's and doctor's browser options)."""
@@ -147,6 +162,11 @@ class RunOptions:
     # `not_yet` is re-checked, with backoff, in the same context before it is the answer (seconds)
     require_synced: bool = False
     until_synced: float | None = None
+    # rows of a sign-in states file, checked before the built-in table (runner/signin/states.py); and
+    # teach mode's file: an unknown sign-in page waits for the person at the window, and the element
+    # they click becomes a new row appended there
+    sign_in_states: list[StateRow] = field(default_factory=list)
+    teach: Path | None = None
 
     @property
     def can_ask_a_person(self) -> bool:
@@ -168,3 +188,6 @@ class Listener:
     def step_started(self, account: str, step: str) -> None: ...
     def account_finished(self, result: RunResult) -> None: ...
     def announce(self, message: str) -> None: ...
+    def teach_waiting(self, account: str, page: Any) -> None:
+        """Teach mode waits for the person at the window on `page` (a Playwright Page): a listener may
+        look at it, or, as the tests do, play the person."""

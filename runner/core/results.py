@@ -61,6 +61,7 @@ class StepFailure(Exception):
         self.category = category
         self.message = message
         self.details = details
+        self.page_card: str | None = None  # page.json, when one was written (runner/run/pagecard.py)
 
 
 def now_iso() -> str:
@@ -84,6 +85,10 @@ class Failure:
     step: str | None
     action: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # page.json in the account's folder (relative to the report folder): what the page the runner did
+    # not understand looked like, and the proposed fix (runner/run/pagecard.py); on page_changed, and
+    # on a sign-in timeout
+    page_card: str | None = None
 
 
 @dataclass

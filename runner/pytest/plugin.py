@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 FLOW_SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`) are building blocks, not tests
 CHUNKS_KEY = pytest.StashKey[list[Path]]()
+STATES_KEY = pytest.StashKey[list[Any]]()  # the sign-in states file's rows, read once per session
 DEFAULTS_PLUGIN = "runner.pytest.defaults"
 
 
@@ -65,6 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Fail a test whose check did not find `synced` (as `run --require-synced`).")
     group.addoption("--m365-until-synced", metavar="DURATION",
                     help="Re-check a `not_yet` outcome until synced or DURATION ends (as `run --until-synced`).")
+    group.addoption("--m365-states", metavar="FILE",
+                    help="A sign-in states file: page states checked before the built-in table (as `run --states`; "
+                    "default: the config file's sign_in_states:).")
 
 
 def _active(config: pytest.Config) -> bool:
@@ -79,6 +83,31 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.import_plugin(DEFAULTS_PLUGIN)
     if _active(config):
         config.args[:] = [_shipped_argument(arg, config.invocation_params.dir) for arg in config.args]
+        _read_files(config)
+
+
+def _read_files(config: pytest.Config) -> None:
+    """The files the options name, read before anything runs: a malformed one stops the session in
+    one message naming the file, line and fix (a pytest usage error, exit 4), never a fixture's
+    traceback in every test. Flow and users files are checked at collection, per flow file."""
+    from ..core.errors import FlowError, UsageError
+    from ..spec.states import states_for_run
+
+    def path(option: str) -> Path | None:
+        value = config.getoption(option, None)
+        return Path(value) if value else None
+
+    try:
+        simulated = path("--m365-simulator-accounts")
+        if simulated is not None:
+            from ..simulator import load_accounts
+
+            load_accounts(simulated)
+        config.stash[STATES_KEY] = states_for_run(path("--m365-states"), path("--m365-config"))
+    except FlowError as exc:
+        raise pytest.UsageError("\n".join(str(p) for p in exc.problems)) from None
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _shipped_argument(arg: str, base: Path) -> str:
@@ -216,7 +245,8 @@ class FlowSession:
                              timeout=self.config.getoption("--m365-timeout"),
                              account_timeout=self.config.getoption("--m365-account-timeout"),
                              require_synced=bool(self.config.getoption("--m365-require-synced")),
-                             until_synced=_duration(self.config.getoption("--m365-until-synced")))
+                             until_synced=_duration(self.config.getoption("--m365-until-synced")),
+                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])))
         options.browser.headed = bool(self.config.getoption("--headed", False))
         engine = Engine(flow, options, self.store)
         traced = self.config.getoption("--tracing", "off") != "off"
@@ -234,7 +264,12 @@ class FlowSession:
         if shots == "on" or (failed and shots == "only-on-failure"):
             kept = _keep_screenshots(result, folder, output_path / "steps")
         if failed:
-            raise FlowFailed(describe_failure(result, kept, self.config.invocation_params.dir))
+            card = None
+            if result.failure is not None and result.failure.page_card:
+                card = output_path / "page.json"
+                output_path.mkdir(parents=True, exist_ok=True)
+                shutil.copy(folder / result.failure.page_card, card)
+            raise FlowFailed(describe_failure(result, kept, self.config.invocation_params.dir, card))
 
 
 def _slug(text: str) -> str:
@@ -255,9 +290,11 @@ def _keep_screenshots(result: RunResult, folder: Path, target: Path) -> dict[str
     return kept
 
 
-def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path) -> str:
-    """The CLI's words for a failed account, plus the step's documented wording."""
+def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path, card: Path | None = None) -> str:
+    """The CLI's words for a failed account, plus the step's documented wording and the first lines
+    of the page card, when the page was one the runner did not understand."""
     from ..reporters.console import BADGES, account_lines
+    from ..reporters.pagecard import HEAD, card_lines, load_card
 
     lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
              *account_lines(result, detail=True)]
@@ -265,6 +302,10 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path)
     if shot in screenshots:
         path = Path(screenshots[shot])
         lines.append(f"    screenshot: {os.path.relpath(path, base) if path.is_absolute() else path}")
+    loaded = load_card(card.parent, card.name) if card is not None else None
+    if card is not None and loaded is not None:
+        lines.append(f"    page card: {os.path.relpath(card, base) if card.is_absolute() else card}")
+        lines += [f"      {line}" for line in card_lines(loaded)[:HEAD]]
     return "\n".join(lines)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..core.model import Listener
 from ..core.redact import RedactingFilter, redact
 from ..core.results import Report, RunResult
+from .pagecard import HEAD, card_lines, load_card
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -27,9 +29,10 @@ STYLES = {"passed": "bold green", "failed": "bold red", "error": "bold magenta",
 OUTCOME_STYLES = {"synced": "green", "not_yet": "yellow", "no_photo": "magenta", "unknown": "red"}
 
 
-def account_lines(result: RunResult, detail: bool = False) -> list[str]:
+def account_lines(result: RunResult, detail: bool = False, report_dir: Path | None = None) -> list[str]:
     """The failure, its next action and any warnings, indented under an account's line; with
-    `detail` (the pytest plugin, which has room) also the step's documented wording and the URL."""
+    `detail` (the pytest plugin, which has room) also the step's documented wording and the URL;
+    with `report_dir`, the first lines of the failure's page card."""
     lines = []
     if result.outcome:
         lines.append(f"    outcome: {outcome_text(result.outcome)}")
@@ -44,6 +47,11 @@ def account_lines(result: RunResult, detail: bool = False) -> list[str]:
             lines.append(f"    next: {failure.action}")
         if detail and failure.details.get("url"):
             lines.append(f"    url: {failure.details['url']}")
+        card = load_card(report_dir, failure.page_card) if report_dir is not None else None
+        if card is not None:
+            lines.append(f"    page card: {report_dir / str(failure.page_card)} (m365-replay explain "
+                         f"{report_dir} --account {result.account})")
+            lines += [f"      {line}" for line in card_lines(card)[:HEAD]]
     lines += [f"    warning: {warning}" for warning in result.warnings]
     return lines
 
@@ -94,9 +102,10 @@ def outcome_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
 class LinePrinter(Listener):
     """Plain line-per-account output (CI logs, pipes)."""
 
-    def __init__(self, out: TextIO | None = None, quiet: bool = False):
+    def __init__(self, out: TextIO | None = None, quiet: bool = False, report_dir: Path | None = None):
         self.out = out or sys.stdout
         self.quiet = quiet
+        self.report_dir = report_dir  # where page cards are read from
         self.total = 0
         self.done = 0
 
@@ -114,7 +123,7 @@ class LinePrinter(Listener):
             return
         line = f"[{self.done}/{self.total}] {BADGES.get(result.status, result.status)} {result.account} " \
                f"({result.duration_ms / 1000:.1f}s)"
-        self.say("\n".join([line, *account_lines(result)]))
+        self.say("\n".join([line, *account_lines(result, report_dir=self.report_dir)]))
 
     def announce(self, message: str) -> None:
         self.say(f">>> {message}")
@@ -166,10 +175,11 @@ class _Board:
 class LiveProgress(LinePrinter):
     """A rich live display for terminals; finished accounts print above it as plain lines do."""
 
-    def __init__(self, console: Console | None = None, quiet: bool = False, out: TextIO | None = None):
+    def __init__(self, console: Console | None = None, quiet: bool = False, out: TextIO | None = None,
+                 report_dir: Path | None = None):
         from rich.console import Console
 
-        super().__init__(out=out, quiet=quiet)
+        super().__init__(out=out, quiet=quiet, report_dir=report_dir)
         self.console = console or Console(file=self.out, highlight=False)
         self.running: dict[str, tuple[str, float]] = {}
         self.started = time.monotonic()
@@ -211,7 +221,7 @@ class LiveProgress(LinePrinter):
         line = Text.assemble((f"{BADGES.get(result.status, result.status):5}", STYLES.get(result.status, "")),
                              f" {result.account} ({result.duration_ms / 1000:.1f}s)  [{self.done}/{self.total}]")
         self.console.print(line, highlight=False)
-        for extra in account_lines(result):
+        for extra in account_lines(result, report_dir=self.report_dir):
             self.say(extra)
 
     def stop(self) -> None:
@@ -269,13 +279,17 @@ class Fanout(Listener):
         for listener in self.listeners:
             listener.announce(message)
 
+    def teach_waiting(self, account: str, page: Any) -> None:
+        for listener in self.listeners:
+            listener.teach_waiting(account, page)
 
-def make_printer(out: TextIO, quiet: bool = False) -> LinePrinter:
+
+def make_printer(out: TextIO, quiet: bool = False, report_dir: Path | None = None) -> LinePrinter:
     """A live display on a terminal, plain lines anywhere else."""
     isatty = getattr(out, "isatty", None)
     if isatty is not None and isatty():
-        return LiveProgress(out=out, quiet=quiet)
-    return LinePrinter(out=out, quiet=quiet)
+        return LiveProgress(out=out, quiet=quiet, report_dir=report_dir)
+    return LinePrinter(out=out, quiet=quiet, report_dir=report_dir)
 
 
 def setup_logging(verbose: int) -> None:

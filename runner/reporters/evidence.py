@@ -81,6 +81,9 @@ def write_evidence(report: Report, report_dir: Path) -> list[Path]:
                     zf.write(report_dir / image, f"check/{Path(image).name}")
             if run.trace and (report_dir / run.trace).is_file():
                 zf.write(report_dir / run.trace, "trace.zip")
+            card = run.failure.page_card if run.failure else None
+            if card and (report_dir / card).is_file():
+                zf.write(report_dir / card, "page.json")
             if run.video and (report_dir / run.video).is_file():
                 zf.write(report_dir / run.video, f"video{Path(run.video).suffix}")
             log = report_dir / slug(run.account) / LOG_FILE

@@ -144,6 +144,8 @@ def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
         return
     paths = {s.get("screenshot") for s in run.get("steps") or [] if isinstance(s, dict)}
     paths |= {run.get("trace"), run.get("video"), f"{slug(str(run.get('account')))}/log.txt"}
+    failure = run.get("failure") if isinstance(run.get("failure"), dict) else {}
+    paths.add(failure.get("page_card"))
     check = run.get("outcome") if isinstance(run.get("outcome"), dict) else {}
     paths |= {side.get("image") for side in (check.get("reference"), check.get("candidate")) if isinstance(side, dict)}
     for rel in filter(None, paths):

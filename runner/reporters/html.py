@@ -22,6 +22,7 @@ import jinja2
 
 from ..core.redact import redact
 from ..core.results import CATEGORIES, Failure, Report, RunResult
+from .pagecard import card_lines, load_card
 
 HTML_FILE = "report.html"
 BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
@@ -99,7 +100,20 @@ def aadsts_code(failure: Failure | None) -> str | None:
     return found.group(0) if found else None
 
 
-def run_view(run: RunResult, base: str, index: int) -> SimpleNamespace:
+def card_view(report_dir: Path, run: RunResult, index: int) -> SimpleNamespace | None:
+    """The failure's page card (page.json), for the account's panel: the proposed fix in a block to
+    copy, then the card's other lines."""
+    failure = run.failure
+    card = load_card(report_dir, failure.page_card) if failure is not None else None
+    if card is None or failure is None:
+        return None
+    lines = card_lines(card)
+    return SimpleNamespace(path=failure.page_card, page=lines[0], lines=[redact(line) for line in lines[1:]],
+                           row=redact(card.get("proposed_row_yaml")), edit=card.get("proposed_edit"),
+                           explain=f"m365-replay explain {shlex.quote(str(report_dir))} --account {run.account}")
+
+
+def run_view(run: RunResult, base: str, index: int, report_dir: Path | None = None) -> SimpleNamespace:
     """What the template shows for one account. Attribute objects rather than dicts: Jinja
     tries attribute access first, and 10,000 accounts make the difference measurable."""
     failure = run.failure
@@ -125,6 +139,7 @@ def run_view(run: RunResult, base: str, index: int) -> SimpleNamespace:
         "trace_command": trace_command(base, run.trace),
         "video": run.video,
         "outcome": outcome_view(run.outcome),
+        "card": card_view(report_dir, run, index) if report_dir is not None else None,
         "steps": [SimpleNamespace(name=s.name, doc=s.doc, status=s.status, duration=seconds(s.duration_ms),
                                   screenshot=s.screenshot, message=redact(s.message)) for s in run.steps],
     })
@@ -158,7 +173,7 @@ def render_html(report: Report, report_dir: Path, changes: list[str] | None = No
         categories=[(c, n, CATEGORIES.get(c, "")) for c, n in categories.most_common()],
         started=when(report.started_at), finished=when(report.finished_at) if report.finished_at else None,
         duration=seconds(duration) if duration is not None else None,
-        runs=[run_view(run, base, i) for i, run in enumerate(report.runs)],
+        runs=[run_view(run, base, i, report_dir) for i, run in enumerate(report.runs)],
         changes=changes or [], previous=str(previous) if previous else None,
     )
 

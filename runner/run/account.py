@@ -20,6 +20,7 @@ from ..core.redact import redact
 from ..core.results import StepFailure, StepResult, slug
 from ..secrets.account_secrets import Secrets
 from .failures import classify, explain, first_line, is_closed_error, network_error
+from .pagecard import wants_card, write_card
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
 from .watch import ContextWatch
@@ -55,6 +56,7 @@ class AccountRun:
         self.trace = AccountTrace(context, folder, account)
         self.watch = ContextWatch(context, page)
         self._shots = 0
+        self.notes: list[str] = []  # what the current step did worth a line in its result (a states file's row)
 
     # ------------------------------------------------------------------ variables and locators
     def text(self, value: str) -> str:
@@ -154,8 +156,15 @@ class AccountRun:
         await self.trace.resume()
 
     # ------------------------------------------------------------------ telling
-    def trace_state(self, name: str) -> None:
+    async def trace_state(self, name: str, noted: bool = False) -> None:
         log.debug("%s: sign-in page state %s", self.account, name)
+        if noted:
+            self.notes.append(f"state {name}")
+            await self.trace.mark(f"m365-replay: state {name}")
+
+    def ask_person(self, message: str) -> None:
+        self.announce(message)
+        self.listener.teach_waiting(self.account, self.page)
 
     def warn(self, message: str) -> None:
         self.warnings.append(redact(message) or "")
@@ -289,6 +298,7 @@ class AccountRun:
         await self.resume_tracing()
         self.timeout_ms = (step.timeout or self.options.timeout) * 1000
         result = StepResult(name=name, doc=step.doc, status="passed", duration_ms=0)
+        self.notes = []
         index = len(self.steps)  # a sub-flow's own row goes before the rows of its steps
         failure: StepFailure | None = None
         try:
@@ -301,7 +311,11 @@ class AccountRun:
             failure = self._failure(exc, step)
             result.status, result.message = "failed", redact(failure.message)
         result.duration_ms = int((time.monotonic() - started) * 1000)
+        if self.notes and result.status == "passed":
+            result.message = redact("; ".join(dict.fromkeys(self.notes)))
         from_child = failure is not None and "step" in failure.details
+        if failure is not None and not from_child and not step.optional and wants_card(step, failure):
+            failure.page_card = await write_card(self, self.folder, step, name, failure)
         if (step.doc or failure is not None) and result.status != "skipped" and not from_child:
             await self.resume_tracing()
             result.screenshot = await self.screenshot(name, settle=failure is None)

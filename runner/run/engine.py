@@ -69,7 +69,7 @@ def to_failure(failure: StepFailure) -> Failure:
     details = {k: redact(str(v)) if isinstance(v, str) else v
                for k, v in failure.details.items() if v is not None and k != "step"}
     return Failure(failure.category, redact(failure.message) or "", failure.details.get("step"),
-                   action_for(failure.category), details)
+                   action_for(failure.category), details, page_card=failure.page_card)
 
 
 class Engine:

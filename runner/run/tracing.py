@@ -57,6 +57,13 @@ class AccountTrace:
             await self._save_chunk()
             self.paused = True
 
+    async def mark(self, title: str) -> None:
+        """A labelled entry in the trace's action list (a sign-in state a states file's row knew)."""
+        if self.active and not self.paused:
+            with contextlib.suppress(Exception):  # an older Playwright without tracing groups
+                await self.context.tracing.group(title)
+                await self.context.tracing.group_end()
+
     async def resume(self) -> None:
         """Resume once no page in the context still holds a typed secret."""
         if not self.paused:

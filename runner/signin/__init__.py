@@ -15,18 +15,25 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from ..core.redact import scrub_url
 from ..core.results import StepFailure
 from .actions import SignIn, SignInOptions
 from .page import PASSKEY_GUARD_JS, PASSKEY_REFUSAL, Facts, probe
+from .rows import from_row, watched_markers
 from .states import STATES, recognize
+from .teach import teach
 
 if TYPE_CHECKING:
     from ..core.context import StepContext
+    from ..core.model import StateRow
 
 __all__ = ["PASSKEY_GUARD_JS", "PASSKEY_REFUSAL", "STATES", "SignInOptions", "recognize", "run_sign_in"]
 
 # states that may rightly stay unchanged for up to mfa_wait seconds: a person is approving on the phone
 WAITS_FOR_A_PERSON = ("mfa_push", "passwordless")
+# teach mode asks the person only about a page that stayed unknown this long (pages between two known
+# ones, a redirect or a page still drawing, are unknown for a moment)
+TEACH_AFTER = 3.0
 
 
 def page_marks(facts: Facts | None) -> str:
@@ -37,44 +44,85 @@ def page_marks(facts: Facts | None) -> str:
     return marks + (f", sErrorCode {facts.error_code}" if facts.error_code else "")
 
 
+class Rows:
+    """A states file's rows as page states, and the markers the probe must watch for them; teach
+    mode adds to them (to RunOptions.sign_in_states too, so the next account of the run knows the page)."""
+
+    def __init__(self, rows: list[StateRow]):
+        self.rows = rows
+        self.states, self.markers = [from_row(r) for r in rows], watched_markers(rows)
+        self.unknown: tuple[str, float] | None = None  # the URL of a page no row knows, since when
+
+    async def teach(self, rt: StepContext, facts: Facts) -> bool:
+        """Teach mode, on a page no row knows that has stayed so for TEACH_AFTER s: True when the
+        person answered it and a row was learned."""
+        if self.unknown is None or self.unknown[0] != facts.url:
+            self.unknown = (facts.url, time.monotonic())
+        if rt.options.teach is None or not rt.options.can_ask_a_person or not facts.ready \
+                or time.monotonic() - self.unknown[1] < TEACH_AFTER:
+            return False
+        taught = await teach(rt, facts, rt.options.teach)
+        if taught is None:
+            return False
+        self.add(taught)
+        return True
+
+    def add(self, row: StateRow) -> None:
+        self.rows.append(row)
+        self.states.append(from_row(row))
+        self.markers = watched_markers(self.rows)
+
+
 async def run_sign_in(rt: StepContext, options: SignInOptions) -> None:
     """Walk the sign-in pages until a signed-in Microsoft 365 page, or fail with a category.
 
     A page that no row recognizes, or a recognized page that does not move on, for
     `unrecognized_after` seconds is `page_changed`: Microsoft changed something the table
-    does not know yet.
+    does not know yet. With `--teach`, a page no row recognizes waits for the person at the
+    window instead (teach.py).
     """
     si = SignIn(rt, options)
     progress = time.monotonic()
     where: tuple[str, str] | None = None
     last: Facts | None = None
+    rows = Rows(rt.options.sign_in_states)
     while not si.finished:
         await rt.resume_tracing()  # once the page that held the password has gone
-        facts = await probe(rt)
+        facts = await probe(rt, rows.markers)
         if rt.network_failure() is not None:  # the browser's own error page: the network, not Microsoft
             raise rt.explain(StepFailure("page_changed", "The sign-in page did not load."))
         state = None
         if facts is not None:
             last = facts
-            state = recognize(facts)
+            state = recognize(facts, rows.states)
             if state is not None:
+                rows.unknown = None
                 waiting = state.name in WAITS_FOR_A_PERSON and rt.options.can_ask_a_person
                 if (state.name, facts.url) != where or waiting:
                     where = (state.name, facts.url)
                     progress = time.monotonic()
-                    rt.trace_state(state.name)
+                    await rt.trace_state(f"{state.name} ({state.where})" if state.where else state.name,
+                                         noted=bool(state.where))
                 await state.act(si, facts)
+            elif await rows.teach(rt, facts):
+                progress = time.monotonic()
         if si.finished:
             break
         if time.monotonic() - progress > options.unrecognized_after:
-            slow = rt.slowest_request()
-            if slow:
-                raise StepFailure("timeout", f"The sign-in waited {options.unrecognized_after:.0f} s for {slow} "
-                                  "to answer.", url=slow)
-            title = last.title if last else ""
-            url = last.url if last else rt.page.url
-            what = f"stayed on the {where[0]!r} page" if where and state else "found no known sign-in page"
-            raise StepFailure("page_changed", f"The sign-in {what} for {options.unrecognized_after:.0f} s "
-                              f"at {url} (title {title!r}{page_marks(last)}).", url=url, title=title,
-                              page_id=last.page_id if last else None, error_code=last.error_code if last else None)
+            raise _stuck(rt, options, last, where if state else None)
         await asyncio.sleep(0.2)
+
+
+def _stuck(rt: StepContext, options: SignInOptions, last: Facts | None,
+           where: tuple[str, str] | None) -> StepFailure:
+    """Why the sign-in gave up: a request still waiting (timeout), or a page it cannot pass."""
+    slow = rt.slowest_request()
+    if slow:
+        return StepFailure("timeout", f"The sign-in waited {options.unrecognized_after:.0f} s for {slow} "
+                           "to answer.", url=slow)
+    title = last.title if last else ""
+    url = scrub_url(last.url if last else rt.page.url)
+    what = f"stayed on the {where[0]!r} page" if where else "found no known sign-in page"
+    return StepFailure("page_changed", f"The sign-in {what} for {options.unrecognized_after:.0f} s "
+                       f"at {url} (title {title!r}{page_marks(last)}).", url=url, title=title,
+                       page_id=last.page_id if last else None, error_code=last.error_code if last else None)

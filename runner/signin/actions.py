@@ -68,6 +68,10 @@ class PageState:
     description: str
     recognize: Callable[[Facts], bool]
     act: Action
+    # what the row recognizes a page by, for people and for a page card's "resembles": element keys
+    # (page.py), "PageID:X", "sErrorCode:N", "host:H"
+    markers: tuple[str, ...] = ()
+    where: str = ""  # a states file's row: file:line
 
 
 # ---------------------------------------------------------------------------------- actions

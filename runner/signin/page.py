@@ -56,9 +56,14 @@ TEXT_KEYS = ("usernameError", "passwordError", "errorText", "service_exception_m
 
 
 def selectors(key: str) -> list[str]:
-    """CSS selectors that find a watched element: its id or its known name, or its SELECTORS entry."""
+    """CSS selectors that find a watched element: its id or its known name, or its SELECTORS entry;
+    a states file's marker is a data-* selector (`[data-report-event="X"]`) or an id or name."""
     if key in SELECTORS:
         return [SELECTORS[key]]
+    if "[" in key:
+        return [key]
+    if key not in WATCHED_IDS:  # a states file's marker: an id, or a name
+        return [f'[id="{key}"]', f'[name="{key}"]']
     found = [f'[id="{key}"]']
     if key in NAMES:
         found.append(f'[name="{NAMES[key]}"]')
@@ -86,6 +91,8 @@ PROBE_JS = """([watched, textKeys]) => {
   return {
     url: location.href, title: document.title, ready: document.readyState,
     pageId: meta ? meta.getAttribute('content') : null,
+    pgid: c.pgid == null ? null : String(c.pgid), hpgid: c.hpgid == null ? null : String(c.hpgid),
+    configKeys: Object.keys(c).slice(0, 200),
     errorCode: c.sErrorCode == null ? null : String(c.sErrorCode),
     config: {correlationId: c.correlationId || null, requestId: c.sRequestId || null,
              timestamp: c.sTimestamp || null, skipUrl: c.urlSkipMfaRegistration || null,
@@ -124,6 +131,10 @@ class Facts:
     text: dict[str, str]
     config: dict[str, Any]
     hidden_form: bool
+    pgid: str | None = None  # $Config.pgid (agrees with PageID on real pages) and hpgid, a number per page
+    hpgid: str | None = None
+    config_keys: tuple[str, ...] = ()  # the names of $Config's keys, never their values: a page card shows them
+    ready: bool = True  # the document has finished loading (teach mode waits for it)
 
     @property
     def host(self) -> str:
@@ -136,17 +147,31 @@ class Facts:
     def shows(self, *ids: str) -> bool:
         return any(i in self.visible for i in ids)
 
+    def is_page(self, page_id: str) -> bool:
+        """A states file's `page_id`: the PageID meta, or $Config.pgid where the meta is missing."""
+        return page_id in (self.page_id, self.pgid)
 
-async def probe(rt: StepContext) -> Facts | None:
-    """One look at the page; None while it is between documents."""
+
+def watched(extra: tuple[str, ...] = ()) -> list[list[str]]:
+    """[key, selector] of every marker the probe looks for: the built-in ones and a states file's."""
+    return WATCHED + [[key, ", ".join(selectors(key))] for key in extra if key not in WATCHED_KEYS]
+
+
+WATCHED_KEYS = {key for key, _ in WATCHED}
+
+
+async def probe(rt: StepContext, extra: tuple[str, ...] = ()) -> Facts | None:
+    """One look at the page (with `extra`: a states file's markers too); None while it is between
+    documents."""
     try:
-        data = await rt.page.evaluate(PROBE_JS, [WATCHED, list(TEXT_KEYS)])
+        data = await rt.page.evaluate(PROBE_JS, [watched(extra) if extra else WATCHED, list(TEXT_KEYS)])
     except Exception as exc:  # navigation destroyed the context, or the page is not ready yet
         if rt.browser_gone(exc):
             raise
         return None
     return Facts(url=data["url"], title=data["title"], page_id=data["pageId"], error_code=data["errorCode"],
                  visible=set(data["visible"]), text=data["text"], config=data["config"],
-                 hidden_form=data["hiddenForm"])
+                 hidden_form=data["hiddenForm"], pgid=data["pgid"], hpgid=data["hpgid"],
+                 config_keys=tuple(data["configKeys"]), ready=data["ready"] == "complete")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +75,9 @@ class SimAccount:
     exchange_photo: bool = True
     photo_before_sync: str = "placeholder"
     photo_sync: str | None = "0"
+    # ids OneDrive and SharePoint serve under another name for this account, {old: new}: a Microsoft 365
+    # app renaming an element a flow finds by its id (the page card then proposes the flow edit)
+    rename_ids: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.upn = self.upn.lower()
@@ -146,7 +149,7 @@ def account_shape() -> Fields:
     is a key, its type (text, true/false, one of CHOICES) the field's; `upn` and `password` are
     required."""
     from ..spec.documents import account_name
-    from ..spec.shapes import Bool, Fields, Str
+    from ..spec.shapes import Bool, Fields, MapOf, Str
 
     options: dict[str, Any] = {}
     for spec in fields(SimAccount):
@@ -155,10 +158,13 @@ def account_shape() -> Fields:
             options[spec.name] = account_name()
         elif str(spec.type) == "bool":
             options[spec.name] = Bool()
+        elif str(spec.type).startswith("dict"):
+            options[spec.name] = MapOf(Str(variables=False), description="{old id: new id}")
         else:
             options[spec.name] = Str(variables=False, nullable="None" in str(spec.type),
                                      enum=tuple(c for c in choices if c) if choices else None)
-    required = tuple(spec.name for spec in fields(SimAccount) if spec.default is MISSING)
+    required = tuple(spec.name for spec in fields(SimAccount)
+                     if spec.default is MISSING and spec.default_factory is MISSING)
     return Fields(options, required=required, noun="simulated-account option",
                   expected="each simulated account is a mapping {upn: ..., password: ...}")
 

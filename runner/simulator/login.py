@@ -103,8 +103,9 @@ def after_password(app: SimState, req: Request, flow: SignInFlow, acc: SimAccoun
     if acc.password_expired:
         return page(app, req, flow, "ConvergedChangePassword", sErrorCode="50055", sPOST_Username=acc.upn,
                     urlPost="/common/SSPR/changepassword")
-    if acc.new_interrupt:
-        return page(app, req, flow, "ConvergedPasskeyNudge", sPOST_Username=acc.upn, urlPost="/common/newprompt")
+    if acc.new_interrupt and not flow.nudged:
+        app.record(acc.upn, "nudge_shown")
+        return page(app, req, flow, "ConvergedPasskeyNudge", sPOST_Username=acc.upn, urlPost="/common/passkeynudge")
     if acc.mfa and not flow.mfa_done:
         return tfa_page(app, req, flow, acc)
     if acc.proofup and not flow.proofup_done:
@@ -145,6 +146,17 @@ def skip_proofup(app: SimState, req: Request) -> Response:
 
 def proofup(app: SimState, req: Request) -> Response:
     """"Next" on "More information required": on to the security info registration."""
+    return redirect("https://mysignins.microsoft.com/register")
+
+
+def passkey_nudge_post(app: SimState, req: Request) -> Response:
+    """The passkey nudge answered: "Not now" goes on with the sign-in; "Next" sets up a passkey, which
+    starts at the security info registration (the runner must not go there)."""
+    if req.form.get("nudgeAction") == "skip":
+        return _past_interrupt(app, req, req.form.get("flowToken"), "nudged", "nudge_skipped")
+    flow = app.flow(req.form.get("flowToken"))
+    if flow is not None and flow.upn is not None:
+        app.record(flow.upn, "nudge_next")
     return redirect("https://mysignins.microsoft.com/register")
 
 
@@ -208,6 +220,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/common/getsessionstate"): ngc_state,
     ("POST", "/common/fido/result"): passkey_result,
     ("POST", "/common/userconfirmation"): user_confirmation_post,
+    ("POST", "/common/passkeynudge"): passkey_nudge_post,
     ("*", "/common/mfaregistration/skip"): skip_proofup,
     ("POST", "/common/proofup"): proofup,
     ("POST", "/login.srf"): federated_return,

@@ -7,6 +7,7 @@ back to /_forms/default.aspx), as the real ones do: a session on office.com is n
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlencode
 
 from .accounts import SimAccount
@@ -117,5 +118,8 @@ def suite_page(app: SimState, req: Request, acc: SimAccount, app_name: str, titl
     photo = f"/_layouts/15/userphoto.aspx?size=S&accountname={quote(acc.upn)}"
     header = suite_header(app_name, s, acc.display_name, photo, {}, "_blank")
     body = f'<main id="spPageCanvasContent"><h1>{esc(heading)}</h1></main>'
-    return Response(body=script_built(title, req.lang, header + body, app.render_delay_ms, LAUNCHER_SCRIPT))
+    html = script_built(title, req.lang, header + body, app.render_delay_ms, LAUNCHER_SCRIPT)
+    for old, new in acc.rename_ids.items():  # the page's HTML, CSS and script alike, as a real rename would
+        html = re.sub(rf"\b{re.escape(old)}\b", new, html)
+    return Response(body=html)
 

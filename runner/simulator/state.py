@@ -44,6 +44,7 @@ class SignInFlow:
     push_started: float | None = None
     display_sign: int = 0
     confirmed: bool = False  # the AADSTS399218 "user confirmation" interrupt was answered
+    nudged: bool = False  # the passkey nudge (new_interrupt) was answered with "Not now"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The optional configuration file: today, an allow-list of tenant domains.
+"""The optional configuration file: an allow-list of tenant domains, and a sign-in states file.
 
 A helpdesk replays on test accounts; an allow-list makes a typo or a pasted list of real users
 fail before any browser starts instead of signing in as someone by mistake.
@@ -8,6 +8,7 @@ Looked up in order: --config FILE, $M365_REPLAY_CONFIG, ./m365-replay.yaml, the 
 $XDG_CONFIG_HOME/m365-replay/config.yaml, by default ~/.config/m365-replay/config.yaml). Shape:
 
     allowed_domains: [contoso.com, contoso.onmicrosoft.com]
+    sign_in_states: sign-in-states.yaml    # relative to this file (runner/spec/states.py)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .shapes import Fields, Str
 class Config:
     path: Path | None = None
     allowed_domains: list[str] = field(default_factory=list)
+    sign_in_states: Path | None = None  # rows checked before the built-in sign-in table
 
     def check_accounts(self, accounts: list[str]) -> None:
         """Refuse, before anything runs, every account outside the allowed tenant domains."""
@@ -75,8 +77,10 @@ def config_shape() -> Fields:
                  description="A tenant domain such as contoso.com (the part of an account after @)")
     domains = ListOf(domain, name="allowed_domains", of="domains, e.g. [contoso.com]", min_items=0,
                      description="Tenant domains runs may touch; an account outside them is refused (exit 2)")
-    return Fields({"allowed_domains": domains}, expected="the config file is a mapping, e.g. "
-                  "allowed_domains: [contoso.com]")
+    states = Str(variables=False, description="A sign-in states file (relative to this file): page states "
+                 "checked before the built-in table; `run --states FILE` replaces it for one run")
+    return Fields({"allowed_domains": domains, "sign_in_states": states}, expected="the config file is a mapping, "
+                  "e.g. allowed_domains: [contoso.com]")
 
 
 def load_config(explicit: Path | None = None) -> Config:
@@ -84,7 +88,9 @@ def load_config(explicit: Path | None = None) -> Config:
     if path is None:
         return Config()
     values = load_document(path, "config file", config_shape(), empty=True) or {}
-    return Config(path, [domain.lower() for domain in values.get("allowed_domains") or []])
+    states = values.get("sign_in_states")
+    return Config(path, [domain.lower() for domain in values.get("allowed_domains") or []],
+                  path.parent / Path(states).expanduser() if states else None)
 
 
 def check_allowed(accounts: list[str], explicit: Path | None = None) -> None:

@@ -42,6 +42,12 @@ def users_schema() -> dict[str, Any]:
     return document("users", "m365-replay users file", users_shape().schema())
 
 
+def states_schema() -> dict[str, Any]:
+    from .states import states_shape
+
+    return document("sign-in-states", "m365-replay sign-in states file", states_shape().schema())
+
+
 def config_schema() -> dict[str, Any]:
     from .config import config_shape
 

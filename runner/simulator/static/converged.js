@@ -411,6 +411,26 @@
       '<div id="debugDetailsText">Request Id: ' + esc(C.sRequestId) + '<br>Correlation Id: ' + esc(C.correlationId) + '<br>Timestamp: ' + esc(C.sTimestamp) + '</div></div>');
   }
 
+  /* ---------------- a passkey nudge after the password: a page the runner has never seen ----------------
+     Modelled on the converged pages (PageID, $Config, a secondary and a primary button); its PageID and
+     ids are this simulator's own, since no public source describes the real one. "Not now" goes on with
+     the sign-in; "Next" leads to the security info registration. */
+  function passkeyNudge() {
+    $("lightbox-root").innerHTML = frame(
+      '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
+      '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
+      '<div class="row title" role="heading" aria-level="1">' + esc(S.nudge_title) + '</div>' +
+      '<div id="nudgeDescription" class="row text-body">' + esc(S.nudge_desc) + '</div>' +
+      '<input type="hidden" name="nudgeAction" id="nudgeAction" value="next">' + commonHidden() +
+      '<div class="row buttons"><input type="button" id="idBtn_Nudge_NotNow" data-report-event="Nudge_NotNow" ' +
+      'class="win-button button-secondary button ext-button secondary" value="' + esc(S.not_now) + '">' +
+      primaryHtml(S.next).replace('<input ', '<input data-report-event="Nudge_Next" ') + '</div></form>');
+    $("idBtn_Nudge_NotNow").addEventListener("click", function () {
+      $("nudgeAction").value = "skip";
+      $("i0281").submit();
+    });
+  }
+
   /* ---------------- a page the runner has never seen (a new Microsoft interrupt) ---------------- */
   function unknownPage() {
     $("lightbox-root").innerHTML = frame(
@@ -423,7 +443,7 @@
   var pages = {
     ConvergedSignIn: signIn, KmsiInterrupt: kmsi, ConvergedTFA: tfa,
     ConvergedProofUpRedirect: proofUp, ConvergedChangePassword: changePassword, ConvergedError: errorPage,
-    ConvergedUserConfirmation: userConfirmation
+    ConvergedUserConfirmation: userConfirmation, ConvergedPasskeyNudge: passkeyNudge
   };
   window.setTimeout(function () { (pages[C.pgid] || unknownPage)(); }, C.iRenderDelay == null ? 300 : C.iRenderDelay);
 })();

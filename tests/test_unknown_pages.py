@@ -1,0 +1,181 @@
+"""When Microsoft shows a page the runner has never seen: the page card, its proposed fix, a states
+file that teaches the runner the page without a release, and teach mode. In real Chromium against
+the simulator's pages the runner does not know (a passkey nudge after the password, an id renamed
+on OneDrive), in every language the simulator speaks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.core.model import Listener
+from runner.core.results import CATEGORIES
+from runner.reporters.console import Fanout, LinePrinter
+from runner.simulator import SimAccount
+from runner.spec.states import load_states
+from tests.conftest import FLOWS, cli
+
+pytestmark = pytest.mark.browser
+
+NUDGE_PASSWORD = "nudge-Pw-7731"
+RENAMED = {"O365_MainLink_Me": "O365_MainLink_MeControl"}
+
+
+def accounts() -> tuple[SimAccount, SimAccount]:
+    """A tenant where OneDrive renamed the account manager's id, and one of its accounts meets a
+    passkey nudge after the password."""
+    nudge = SimAccount("nudge@contoso.com", NUDGE_PASSWORD, new_interrupt=True, rename_ids=RENAMED)
+    renamed = SimAccount("renamed@contoso.com", "renamed-Pw-5521", home_layout="tiles", rename_ids=RENAMED)
+    return nudge, renamed
+
+
+def card_of(out: Any, account: str) -> dict[str, Any]:
+    failure = out.run(account).failure
+    assert failure is not None and failure.page_card, failure
+    return json.loads((out.report_dir / failure.page_card).read_text(encoding="utf-8"))
+
+
+def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp_path: Path) -> None:
+    nudge, renamed = accounts()
+    first = replay([nudge, renamed], workers=2, unrecognized_after=4.0, locale="de-DE")
+    assert {r.account: r.failure.category for r in first.report.runs if r.failure} == {
+        nudge.upn: "page_changed", renamed.upn: "page_changed"}
+
+    # the sign-in's card: the page by its markers, what it resembles, the buttons, a row to paste
+    card = card_of(first, nudge.upn)
+    assert card["page_id"] == "ConvergedPasskeyNudge" and card["title"]
+    assert card["url"].startswith("https://login.microsoftonline.com/")
+    assert "sFT" in card["config_keys"] and "urlPost" in card["config_keys"]
+    assert card["step"]["file"].endswith("sync-profile-photo.yaml") and card["step"]["line"] > 1
+    assert [b["marker"] for b in card["buttons"]][:2] == ["idBtn_Nudge_NotNow", "idSIButton9"]
+    assert card["buttons"][0]["label"] == "Jetzt nicht"  # the page's own (German) wording, beside the marker
+    nudge_button = next(e for e in card["elements"] if e.get("id") == "idBtn_Nudge_NotNow")
+    assert nudge_button["data-report-event"] == "Nudge_NotNow" and nudge_button["role"] == "button"
+    assert "PageID:ConvergedPasskeyNudge" in card["new_markers"]
+    assert card["resembles"] and all(like["lacks"] for like in card["resembles"])
+    assert card["proposed_row"]["click"] == "idBtn_Nudge_NotNow"
+    assert card["proposed_row"]["match"] == {"page_id": "ConvergedPasskeyNudge", "host": "login.microsoftonline.com",
+                                             "shows": ["idBtn_Nudge_NotNow"]}
+    assert not any(field.get("type") == "password" and "value" in field for field in card["elements"])
+    assert NUDGE_PASSWORD not in (first.report_dir / first.run(nudge.upn).failure.page_card).read_text()
+    assert "page card:" in first.stdout and "proposed row 'converged_passkey_nudge': click idBtn_Nudge_NotNow" \
+        in first.stdout
+    html = (first.report_dir / "report.html").read_text(encoding="utf-8")
+    assert "Page card: a page m365-replay did not understand" in html
+    assert '<pre class="copy" id="proposed-row-0">states:\n  - name: converged_passkey_nudge' in html
+    assert '<pre class="copy" id="proposed-edit-1">expect_visible: {id: O365_MainLink_MeControl}</pre>' in html
+
+    # a flow step whose element moved: the candidates and the flow edit, with the step's file:line
+    moved = card_of(first, renamed.upn)
+    assert moved["locator"] == "#O365_MainLink_Me"
+    best = moved["candidates"][0]
+    assert best["marker"] == "O365_MainLink_MeControl" and any("id close" in why for why in best["why"])
+    edit = moved["proposed_edit"]
+    assert edit == {"at": f"{FLOWS / 'sync-profile-photo.yaml'}:{moved['step']['line']}",
+                    "old": "expect_visible: {id: O365_MainLink_Me}",
+                    "new": "expect_visible: {id: O365_MainLink_MeControl}"}
+
+    # `explain` prints the cards again; a run without one exits 1
+    explained = cli("explain", str(first.report_dir), "--account", nudge.upn)
+    assert explained.returncode == 0, explained.stderr
+    assert "states:\n" in explained.stdout and "click: idBtn_Nudge_NotNow" in explained.stdout
+    assert "renamed@contoso.com" not in explained.stdout
+
+    # the proposed row pasted into a states file, the proposed edit into the flow: the same run passes
+    states = tmp_path / "sign-in-states.yaml"
+    states.write_text(card["proposed_row_yaml"], encoding="utf-8")
+    flows = tmp_path / "flows"
+    shutil.copytree(FLOWS, flows)
+    flow = flows / "sync-profile-photo.yaml"
+    flow.write_text(flow.read_text().replace(edit["old"], edit["new"]))
+    second = replay([nudge, renamed], flow=flow, workers=2, sign_in_states=load_states(states), locale="de-DE",
+                    report_dir=tmp_path / "second")
+    assert [r.status for r in second.report.runs] == ["passed", "passed"], [r.failure for r in second.report.runs]
+    assert second.sim.events_for(nudge.upn, "nudge_skipped") and not second.sim.events_for(nudge.upn, "nudge_next")
+    sign_in = next(s for s in second.run(nudge.upn).steps if s.name == "Sign in with the work or school account")
+    assert sign_in.message == "state converged_passkey_nudge (sign-in-states.yaml:2)"
+
+
+def test_a_states_file_from_the_config_and_its_fail_rows(tmp_path: Path) -> None:
+    """`sign_in_states:` in the config file (relative to it) is used by `run`; a row may fail the
+    account with a documented category instead of clicking; a broken file is refused before
+    anything runs, naming its line."""
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n  - {upn: nudge@contoso.com, password: nudge-pw, new_interrupt: true}\n"
+                   "  - {upn: confirm@contoso.com, password: confirm-pw, interrupt: user_confirmation}\n")
+    (tmp_path / "states.yaml").write_text(
+        "states:\n"
+        "  - name: passkey_nudge\n"
+        "    match: {page_id: ConvergedPasskeyNudge, shows: ['[data-report-event=\"Nudge_NotNow\"]']}\n"
+        "    click: '[data-report-event=\"Nudge_NotNow\"]'\n"
+        "  - name: tenant_confirmation\n"
+        "    match: {error_code: \"399218\"}\n"
+        "    fail: {category: action_required, message: Confirm the sign-in to this tenant once by hand.}\n")
+    config = tmp_path / "m365-replay.yaml"
+    config.write_text("allowed_domains: [contoso.com]\nsign_in_states: states.yaml\n")
+    keyring = tmp_path / "keyring.json"
+    keyring.write_text(json.dumps({"m365-replay\nnudge@contoso.com": "nudge-pw",
+                                   "m365-replay\nconfirm@contoso.com": "confirm-pw"}))
+    env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring", "M365_TEST_KEYRING_FILE": str(keyring)}
+    args = ("run", str(FLOWS / "sync-profile-photo.yaml"), "--account", "nudge@contoso.com", "--account",
+            "confirm@contoso.com", "--simulator-accounts", str(sim), "--workers", "2", "--trace", "off")
+    result = cli(*args, "--config", str(config), "--report-dir", str(tmp_path / "r"), env=env)
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    got = {r["account"]: (r["status"], (r["failure"] or {}).get("category")) for r in report["runs"]}
+    assert got == {"nudge@contoso.com": ("passed", None), "confirm@contoso.com": ("failed", "action_required")}, \
+        result.stdout + result.stderr
+    confirm = next(r for r in report["runs"] if r["account"] == "confirm@contoso.com")["failure"]
+    assert confirm["message"] == "Confirm the sign-in to this tenant once by hand."
+    assert confirm["action"] == CATEGORIES["action_required"] and confirm["page_card"] is None
+
+    (tmp_path / "states.yaml").write_text("states:\n  - name: Nudge Page\n    mtch: {host: x}\n    click: a\n")
+    broken = cli(*args, "--config", str(config), "--report-dir", str(tmp_path / "r2"), env=env)
+    assert broken.returncode == 2
+    assert "states.yaml:2:11: 'Nudge Page' is not one lower-case word" in broken.stderr
+    assert "states.yaml:3:5: unknown key 'mtch' (did you mean 'match'?)" in broken.stderr
+    assert not (tmp_path / "r2" / "report.json").exists()
+
+
+class Person(Listener):
+    """Plays the person at the window in teach mode: clicks an element of the page, as they would."""
+
+    def __init__(self, click: str):
+        self.click = click
+        self.asked: list[str] = []
+
+    def teach_waiting(self, account: str, page: Any) -> None:
+        self.asked.append(account)
+        asyncio.get_running_loop().create_task(page.locator(self.click).click())
+
+
+def test_teach_mode_writes_a_row_that_makes_the_next_run_pass(replay, tmp_path: Path) -> None:
+    nudge = SimAccount("teach@contoso.com", "teach-Pw-99", new_interrupt=True, kmsi=False)
+    taught = tmp_path / "taught.yaml"
+    person = Person("#idBtn_Nudge_NotNow")
+    flow = tmp_path / "sign-in.yaml"
+    flow.write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    first = replay([nudge], flow=flow, teach=taught, interactive=True, locale="tr-TR",
+                   listener=Fanout(LinePrinter(), person))
+    assert first.run(nudge.upn).status == "passed", first.run(nudge.upn).failure
+    assert person.asked == [nudge.upn]
+    rows = load_states(taught)
+    assert [(r.click, r.match) for r in rows] == [("idBtn_Nudge_NotNow", {
+        "page_id": "ConvergedPasskeyNudge", "host": "login.microsoftonline.com", "shows": ["idBtn_Nudge_NotNow"]})]
+    assert "teach-Pw-99" not in taught.read_text()
+
+    # without --teach (and headless), the row answers the page
+    second = replay([nudge], flow=flow, sign_in_states=load_states(taught), report_dir=tmp_path / "second")
+    assert second.run(nudge.upn).status == "passed", second.run(nudge.upn).failure
+    assert len(second.sim.events_for(nudge.upn, "nudge_skipped")) == 1
+
+
+def test_teach_needs_a_person_at_the_window(tmp_path: Path) -> None:
+    result = cli("run", "sync-profile-photo", "--account", "a@contoso.com", "--teach", str(tmp_path / "t.yaml"))
+    assert result.returncode == 2
+    assert "--teach needs --headed" in result.stderr
+    assert not (tmp_path / "t.yaml").exists()
