@@ -81,6 +81,7 @@ def test_a_silent_sign_in_server_is_a_timeout_not_a_changed_page(replay) -> None
     failure = out.run("mute@contoso.com").failure
     assert failure.category == "timeout"
     assert "GetCredentialType" in failure.message
+    assert failure.page_card, "a sign-in that timed out leaves a page card of where it waited"
     assert report_accounts(out) == {"mute@contoso.com": "timeout"}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -169,9 +170,13 @@ def test_teach_mode_writes_a_row_that_makes_the_next_run_pass(replay, tmp_path: 
     assert "teach-Pw-99" not in taught.read_text()
 
     # without --teach (and headless), the row answers the page
-    second = replay([nudge], flow=flow, sign_in_states=load_states(taught), report_dir=tmp_path / "second")
+    second = replay([nudge], flow=flow, sign_in_states=load_states(taught), report_dir=tmp_path / "second",
+                    trace="on")
     assert second.run(nudge.upn).status == "passed", second.run(nudge.upn).failure
     assert len(second.sim.events_for(nudge.upn, "nudge_skipped")) == 1
+    with zipfile.ZipFile(second.report_dir / str(second.run(nudge.upn).trace)) as trace:  # the row, named in the trace
+        assert any(f"m365-replay: state {rows[0].name} (taught.yaml:".encode() in trace.read(name)
+                   for name in trace.namelist() if name.endswith(".trace"))
 
 
 def test_teach_needs_a_person_at_the_window(tmp_path: Path) -> None:
