@@ -102,10 +102,10 @@ def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp
     assert sign_in.message == "state converged_passkey_nudge (sign-in-states.yaml:2)"
 
 
-def test_a_states_file_from_the_config_and_its_fail_rows(tmp_path: Path) -> None:
-    """`sign_in_states:` in the config file (relative to it) is used by `run`; a row may fail the
-    account with a documented category instead of clicking; a broken file is refused before
-    anything runs, naming its line."""
+def test_a_states_file_on_the_command_line_and_its_fail_rows(tmp_path: Path) -> None:
+    """`run --states FILE`: a row clicks a data-* marker and the account passes, another fails the
+    account with a documented category; a broken file (here through the config file's
+    `sign_in_states:`) is refused before anything runs, naming its lines."""
     sim = tmp_path / "sim.yaml"
     sim.write_text("accounts:\n  - {upn: nudge@contoso.com, password: nudge-pw, new_interrupt: true}\n"
                    "  - {upn: confirm@contoso.com, password: confirm-pw, interrupt: user_confirmation}\n")
@@ -118,14 +118,14 @@ def test_a_states_file_from_the_config_and_its_fail_rows(tmp_path: Path) -> None
         "    match: {error_code: \"399218\"}\n"
         "    fail: {category: action_required, message: Confirm the sign-in to this tenant once by hand.}\n")
     config = tmp_path / "m365-replay.yaml"
-    config.write_text("allowed_domains: [contoso.com]\nsign_in_states: states.yaml\n")
+    config.write_text("allowed_domains: [contoso.com]\nsign_in_states: broken.yaml\n")
     keyring = tmp_path / "keyring.json"
     keyring.write_text(json.dumps({"m365-replay\nnudge@contoso.com": "nudge-pw",
                                    "m365-replay\nconfirm@contoso.com": "confirm-pw"}))
     env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring", "M365_TEST_KEYRING_FILE": str(keyring)}
     args = ("run", str(FLOWS / "sync-profile-photo.yaml"), "--account", "nudge@contoso.com", "--account",
             "confirm@contoso.com", "--simulator-accounts", str(sim), "--workers", "2", "--trace", "off")
-    result = cli(*args, "--config", str(config), "--report-dir", str(tmp_path / "r"), env=env)
+    result = cli(*args, "--states", str(tmp_path / "states.yaml"), "--report-dir", str(tmp_path / "r"), env=env)
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     got = {r["account"]: (r["status"], (r["failure"] or {}).get("category")) for r in report["runs"]}
     assert got == {"nudge@contoso.com": ("passed", None), "confirm@contoso.com": ("failed", "action_required")}, \
@@ -134,12 +134,32 @@ def test_a_states_file_from_the_config_and_its_fail_rows(tmp_path: Path) -> None
     assert confirm["message"] == "Confirm the sign-in to this tenant once by hand."
     assert confirm["action"] == CATEGORIES["action_required"] and confirm["page_card"] is None
 
-    (tmp_path / "states.yaml").write_text("states:\n  - name: Nudge Page\n    mtch: {host: x}\n    click: a\n")
+    (tmp_path / "broken.yaml").write_text("states:\n  - name: Nudge Page\n    mtch: {host: x}\n    click: a\n")
     broken = cli(*args, "--config", str(config), "--report-dir", str(tmp_path / "r2"), env=env)
     assert broken.returncode == 2
-    assert "states.yaml:2:11: 'Nudge Page' is not one lower-case word" in broken.stderr
-    assert "states.yaml:3:5: unknown key 'mtch' (did you mean 'match'?)" in broken.stderr
+    assert "broken.yaml:2:11: 'Nudge Page' is not one lower-case word" in broken.stderr
+    assert "broken.yaml:3:5: unknown key 'mtch' (did you mean 'match'?)" in broken.stderr
     assert not (tmp_path / "r2" / "report.json").exists()
+
+
+def test_which_states_file_a_run_reads(tmp_path: Path) -> None:
+    """--states replaces the config file's `sign_in_states:` (read relative to the config file);
+    teach mode's file, when it exists, is read too, so what was taught before is known."""
+    from runner.spec.states import states_for_run
+
+    (tmp_path / "conf").mkdir()
+    row = "states:\n  - name: {}\n    match: {{page_id: P}}\n    click: b\n"
+    (tmp_path / "conf" / "mine.yaml").write_text(row.format("from_config"))
+    (tmp_path / "cli.yaml").write_text(row.format("from_cli"))
+    (tmp_path / "taught.yaml").write_text(row.format("taught"))
+    config = tmp_path / "conf" / "m365-replay.yaml"
+    config.write_text("sign_in_states: mine.yaml\n")
+    names = lambda rows: [r.name for r in rows]  # noqa: E731
+    assert names(states_for_run(None, config)) == ["from_config"]
+    assert states_for_run(None, config)[0].where == "mine.yaml:2"
+    assert names(states_for_run(tmp_path / "cli.yaml", config)) == ["from_cli"]
+    assert names(states_for_run(None, config, tmp_path / "taught.yaml")) == ["from_config", "taught"]
+    assert names(states_for_run(None, config, tmp_path / "not-yet.yaml")) == ["from_config"]
 
 
 class Person(Listener):
