@@ -168,10 +168,15 @@ class Person(Listener):
     def __init__(self, click: str):
         self.click = click
         self.asked: list[str] = []
+        self.banner = ""
 
     def teach_waiting(self, account: str, page: Any) -> None:
         self.asked.append(account)
-        asyncio.get_running_loop().create_task(page.locator(self.click).click())
+        asyncio.get_running_loop().create_task(self.look_and_click(page))
+
+    async def look_and_click(self, page: Any) -> None:
+        self.banner = await page.locator("m365-replay-teach div").inner_text()  # above the page, in its shadow root
+        await page.locator(self.click).click()
 
 
 def test_teach_mode_writes_a_row_that_makes_the_next_run_pass(replay, tmp_path: Path) -> None:
@@ -184,6 +189,8 @@ def test_teach_mode_writes_a_row_that_makes_the_next_run_pass(replay, tmp_path: 
                    listener=Fanout(LinePrinter(), person))
     assert first.run(nudge.upn).status == "passed", first.run(nudge.upn).failure
     assert person.asked == [nudge.upn]
+    assert "m365-replay does not know this sign-in page" in person.banner
+    assert "teach: wrote the row" in first.stdout
     rows = load_states(taught)
     assert [(r.click, r.match) for r in rows] == [("idBtn_Nudge_NotNow", {
         "page_id": "ConvergedPasskeyNudge", "host": "login.microsoftonline.com", "shows": ["idBtn_Nudge_NotNow"]})]
