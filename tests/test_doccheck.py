@@ -129,7 +129,7 @@ def test_an_added_step_is_new(tmp_path: Path, article: LocalServer) -> None:
     code, output, data = doc_check(tmp_path, str(shipped_copy(tmp_path, article.base + ARTICLE)))
     assert code == 1
     report = data["flows"][0]
-    assert report["new"] == [{"where": "step 3", "text": added, "whole_step": True}]
+    assert report["new"] == [{"where": "step 3", "text": added, "whole_step": True, "section": None}]
     assert {q["verdict"] for q in report["quotes"]} == {"same"}
     assert f"article: {added}" in output
 
@@ -138,7 +138,8 @@ def test_a_sentence_added_to_a_quoted_step_is_new(tmp_path: Path, article: Local
     serve_english(article, ENGLISH.replace("tile.</p>", "tile. Wait for the page to load.</p>"))
     code, _, data = doc_check(tmp_path, str(shipped_copy(tmp_path, article.base + ARTICLE)))
     assert code == 1
-    assert data["flows"][0]["new"] == [{"where": "step 2", "text": "Wait for the page to load.", "whole_step": False}]
+    assert data["flows"][0]["new"] == [{"where": "step 2", "text": "Wait for the page to load.", "whole_step": False,
+                                        "section": None}]
 
 
 def test_the_turkish_page_matches_the_english_quotes_by_its_originals(tmp_path: Path, article: LocalServer) -> None:
