@@ -227,8 +227,9 @@ def compare(flow: Flow, doc: Document, threshold: float = THRESHOLD, locale: str
         found = process.extractOne(query, choices, scorer=fuzz.ratio) if choices else None
         if not found or found[1] <= 0:
             return (float(found[1]) if found else 0.0), ([cands[found[2]]] if found else [])
-        tied = process.extract(query, choices, scorer=fuzz.ratio, limit=None, score_cutoff=found[1])
-        return float(found[1]), [cands[index] for _, _, index in sorted(tied, key=lambda item: item[2])]
+        tied = {found[2]} | {index for _, _, index in process.extract(query, choices, scorer=fuzz.ratio, limit=None,
+                                                                      score_cutoff=found[1] - 1e-6)}
+        return float(found[1]), [cands[index] for index in sorted(tied)]
 
     quotes = flow_quotes(flow, locale)
     i = 0

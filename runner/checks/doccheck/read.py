@@ -9,8 +9,9 @@ structure of each site, see tests/data/doccheck/README.md):
 - **learn.microsoft.com** (the rendered page): the body is `main` (`#main`); the page's own parts
   inside it are dropped: `#article-header` (breadcrumbs, page actions and their popovers),
   `#article-metadata`, "In this article" (`nav.doc-outline`), the feedback sections, "Additional
-  resources", hidden and visually hidden elements, buttons; notes are `div.NOTE` (TIP, IMPORTANT,
-  CAUTION, WARNING) or the older `div.alert`; each moniker's variant (`div[data-moniker]`) is read;
+  resources", hidden and visually hidden elements (not a tab's panel: every tab is read), buttons;
+  notes are `div.NOTE` (TIP, IMPORTANT, CAUTION, WARNING) or the older `div.alert`; every moniker's
+  variant (`div[data-moniker]`) is read;
 - **Markdown** (the MicrosoftDocs repositories' source, raw on GitHub or saved): DocFx's extensions
   are understood first (docfx.py), then it is rendered to HTML and read like a page; the front
   matter gives the title, `ms.date` and `ms.contentlocale`;
@@ -49,7 +50,7 @@ DROPPED = ("script", "style", "noscript", "template", "nav", "header", "footer",
            "#article-header", "#article-metadata", "#ms--content-header", ".doc-outline", ".page-metadata",
            ".feedback-section", "#site-user-feedback-footer", "#ms--additional-resources-mobile",
            "#ms--additional-resources", "#action-panel", "#ms--inline-notifications", "#user-feedback",
-           "[hidden]", ".visually-hidden", "button")
+           "[hidden]:not([role=tabpanel])", ".visually-hidden", "button")  # a tab's panel is hidden until chosen
 BODIES = ("article.ocpArticleContent", "#supArticleContent", "main", "[role=main]", "article", "body")
 TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dd", "dt", "blockquote", "pre")
 US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
