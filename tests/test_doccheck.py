@@ -282,3 +282,10 @@ def test_run_records_when_the_wording_was_checked_and_the_answer(tmp_path: Path,
     assert check["counts"] == {"same": 3, "changed": 1, "missing": 0, "new": 0}
     assert any("Microsoft365.com" in line for line in check["drift"])
     assert report["summary"]["passed"] == 1
+    # per quote, for report.html: the verdict, the article's sentence, its place and the diff
+    changed = [q for q in check["quotes"] if q["verdict"] == "changed"]
+    assert [(q["steps"], q["where"], q["section"]) for q in changed] == [(["Go to Office.com"], "step 1", None)]
+    assert changed[0]["diff"].endswith("go to [-Office.com.-] {+Microsoft365.com.+}") and check["new"] == []
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert 'id="doc-check" data-result="drift"' in html
+    assert "<del>Office.com.</del> <ins>Microsoft365.com.</ins>" in html
