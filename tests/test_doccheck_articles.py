@@ -30,7 +30,7 @@ AS_IT_WAS = {"markdown": "profile-picture-not-showing.2022-03-31.md",
              "support": "support-profile-picture-not-showing.html"}
 WITHOUT_USER_STEPS = {"markdown": "profile-picture-not-showing.2024-07-17.md",
                       "learn": "learn-profile-picture-not-showing.2024-07-17.html"}
-SAVED = sorted(p for p in DATA.iterdir() if p.suffix in (".md", ".html"))
+SAVED = sorted(p for p in DATA.iterdir() if p.suffix in (".md", ".html") and p.name != "README.md")
 MARKUP = re.compile(r":::|\[!(NOTE|TIP|IMPORTANT|CAUTION|WARNING|div|INCLUDE|VIDEO)", re.IGNORECASE)
 
 
