@@ -115,7 +115,7 @@ class Verdict:
     quotes: list[Quote]
     score: float
     match: Candidate | None
-    ties: list[Candidate] = field(default_factory=list)  # other candidates with the same score
+    ties: list[Candidate] = field(default_factory=list)  # every candidate with the best score (match among them)
 
     @property
     def text(self) -> str:
