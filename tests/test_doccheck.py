@@ -129,7 +129,7 @@ def test_an_added_step_is_new(tmp_path: Path, article: LocalServer) -> None:
     code, output, data = doc_check(tmp_path, str(shipped_copy(tmp_path, article.base + ARTICLE)))
     assert code == 1
     report = data["flows"][0]
-    assert report["new"] == [{"where": "step 3", "text": added, "whole_step": True}]
+    assert report["new"] == [{"where": "step 3", "text": added, "whole_step": True, "section": None}]
     assert {q["verdict"] for q in report["quotes"]} == {"same"}
     assert f"article: {added}" in output
 
@@ -138,7 +138,8 @@ def test_a_sentence_added_to_a_quoted_step_is_new(tmp_path: Path, article: Local
     serve_english(article, ENGLISH.replace("tile.</p>", "tile. Wait for the page to load.</p>"))
     code, _, data = doc_check(tmp_path, str(shipped_copy(tmp_path, article.base + ARTICLE)))
     assert code == 1
-    assert data["flows"][0]["new"] == [{"where": "step 2", "text": "Wait for the page to load.", "whole_step": False}]
+    assert data["flows"][0]["new"] == [{"where": "step 2", "text": "Wait for the page to load.", "whole_step": False,
+                                        "section": None}]
 
 
 def test_the_turkish_page_matches_the_english_quotes_by_its_originals(tmp_path: Path, article: LocalServer) -> None:
@@ -281,3 +282,10 @@ def test_run_records_when_the_wording_was_checked_and_the_answer(tmp_path: Path,
     assert check["counts"] == {"same": 3, "changed": 1, "missing": 0, "new": 0}
     assert any("Microsoft365.com" in line for line in check["drift"])
     assert report["summary"]["passed"] == 1
+    # per quote, for report.html: the verdict, the article's sentence, its place and the diff
+    changed = [q for q in check["quotes"] if q["verdict"] == "changed"]
+    assert [(q["steps"], q["where"], q["section"]) for q in changed] == [(["Go to Office.com"], "step 1", None)]
+    assert changed[0]["diff"].endswith("go to [-Office.com.-] {+Microsoft365.com.+}") and check["new"] == []
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert 'id="doc-check" data-result="drift"' in html
+    assert "<del>Office.com.</del> <ins>Microsoft365.com.</ins>" in html

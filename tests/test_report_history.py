@@ -14,12 +14,13 @@ from runner.cli.runs import rerun_specs
 from runner.core.errors import UsageError
 from runner.core.redact import redactor
 from runner.core.results import Report, write_json_atomic
-from runner.reporters.data import load_report
+from runner.reporters.data import load_report, report_from_dict
 from runner.reporters.evidence import AccountLogs, write_evidence
 from runner.reporters.history import changes, merge, previous_report_dir
 from runner.reporters.sample import sample_report, sample_run, write_artifacts
 from runner.spec.flow import load_flow
 from tests.conftest import SHIPPED, cli
+from tests.support.doccheck import reworded_summary
 
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
 
@@ -75,6 +76,23 @@ def test_merge_keeps_the_latest_real_answer_per_account_and_copies_its_files(tmp
     other.flow = "Another procedure"
     with pytest.raises(UsageError, match="different flows"):
         merge([shard1, save(tmp_path / "other", other)], tmp_path / "m2")
+
+
+def test_merge_keeps_the_latest_doc_check_answer(tmp_path: Path) -> None:
+    earlier, later = sample_report(1, accounts=[ALICE]), sample_report(1, accounts=[BOB],
+                                                                      started_at="2026-11-25T10:20:00.000Z")
+    later.doc_check = reworded_summary(tmp_path)
+    earlier.doc_check = {**later.doc_check, "checked_at": "2026-11-25T10:14:00.000Z", "result": "same"}
+    plain = save(tmp_path / "plain", sample_report(1, accounts=[CAROL], started_at="2026-11-25T09:00:00.000Z"))
+    merged = merge([plain, save(tmp_path / "a", earlier), save(tmp_path / "b", later)], tmp_path / "merged")
+    assert merged["doc_check"] == later.doc_check
+    save(tmp_path / "merged", report_from_dict(merged))
+    assert report_from_dict(merged).doc_check == later.doc_check
+    result = cli("report", "--merge", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "all"))
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "all" / "report.html").read_text(encoding="utf-8")
+    assert 'id="doc-check" data-result="drift"' in html and "<del>Office.com.</del>" in html
+    assert merge([plain], tmp_path / "none").get("doc_check") is None
 
 
 def test_rerun_failed_takes_the_accounts_that_did_not_pass_with_their_inputs(tmp_path: Path) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
 from runner.core.redact import redactor
 from runner.reporters import write_outputs
+from runner.reporters.data import report_from_dict
 from runner.reporters.html import render_html, write_html
 from runner.reporters.sample import sample_report, sample_run, write_artifacts
 from runner.run.browser import system_chromium
+from tests.support.doccheck import reworded_summary
 
 
 def test_header_rows_and_failure_details_are_in_the_page(tmp_path: Path) -> None:
@@ -70,6 +73,28 @@ def test_changes_since_the_previous_run_are_shown(tmp_path: Path) -> None:
     assert "Since the previous run" in html and "alice@contoso.com: passed → failed (page_changed)" in html
 
 
+def test_the_doc_check_answer_is_shown_per_quote_with_the_article_and_the_diff(tmp_path: Path) -> None:
+    report = sample_report(2)
+    assert 'id="doc-check"' not in render_html(report, tmp_path), "no section without a check"
+    report.doc_check = reworded_summary(tmp_path)
+    # as `report DIR` and `report --merge` see it: from report.json
+    html = render_html(report_from_dict(json.loads(json.dumps(report.to_dict()))), tmp_path)
+    assert '<section class="doc-check" id="doc-check" data-result="drift">' in html
+    assert '<span class="dc-verdict drift">DRIFT</span>' in html
+    assert "3 same, 1 changed, 0 missing, 0 new" in html and "Sync a user&#x27;s profile picture</a>" in html
+    changed = html.split('<tr class="quote changed">')[1].split("</tr>")[0]
+    assert "Go to Office.com" in changed and "<td>step 1</td>" in changed
+    assert ('<div class="article">Open a web browser in an In-Private or Incognito session and go to '
+            'Microsoft365.com.</div>') in changed
+    assert "go to <del>Office.com.</del> <ins>Microsoft365.com.</ins>" in changed
+    same = html.split('<tr class="quote same">')[1].split("</tr>")[0]
+    assert "Sign in with the work or school account + Click the ${tile} tile" in same and "<td>step 2</td>" in same
+    # a report.json written before the quotes were recorded still shows what drifted
+    report.doc_check = {key: value for key, value in report.doc_check.items() if key not in ("quotes", "new")}
+    older = render_html(report, tmp_path)
+    assert '<table class="doc-quotes">' not in older and "changed: &#x27;Go to Office.com&#x27;" in older
+
+
 async def _look_at(page_url: str, shot: Path) -> dict[str, object]:
     from playwright.async_api import async_playwright
 
@@ -87,6 +112,8 @@ async def _look_at(page_url: str, shot: Path) -> dict[str, object]:
             "failed": await page.locator("#failed-count").inner_text(),
             "categories": await page.locator("#categories").inner_text(),
         }
+        seen["doc_check"] = await page.locator("#doc-check").inner_text()
+        seen["del_line"] = await page.locator("#doc-check del").evaluate("e => getComputedStyle(e).textDecorationLine")
         failed = page.locator("details.account", has_text="bob@contoso.com")
         seen["row"] = await failed.locator("summary").inner_text()
         seen["thumb_visible_before"] = await failed.locator("a.thumb img").first.is_visible()
@@ -124,6 +151,7 @@ def test_the_page_in_a_real_browser(tmp_path: Path, pytestconfig: pytest.Config)
                                         "dave@contoso.com", "erin@contoso.com"],
                            kinds=["passed", "bad_credentials", "passed", "page_changed", "passed"])
     write_artifacts(report, tmp_path)
+    report.doc_check = reworded_summary(tmp_path)
     page = write_html(report, tmp_path)
     artifacts = Path(pytestconfig.getoption("--output"))
     artifacts.mkdir(parents=True, exist_ok=True)
@@ -146,6 +174,9 @@ def test_the_page_in_a_real_browser(tmp_path: Path, pytestconfig: pytest.Config)
     assert seen["requests"] == [], "the page loaded something from the network"
     assert seen["shown_when_filtered"] == 2, "'only accounts that did not pass' hides the passed ones"
     assert shot.stat().st_size > 10_000
+    doc_check = str(seen["doc_check"])
+    assert "Documented procedure, checked" in doc_check and "DRIFT" in doc_check
+    assert "go to Office.com. Microsoft365.com." in doc_check and seen["del_line"] == "line-through"
 
 
 def test_write_outputs_writes_both_files_next_to_report_json(tmp_path: Path) -> None:

@@ -238,19 +238,23 @@ def validate(files: tuple[str, ...]) -> None:
 @click.argument("files", nargs=-1, required=True, metavar="FLOW...")
 @click.option("--locale", help="The article's locale, e.g. tr-TR (default: the `source:` address as written).")
 @click.option("--offline", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
-              help="Check against this saved copy of the article (HTML or Markdown) instead of fetching it.")
+              help="Check against this saved copy of the article instead of fetching it: a support.microsoft.com "
+              "or learn.microsoft.com page (HTML) or MicrosoftDocs Markdown.")
 @click.option("--threshold", type=click.FloatRange(50, 100), default=95.0, show_default=True,
               help="Fuzzy ratio (0-100) from which a quote is the same as the article's sentence.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("doc-check.json"),
               show_default=True, help="Where to write the verdicts as JSON.")
+@click.option("--all-steps", is_flag=True, help="Also list the steps of the article's other procedures (those "
+              "the flow quotes nothing of), as context: never drift.")
 @notify_options
 def doc_check(files: tuple[str, ...], locale: str | None, offline: Path | None, threshold: float, out: Path,
-              notify: tuple[str, ...], notify_on: str, report_url: str | None) -> None:
+              all_steps: bool, notify: tuple[str, ...], notify_on: str, report_url: str | None) -> None:
     """Check that each flow's `doc:` quotes still match its `source:` article: same, changed (with the
-    word-level difference), missing, and the article's steps no quote covers (new). Exit 1 on drift."""
+    word-level difference), missing, and the steps of the procedures it replays that no quote covers
+    (new). Exit 1 on drift."""
     from ..checks.doccheck import command
 
-    sys.exit(command(files, locale, offline, threshold, out, notify, notify_on, report_url))
+    sys.exit(command(files, locale, offline, threshold, out, notify, notify_on, report_url, all_steps))
 
 
 @cli.group(invoke_without_command=True)

@@ -132,6 +132,9 @@ def merge(folders: list[Path], out: Path) -> dict[str, Any]:
                   finished_at=max(finished) if finished else None,
                   merged_from=[str(folder) for folder in folders])
     runs = [chosen[key][1] for key in order]
+    checked = [d["doc_check"] for _, d in reports if isinstance(d.get("doc_check"), dict)]
+    if checked:  # `run --doc-check` in any of them: the latest check's answer
+        merged["doc_check"] = max(checked, key=lambda check: str(check.get("checked_at") or ""))
     if any("interrupted" in d for _, d in reports):  # stopped early only if an account is still unreached
         merged["interrupted"] = any(run.get("status") == "skipped" for run in runs)
     merged["summary"] = report_from_dict({**merged, "runs": runs}).summary()

@@ -161,6 +161,46 @@ def outcome_view(outcome: dict[str, Any] | None) -> SimpleNamespace | None:
                            sides=[side("reference"), side("candidate")])
 
 
+DIFF_RE = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}")
+DOC_CHECK_LABELS = {"same": "no drift", "drift": "DRIFT", "error": "could not check"}
+
+
+def diff_parts(diff: str | None) -> list[tuple[str, str]]:
+    """doc-check's word diff (`go to [-Office.com.-] {+Microsoft365.com.+}`) as (kind, text) parts:
+    equal, del (the flow's words) and ins (the article's)."""
+    parts: list[tuple[str, str]] = []
+    position = 0
+    for found in DIFF_RE.finditer(diff or ""):
+        if found.start() > position and (text := diff[position:found.start()].strip()):  # type: ignore[index]
+            parts.append(("equal", text))
+        parts.append(("del", found.group(1)) if found.group(1) is not None else ("ins", found.group(2)))
+        position = found.end()
+    if diff and (rest := diff[position:].strip()):
+        parts.append(("equal", rest))
+    return parts
+
+
+def doc_check_view(check: dict[str, Any] | None) -> SimpleNamespace | None:
+    """`run --doc-check`'s answer in report.json (a plain dict: reporters do not import the check) for
+    the template: the verdict, the article, and per quote the article's sentence and the diff. A
+    report from before the quotes were recorded shows its drift lines."""
+    if not isinstance(check, dict) or not check.get("result"):
+        return None
+    counts = check.get("counts") if isinstance(check.get("counts"), dict) else {}
+    quotes = [SimpleNamespace(
+        verdict=str(q.get("verdict")), score=q.get("score"), steps=" + ".join(map(str, q.get("steps") or [])),
+        doc=redact(q.get("doc")), where=redact(q.get("where")), article=redact(q.get("article")),
+        diff=diff_parts(redact(q.get("diff")))) for q in check.get("quotes") or [] if isinstance(q, dict)]
+    new = [SimpleNamespace(where=redact(n.get("where")), text=redact(n.get("text")))
+           for n in check.get("new") or [] if isinstance(n, dict)]
+    return SimpleNamespace(
+        result=str(check["result"]), label=DOC_CHECK_LABELS.get(str(check["result"]), str(check["result"])),
+        checked_at=when(check.get("checked_at")), url=redact(check.get("fetched_url") or check.get("url")),
+        title=redact(check.get("title")), article_date=check.get("article_date"), error=redact(check.get("error")),
+        counts=", ".join(f"{counts.get(k, 0)} {k}" for k in ("same", "changed", "missing", "new")) if counts else "",
+        quotes=quotes, new=new, drift=[redact(line) for line in check.get("drift") or []] if not quotes else [])
+
+
 def render_html(report: Report, report_dir: Path, changes: list[str] | None = None,
                 previous: Path | None = None) -> str:
     summary = report.summary()
@@ -175,6 +215,7 @@ def render_html(report: Report, report_dir: Path, changes: list[str] | None = No
         duration=seconds(duration) if duration is not None else None,
         runs=[run_view(run, base, i, report_dir) for i, run in enumerate(report.runs)],
         changes=changes or [], previous=str(previous) if previous else None,
+        doc_check=doc_check_view(report.doc_check),
     )
 
 

@@ -5,8 +5,9 @@ procedure. doc-check fetches a flow's `source:` article, extracts its numbered s
 every step's `doc:` quote against them, so that the nightly check fails on the article changing too.
 
 One module per job, in the order a check runs: fetch.py (the localized address, the
-download), read.py (HTML or Markdown into steps: how a document is read),
-match.py (the verdicts: how quotes are matched), report.py (doc-check.json, the
+download), read.py (HTML or Markdown into procedures and steps: how a document is read, with
+docfx.py for Microsoft's Markdown extensions, sections.py for sections, pointers and notes, text.py
+for a block's text), match.py (the verdicts: how quotes are matched), report.py (doc-check.json, the
 summary in report.json, the terminal's table); this one ties them together for the `doc-check`
 command and `run --doc-check`.
 """
@@ -73,7 +74,7 @@ def previous_results(out: Path) -> dict[str, str]:
 
 def command(files: tuple[str, ...], locale: str | None, offline: Path | None, threshold: float, out: Path,
             notify: tuple[str, ...] = (), notify_on: str = "failure-or-change",
-            report_url: str | None = None) -> int:
+            report_url: str | None = None, all_steps: bool = False) -> int:
     """`m365-replay doc-check`: 0 no drift, 1 drift, 2 bad input or an article that could not be read."""
     import click
 
@@ -87,13 +88,13 @@ def command(files: tuple[str, ...], locale: str | None, offline: Path | None, th
     wanted = normalize_locale(locale) if locale else None
     checks = [check_flow(flow, wanted, offline, threshold) for flow in flows]
     for check in checks:
-        for line in table(check):
+        for line in table(check, all_steps):
             click.echo(line)
     before = previous_results(out)
     changes = [f"{c.flow.name}: {before[str(c.flow.path)]} → {c.result}" for c in checks
                if str(c.flow.path) in before and before[str(c.flow.path)] != c.result]
     data = {"checked_at": now_iso(), "locale": wanted, "threshold": threshold,
-            "drift": any(c.result == "drift" for c in checks), "flows": [check_to_dict(c) for c in checks]}
+            "drift": any(c.result == "drift" for c in checks), "flows": [check_to_dict(c, all_steps) for c in checks]}
     try:
         write_json_atomic(out, data)
         click.echo(f"Written: {out}")

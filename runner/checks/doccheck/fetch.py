@@ -1,9 +1,10 @@
 """doc-check, fetching: the article's address in the asked locale, and its bytes.
 
-support.microsoft.com puts the locale first in the path (`/tr-tr/office/...`), so a check in
-another language is another address; the request also asks for the language (Accept-Language),
-for sites that pick it from the header. A page that cannot be fetched is DocCheckError: no
-verdict, never a "missing" for every quote.
+support.microsoft.com and learn.microsoft.com put the locale first in the path (`/tr-tr/office/...`,
+`/tr-tr/troubleshoot/...`), so a check in another language is another address; the request also asks
+for the language (Accept-Language), for sites that pick it from the header. A MicrosoftDocs
+Markdown file given by its GitHub page is fetched raw (download_url). A page that cannot be fetched
+is DocCheckError: no verdict, never a "missing" for every quote.
 """
 
 from __future__ import annotations
@@ -55,6 +56,20 @@ def localized_url(url: str, locale: str | None) -> str:
     return urlunsplit(parts._replace(path="/".join(segments)))
 
 
+GITHUB_BLOB = re.compile(r"^https://github\.com/([^/]+)/([^/]+)/blob/(.+)$")
+
+
+def download_url(url: str) -> str:
+    """Where the article's text is: a MicrosoftDocs Markdown file's GitHub page
+    (`github.com/OWNER/REPO/blob/BRANCH/PATH.md`) is fetched raw from raw.githubusercontent.com, the
+    Markdown itself rather than GitHub's page around it; every other address as it is."""
+    found = GITHUB_BLOB.match(url.split("#")[0])
+    if found is None:
+        return url
+    path = found.group(3).split("?")[0]
+    return f"https://raw.githubusercontent.com/{found.group(1)}/{found.group(2)}/{path}"
+
+
 def accept_language(locale: str | None) -> str:
     if not locale:
         return "en-US,en;q=0.8"
@@ -69,7 +84,7 @@ def fetch(url: str, locale: str | None) -> tuple[str, str, bytes]:
     headers = {"User-Agent": f"m365-replay/{__version__} doc-check", "Accept-Language": accept_language(locale),
                "Accept": "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain;q=0.8,*/*;q=0.5"}
     try:
-        with requests.get(url, headers=headers, timeout=FETCH_TIMEOUT, stream=True) as response:
+        with requests.get(download_url(url), headers=headers, timeout=FETCH_TIMEOUT, stream=True) as response:
             if response.status_code in (404, 410):
                 raise DocCheckError(f"the article is gone: HTTP {response.status_code} at {response.url}")
             if response.status_code >= 400:

@@ -15,8 +15,13 @@ How quotes are matched (the rules README "Nightly QA" documents):
   tile." quote one sentence, and both are `same`; a quote that ends a sentence is never joined;
 - a quote of the text outside the steps (the introduction) is checked like any other (`same` with
   "not a step" as its place) but covers no step;
-- every segment of a step that no `same` or `changed` quote covers is `new`: a step the flow does
-  not replay, or a sentence added to one;
+- a procedure (read.py: a numbered list, named by its section) is the flow's when at least one quote
+  is `same` or `changed` in one of its steps; where a quote's sentence is word for word in several
+  procedures (the first steps of two alternatives), it goes to the procedure most of the other quotes
+  are in;
+- every segment of a step of the flow's procedures that no `same` or `changed` quote covers is `new`:
+  a step the flow does not replay, or a sentence added to one; the steps of the article's other
+  procedures are not this flow's: `--all-steps` lists them as context, never as drift;
 - steps without `doc:` are not checked.
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -57,6 +63,8 @@ class Candidate:
     segments: tuple[int, ...]  # which of the step's segments it covers
     original: bool = False  # the English original beside a translation
     norm: str = ""
+    section: str | None = None  # the step's section
+    procedure: int | None = None  # the step's procedure (index in Document.procedures)
 
 
 def candidates(doc: Document) -> list[Candidate]:
@@ -64,27 +72,27 @@ def candidates(doc: Document) -> list[Candidate]:
     each whole step; the steps first, so a tie goes to a step."""
     out: list[Candidate] = []
 
-    def add(text: str | None, where: str, step: int | None, segments: tuple[int, ...], original: bool) -> None:
+    def add(text: str | None, step: int | None, segments: tuple[int, ...], original: bool, split: bool = True) -> None:
         if not text:
             return
-        out.append(Candidate(text, where, step, segments, original, normalize(text)))
-        sentences = split_sentences(text)
-        if len(sentences) > 1:
-            out.extend(Candidate(s, where, step, segments, original, normalize(s)) for s in sentences)
+        where, section, procedure = OUTSIDE, None, None
+        if step is not None:
+            where, section, procedure = doc.steps[step].label, doc.steps[step].section, doc.steps[step].procedure
+        texts = [text] + (sentences if split and len(sentences := split_sentences(text)) > 1 else [])
+        out.extend(Candidate(t, where, step, segments, original, normalize(t), section, procedure) for t in texts)
 
     for index, step in enumerate(doc.steps):
         for number, segment in enumerate(step.segments):
-            add(segment.text, step.label, index, (number,), False)
-            add(segment.original, step.label, index, (number,), True)
+            add(segment.text, index, (number,), False)
+            add(segment.original, index, (number,), True)
         if len(step.segments) > 1:
             every = tuple(range(len(step.segments)))
-            out.append(Candidate(step.text, step.label, index, every, False, normalize(step.text)))
+            add(step.text, index, every, False, split=False)
             if all(s.original for s in step.segments):
-                joined = " ".join(s.original or "" for s in step.segments)
-                out.append(Candidate(joined, step.label, index, every, True, normalize(joined)))
+                add(" ".join(s.original or "" for s in step.segments), index, every, True, split=False)
     for segment in doc.outside:
-        add(segment.text, OUTSIDE, None, (), False)
-        add(segment.original, OUTSIDE, None, (), True)
+        add(segment.text, None, (), False)
+        add(segment.original, None, (), True)
     return out
 
 
@@ -107,6 +115,7 @@ class Verdict:
     quotes: list[Quote]
     score: float
     match: Candidate | None
+    ties: list[Candidate] = field(default_factory=list)  # every candidate with the best score (match among them)
 
     @property
     def text(self) -> str:
@@ -121,6 +130,8 @@ class NewText:
     where: str
     text: str
     whole_step: bool
+    section: str | None = None
+    procedure: int | None = None  # index in Document.procedures
 
 
 @dataclass
@@ -131,6 +142,8 @@ class FlowCheck:
     threshold: float
     verdicts: list[Verdict] = field(default_factory=list)
     new: list[NewText] = field(default_factory=list)
+    # the steps of the article's procedures the flow does not replay (context, never drift)
+    others: list[NewText] = field(default_factory=list)
     document: Document | None = None
     error: str | None = None
     checked_at: str = ""
@@ -200,45 +213,78 @@ def flow_quotes(flow: Flow, locale: str | None) -> list[Quote]:
 
 
 def compare(flow: Flow, doc: Document, threshold: float = THRESHOLD, locale: str | None = None) -> FlowCheck:
-    """Verdicts for every `doc:` of `flow` and the document's steps that no quote covers."""
+    """Verdicts for every `doc:` of `flow`, the steps of its procedures that no quote covers, and the
+    steps of the article's other procedures."""
     from rapidfuzz import fuzz, process
 
     check = FlowCheck(flow, doc.url, locale, threshold, document=doc)
     cands = candidates(doc)
     choices = [c.norm for c in cands]
 
-    def best(text: str) -> tuple[float, Candidate | None]:
-        found = process.extractOne(normalize(text), choices, scorer=fuzz.ratio) if choices else None
-        return (float(found[1]), cands[found[2]]) if found else (0.0, None)
+    def best(text: str) -> tuple[float, list[Candidate]]:
+        """The best score and every candidate that has it (the first is the first in the article)."""
+        query = normalize(text)
+        found = process.extractOne(query, choices, scorer=fuzz.ratio) if choices else None
+        if not found or found[1] <= 0:
+            return (float(found[1]) if found else 0.0), ([cands[found[2]]] if found else [])
+        tied = {found[2]} | {index for _, _, index in process.extract(query, choices, scorer=fuzz.ratio, limit=None,
+                                                                      score_cutoff=found[1] - 1e-6)}
+        return float(found[1]), [cands[index] for index in sorted(tied)]
 
     quotes = flow_quotes(flow, locale)
     i = 0
     while i < len(quotes):
-        score, match = best(quotes[i].text)
+        score, matches = best(quotes[i].text)
         size = 1
         if score < threshold:  # a fragment continues in the next quote, up to the one that ends a sentence
             run = 1
             while run < MAX_JOIN and i + run < len(quotes) and is_fragment(quotes[i + run - 1].text):
                 run += 1
             for length in range(2, run + 1):
-                joined_score, joined_match = best(" ".join(q.text for q in quotes[i:i + length]))
+                joined_score, joined_matches = best(" ".join(q.text for q in quotes[i:i + length]))
                 if joined_score > score:
-                    score, match, size = joined_score, joined_match, length
+                    score, matches, size = joined_score, joined_matches, length
                 if joined_score >= threshold:
                     break
         verdict = "same" if score >= threshold else "changed" if score >= CHANGED_FLOOR else "missing"
-        check.verdicts.append(Verdict(verdict, quotes[i:i + size], round(score, 1),
-                                      match if verdict != "missing" or score > 0 else None))
+        match = matches[0] if matches and (verdict != "missing" or score > 0) else None
+        check.verdicts.append(Verdict(verdict, quotes[i:i + size], round(score, 1), match, matches))
         i += size
+    _settle_ties(check.verdicts)
+    _uncovered(check, doc)
+    return check
+
+
+def _settle_ties(verdicts: list[Verdict]) -> None:
+    """A quote whose sentence is word for word in several procedures goes to the one most other quotes
+    matched (then to the first in the article): the flow replays one procedure, not a bit of each."""
+    found = [v for v in verdicts if v.verdict != "missing" and v.match is not None]
+    votes = Counter(v.match.procedure for v in found if v.match is not None and v.match.procedure is not None
+                    and len({c.procedure for c in v.ties}) == 1)
+    def weight(candidate: Candidate) -> int:
+        return votes.get(candidate.procedure, 0) if candidate.procedure is not None else -1
+
+    for verdict in found:
+        if len({c.procedure for c in verdict.ties}) > 1:
+            verdict.match = max(verdict.ties, key=weight)
+
+
+def _uncovered(check: FlowCheck, doc: Document) -> None:
+    """`new`: what no quote covers in the flow's procedures; `others`: the steps of the other ones."""
     covered: set[tuple[int, int]] = set()
+    replayed: set[int] = set()
     for verdict in check.verdicts:
         if verdict.verdict != "missing" and verdict.match is not None and verdict.match.step is not None:
             covered |= {(verdict.match.step, s) for s in verdict.match.segments}
+            replayed.add(doc.steps[verdict.match.step].procedure)
     for index, step in enumerate(doc.steps):
+        if step.procedure not in replayed:
+            check.others.append(NewText(step.label, step.text, True, step.section, step.procedure))
+            continue
         left = [seg for number, seg in enumerate(step.segments) if (index, number) not in covered]
         if left:
-            check.new.append(NewText(step.label, " ".join(s.text for s in left), len(left) == len(step.segments)))
-    return check
+            check.new.append(NewText(step.label, " ".join(s.text for s in left), len(left) == len(step.segments),
+                                     step.section, step.procedure))
 
 
 def is_fragment(text: str) -> bool:

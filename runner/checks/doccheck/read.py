@@ -1,47 +1,67 @@
-"""doc-check, reading: an article (HTML or Markdown) into its numbered steps and the text
-outside them.
+"""doc-check, reading: an article (HTML or Markdown) into its procedures, their numbered steps, and
+the text outside them.
 
-How a document is read (HTML as support.microsoft.com publishes it, or the Markdown source of the
-localized docs repositories, which is rendered to HTML first so both take one path):
-- the body is `article.ocpArticleContent` (support.microsoft.com), else `#supArticleContent`,
-  `main`, `[role=main]`, `article`, else the whole page; navigation, header, footer, asides and
-  scripts are dropped, so a breadcrumb `<ol>` is never a procedure;
-- each item of a top-level `<ol>` of the body is a step (numbered from its `start`); lists inside
-  an item are its sub-steps ("2.1"); every other paragraph, heading and bullet is text outside the
-  steps (the article's introduction, notes);
-- a machine-translated page carries the English original beside each translated segment
-  (`<span data-ttu-id=X>` + `<span class="sxs-lookup"><span data-stu-id=X>`): each segment keeps
-  both, and a quote may match either.
+What a flow's `source:` may point to, and how each is read (the selectors follow the public
+structure of each site, see tests/data/doccheck/README.md):
+- **support.microsoft.com**: the body is `article.ocpArticleContent` (else `#supArticleContent`);
+  collapsible sections are `.ocpExpandoHead` (title `.ocpExpandoHeadTitleContainer`) followed by
+  their `.ocpExpandoBody`, or `<details><summary>` on newer pages;
+- **learn.microsoft.com** (the rendered page): the body is `main` (`#main`); the page's own parts
+  inside it are dropped: `#article-header` (breadcrumbs, page actions and their popovers),
+  `#article-metadata`, "In this article" (`nav.doc-outline`), the feedback sections, "Additional
+  resources", hidden and visually hidden elements (not a tab's panel: every tab is read), buttons;
+  notes are `div.NOTE` (TIP, IMPORTANT, CAUTION, WARNING) or the older `div.alert`; every moniker's
+  variant (`div[data-moniker]`) is read;
+- **Markdown** (the MicrosoftDocs repositories' source, raw on GitHub or saved): DocFx's extensions
+  are understood first (docfx.py), then it is rendered to HTML and read like a page; the front
+  matter gives the title, `ms.date` and `ms.contentlocale`;
+- everywhere: scripts, styles, navigation, header, footer and asides are not the article, so a
+  breadcrumb `<ol>` is never a procedure.
+
+Procedures and steps: each top-level `<ol>` of the body (not inside a note) is a procedure, named by
+its section (sections.py); a list in the same section that continues the previous one's numbering
+(`start`) is the same procedure. Each item is a step ("step 4", numbered from the list's `start`),
+lists inside an item are its sub-steps ("step 2.1"); an item that only points to another page is
+not a step. Where several procedures share a section, "list 2" names the second one on
+(`"If you have an Exchange Online mailbox", step 4`, `"If you have an Exchange Online mailbox", list 2,
+step 1`); without sections, several lists are `list 1, step 1`, `list 2, step 1`, and one is `step 1`.
+Every other paragraph, heading, bullet and note is text outside the steps (introduction, notes, pointers).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .docfx import alerts_to_divs, prepare_markdown
+from .sections import NOTE_SELECTOR, is_note, is_pointer, note_label, section_of
+from .text import Segment, plain_text, segments_of, split_sentences
+
 if TYPE_CHECKING:
-    from bs4 import Tag
+    from bs4 import BeautifulSoup, Tag
+
+__all__ = ["DocStep", "Document", "Segment", "read_document", "split_sentences"]
 
 DROPPED = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg",
-           "[role=navigation]", "[role=banner]", "[role=contentinfo]")
+           "[role=navigation]", "[role=banner]", "[role=contentinfo]",
+           # learn.microsoft.com's page around the article (inside `main`)
+           "#article-header", "#article-metadata", "#ms--content-header", ".doc-outline", ".page-metadata",
+           ".feedback-section", "#site-user-feedback-footer", "#ms--additional-resources-mobile",
+           "#ms--additional-resources", "#action-panel", "#ms--inline-notifications", "#user-feedback",
+           "[hidden]:not([role=tabpanel])", ".visually-hidden", "button")  # a tab's panel is hidden until chosen
 BODIES = ("article.ocpArticleContent", "#supArticleContent", "main", "[role=main]", "article", "body")
-BLOCKS = {"p", "div", "li", "ol", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "td", "th", "table",
-          "section", "blockquote", "dd", "dt", "dl", "pre", "figure", "figcaption"}
 TEXT_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dd", "dt", "blockquote", "pre")
-SENTENCE_END = re.compile(r"(?<=[.!?\u3002\u061f])\s+")
-
-
-@dataclass
-class Segment:
-    text: str  # as the document shows it, in its locale
-    original: str | None = None  # the English original beside a machine translation
+US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 @dataclass
 class DocStep:
-    label: str  # "step 2", "step 2.1", "list 2, step 1"
+    label: str  # where it is: "step 2", "step 2.1", "list 2, step 1", '"If you have …", step 4'
     segments: list[Segment]
+    section: str | None = None  # the section's name (sections.py), None without one
+    procedure: int = 0  # index in Document.procedures
 
     @property
     def text(self) -> str:
@@ -52,16 +72,17 @@ class DocStep:
 class Document:
     url: str
     steps: list[DocStep]
-    outside: list[Segment] = field(default_factory=list)  # introduction, notes: text outside the steps
+    outside: list[Segment] = field(default_factory=list)  # introduction, notes, pointers: not steps
     locale: str | None = None
     title: str | None = None
-
+    date: str | None = None  # the article's own date (ms.date), when it says
+    procedures: list[str] = field(default_factory=list)  # each procedure's name ('"Section"', "list 2")
 
 
 def read_document(body: bytes | str, url: str, content_type: str = "") -> Document:
     """HTML or Markdown (by type, name or first character) into a Document."""
     text = body if isinstance(body, str) else None
-    markdown = "markdown" in content_type or url.lower().endswith((".md", ".markdown"))
+    markdown = "markdown" in content_type or url.lower().split("?")[0].endswith((".md", ".markdown"))
     if not markdown and "html" not in content_type:
         head = (text if text is not None else body[:512].decode("utf-8", "replace"))  # type: ignore[union-attr]
         markdown = not head.lstrip("\ufeff \t\r\n").startswith("<")
@@ -69,12 +90,17 @@ def read_document(body: bytes | str, url: str, content_type: str = "") -> Docume
         if text is None:
             text = body.decode("utf-8-sig", "replace")  # type: ignore[union-attr]
         return _from_markdown(text, url)
-    return _from_html(body, url)
+    from bs4 import BeautifulSoup
+
+    # the standard library's parser: forgiving of any page, nothing to compile; bytes go in as
+    # fetched so that it finds the encoding (header, <meta charset>, or by detection)
+    return _read(BeautifulSoup(body, "html.parser"), url)
 
 
 def _from_markdown(text: str, url: str) -> Document:
-    """The docs repositories' Markdown (YAML front matter, inline HTML spans) rendered to HTML."""
+    """The docs repositories' Markdown (YAML front matter, DocFx extensions, inline HTML) as HTML."""
     import yaml
+    from bs4 import BeautifulSoup
     from markdown_it import MarkdownIt
 
     front: dict[str, Any] = {}
@@ -87,115 +113,115 @@ def _from_markdown(text: str, url: str) -> Document:
             except yaml.YAMLError:
                 front = {}
             text = text[3 + end.end():]
-    html = MarkdownIt("commonmark", {"html": True}).render(text)
-    doc = _from_html(f"<html><body>{html}</body></html>", url)
+    html = MarkdownIt("commonmark", {"html": True}).render(prepare_markdown(text))
+    doc = _read(BeautifulSoup(f"<html><body>{html}</body></html>", "html.parser"), url)
     locale = front.get("ms.contentlocale") or front.get("ms.locale")
     doc.locale = str(locale).lower() if locale else doc.locale
     doc.title = str(front["title"]) if front.get("title") else doc.title
+    doc.date = _iso_date(str(front["ms.date"])) if front.get("ms.date") else doc.date
     return doc
 
 
-def _from_html(body: bytes | str, url: str) -> Document:
-    """BeautifulSoup with the standard library's parser: forgiving of any page, nothing to compile;
-    bytes go in as fetched so that it finds the encoding (header, <meta charset>, or by detection)."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(body, "html.parser")
+def _read(soup: BeautifulSoup, url: str) -> Document:
     html_tag = soup.find("html")
     lang = html_tag.get("lang") if html_tag is not None else None
     heading = soup.find("h1")
-    title = _text(heading, hide_lookup=True) if heading is not None else None
+    title = plain_text(heading) if heading is not None else None
     if not title and soup.title is not None:
         title = soup.title.get_text(strip=True)
+    date = _page_date(soup)
     for selector in DROPPED:
         for tag in soup.select(selector):
             tag.decompose()
+    alerts_to_divs(soup)
     root: Tag = next((found for selector in BODIES if (found := soup.select_one(selector)) is not None), soup)
-    lists = [ol for ol in root.find_all("ol") if ol.find_parent("li") is None]
-    steps: list[DocStep] = []
-    for number, ol in enumerate(lists, start=1):
-        prefix = f"list {number}, step " if len(lists) > 1 else "step "
-        steps += _list_steps(ol, prefix)
+    doc = Document(url=url, steps=[], locale=str(lang).lower() if lang else None, title=title or None, date=date)
+    lists = [ol for ol in root.find_all("ol")
+             if ol.find_parent("li") is None and not any(is_note(parent) for parent in ol.parents)]
+    for index, (prefix, section, ols) in enumerate(_procedures(lists, root)):
+        doc.procedures.append(prefix or "the numbered list")
+        for ol in ols:
+            _list_steps(ol, prefix, section, index, doc)
     inside = {id(tag) for ol in lists for tag in ol.find_all(True)} | {id(ol) for ol in lists}
-    outside: list[Segment] = []
+    notes = [note for note in root.select(NOTE_SELECTOR) if not any(is_note(p) for p in note.parents)]
+    in_notes = {id(tag) for note in notes for tag in note.find_all(True)}
+    for note in notes:
+        label = note_label(note)
+        doc.outside += segments_of(note, skip=frozenset({id(label)}) if label is not None else frozenset())
     for block in root.find_all(TEXT_BLOCKS):
-        if id(block) in inside or block.find(TEXT_BLOCKS) is not None:
-            continue  # in a procedure, or not a leaf block (its children are visited themselves)
-        outside += _segments(block)
-    return Document(url=url, steps=steps, outside=outside, locale=str(lang).lower() if lang else None,
-                    title=title or None)
+        if id(block) in inside or id(block) in in_notes or block.find(TEXT_BLOCKS) is not None:
+            continue  # in a procedure or a note, or not a leaf block (its children are visited themselves)
+        doc.outside += segments_of(block)
+    return doc
 
 
-def _list_steps(ol: Tag, prefix: str) -> list[DocStep]:
-    try:
-        first = int(str(ol.get("start") or 1))
-    except ValueError:
-        first = 1
-    out: list[DocStep] = []
-    for offset, li in enumerate(ol.find_all("li", recursive=False)):
-        label = f"{prefix}{first + offset}"
-        segments = _segments(li, skip_lists=True)
-        if segments:
-            out.append(DocStep(label, segments))
-        for sub in li.find_all(["ol", "ul"]):
-            if sub.find_parent("li") is li:
-                for index, item in enumerate(sub.find_all("li", recursive=False), start=1):
-                    sub_segments = _segments(item, skip_lists=True)
-                    if sub_segments:
-                        out.append(DocStep(f"{label}.{index}", sub_segments))
+def _procedures(lists: list[Tag], root: Tag) -> list[tuple[str, str | None, list[Tag]]]:
+    """(label prefix, section, lists) per procedure: a list continuing the previous one's numbering in
+    the same section is the same procedure."""
+    groups: list[tuple[str | None, list[Tag]]] = []
+    next_number = 0
+    for ol in lists:
+        section = section_of(ol, root)
+        first = _start(ol)
+        if groups and groups[-1][0] == section and first > 1 and first == next_number:
+            groups[-1][1].append(ol)
+        else:
+            groups.append((section, [ol]))
+        next_number = first + len(ol.find_all("li", recursive=False))
+    per_section = Counter(section for section, _ in groups)
+    seen: Counter[str | None] = Counter()
+    out = []
+    for section, ols in groups:
+        seen[section] += 1
+        parts = [f'"{section}"'] if section else []
+        if per_section[section] > 1 and (seen[section] > 1 or not section):  # a section's first list is the section
+            parts.append(f"list {seen[section]}")
+        out.append((", ".join(parts), section, ols))
     return out
 
 
-def _segments(block: Tag, skip_lists: bool = False) -> list[Segment]:
-    """A block's text: translated segments with their English originals where the page pairs them,
-    else its sentences."""
-    skip = ("ol", "ul") if skip_lists else ()
-    pairs = [span for span in block.find_all(attrs={"data-ttu-id": True}) if not _under(span, block, skip)]
-    if pairs:
-        out = []
-        for span in pairs:
-            original = block.find(attrs={"data-stu-id": span["data-ttu-id"]})
-            text = _text(span)
-            if text:
-                out.append(Segment(text, _text(original) if original is not None else None))
-        return out
-    return [Segment(sentence) for sentence in split_sentences(_text(block, skip, hide_lookup=True))]
+def _start(ol: Tag) -> int:
+    try:
+        return int(str(ol.get("start") or 1))
+    except ValueError:
+        return 1
 
 
-def _under(tag: Tag, block: Tag, names: tuple[str, ...]) -> bool:
-    parent = tag.parent
-    while parent is not None and parent is not block:
-        if parent.name in names:
-            return True
-        parent = parent.parent
-    return False
+def _list_steps(ol: Tag, prefix: str, section: str | None, procedure: int, doc: Document) -> None:
+    for offset, li in enumerate(ol.find_all("li", recursive=False)):
+        label = f"{prefix}, step {_start(ol) + offset}" if prefix else f"step {_start(ol) + offset}"
+        _add_step(li, label, section, procedure, doc)
+        for sub in li.find_all(["ol", "ul"]):
+            if sub.find_parent("li") is li and not any(is_note(p) for p in sub.parents if p is not li):
+                for index, item in enumerate(sub.find_all("li", recursive=False), start=1):
+                    _add_step(item, f"{label}.{index}", section, procedure, doc)
 
 
-def _text(tag: Tag, skip: tuple[str, ...] = (), hide_lookup: bool = False) -> str:
-    """The text a reader sees: inline elements joined as written, blocks apart, nested lists
-    (`skip`) and the hidden English originals of a translation (`hide_lookup`) left out."""
-    from bs4 import NavigableString
-    from bs4 import Tag as TagType
-
-    parts: list[str] = []
-
-    def walk(node: TagType) -> None:
-        for child in node.children:
-            if isinstance(child, TagType):
-                if child.name in skip or (hide_lookup and "sxs-lookup" in (child.get("class") or [])):
-                    continue
-                if child.name in BLOCKS:
-                    parts.append(" ")
-                walk(child)
-                if child.name in BLOCKS:
-                    parts.append(" ")
-            elif type(child) is NavigableString:  # not comments, CDATA, doctypes
-                parts.append(str(child))
-
-    walk(tag)
-    return " ".join("".join(parts).split())
+def _add_step(item: Tag, label: str, section: str | None, procedure: int, doc: Document) -> None:
+    """One list item: a step, or (a pointer to another page) text outside the steps."""
+    if is_pointer(item):
+        doc.outside += segments_of(item)
+        return
+    notes = frozenset(id(note) for note in item.select(NOTE_SELECTOR))
+    segments = segments_of(item, ("ol", "ul"), notes)
+    if segments:
+        doc.steps.append(DocStep(label, segments, section, procedure))
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s for s in SENTENCE_END.split(text.strip()) if s]
+def _page_date(soup: BeautifulSoup) -> str | None:
+    """The article's date as Learn's page gives it (`<meta name="ms.date">`, else its date element)."""
+    meta = soup.find("meta", attrs={"name": "ms.date"})
+    if meta is not None and meta.get("content"):
+        return _iso_date(str(meta["content"]))
+    dated = soup.find(attrs={"data-article-date": True}) or soup.find("local-time", attrs={"datetime": True})
+    if dated is not None and dated.get("datetime"):
+        return _iso_date(str(dated["datetime"]))
+    return None
 
+
+def _iso_date(value: str) -> str:
+    """`03/31/2022` (the Markdown's ms.date) or `2022-03-31T00:00:00Z` as 2022-03-31."""
+    found = US_DATE.match(value.strip())
+    if found:
+        return f"{found.group(3)}-{int(found.group(1)):02d}-{int(found.group(2)):02d}"
+    return value.strip()[:10]

@@ -10,10 +10,39 @@ from ...reporters.notify import MAX_LISTED, Message, report_link
 from .match import FlowCheck, NewText
 
 
-def check_to_dict(check: FlowCheck) -> dict[str, Any]:
+def quote_dicts(check: FlowCheck) -> list[dict[str, Any]]:
+    """Each quote's verdict, as doc-check.json and report.json's `doc_check` hold it."""
+    return [{
+        "verdict": v.verdict,
+        "score": v.score,
+        "doc": v.text,
+        "steps": [q.step.name for q in v.quotes],
+        "at": [q.where for q in v.quotes],
+        "doc_locale": v.quotes[0].locale,
+        "article": v.match.text if v.match and v.verdict != "missing" else None,
+        "where": v.match.where if v.match and v.verdict != "missing" else None,
+        "section": v.match.section if v.match and v.verdict != "missing" else None,
+        "english_original": bool(v.match and v.match.original and v.verdict != "missing"),
+        "diff": v.diff() if v.verdict == "changed" else None,
+    } for v in check.verdicts]
+
+
+def new_dicts(items: list[NewText]) -> list[dict[str, Any]]:
+    return [{"where": n.where, "text": n.text, "whole_step": n.whole_step, "section": n.section} for n in items]
+
+
+def other_procedures(check: FlowCheck) -> list[str]:
+    """The names of the article's procedures the flow does not replay, in the article's order."""
+    doc = check.document
+    if doc is None:
+        return []
+    return list(dict.fromkeys(doc.procedures[n.procedure] for n in check.others if n.procedure is not None))
+
+
+def check_to_dict(check: FlowCheck, all_steps: bool = False) -> dict[str, Any]:
     """One flow's entry of doc-check.json (and, shortened, of report.json's `doc_check`)."""
     doc = check.document
-    return {
+    data = {
         "flow": check.flow.name,
         "flow_file": str(check.flow.path),
         "source": check.flow.source,
@@ -27,31 +56,32 @@ def check_to_dict(check: FlowCheck) -> dict[str, Any]:
         "result": check.result,
         "error": check.error,
         "counts": check.counts,
-        "quotes": [{
-            "verdict": v.verdict,
-            "score": v.score,
-            "doc": v.text,
-            "steps": [q.step.name for q in v.quotes],
-            "at": [q.where for q in v.quotes],
-            "doc_locale": v.quotes[0].locale,
-            "article": v.match.text if v.match and v.verdict != "missing" else None,
-            "where": v.match.where if v.match and v.verdict != "missing" else None,
-            "english_original": bool(v.match and v.match.original and v.verdict != "missing"),
-            "diff": v.diff() if v.verdict == "changed" else None,
-        } for v in check.verdicts],
-        "new": [{"where": n.where, "text": n.text, "whole_step": n.whole_step} for n in check.new],
+        "article_date": doc.date if doc else None,
+        "quotes": quote_dicts(check),
+        "new": new_dicts(check.new),
+        # the article's procedures this flow does not replay: not its drift
+        "other_procedures": other_procedures(check),
     }
+    if all_steps:
+        data["other_steps"] = new_dicts(check.others)
+    return data
 
 
 def run_summary(check: FlowCheck) -> dict[str, Any]:
     """What `run --doc-check` records in report.json: when the wording was checked, and the answer."""
+    doc = check.document
     return {"checked_at": check.checked_at, "url": check.url, "locale": check.locale, "result": check.result,
             "counts": check.counts, "threshold": check.threshold, "error": check.error,
-            "drift": check.drift_lines()[:20]}
+            "drift": check.drift_lines()[:20],
+            # for report.html: the article, each quote's verdict with the article's sentence and the diff
+            "title": doc.title if doc else None, "fetched_url": doc.url if doc else None,
+            "article_date": doc.date if doc else None,
+            "quotes": quote_dicts(check), "new": new_dicts(check.new)}
 
 
-def table(check: FlowCheck) -> list[str]:
-    """The terminal's view: one row per quote and per new text, diffs under the changed ones."""
+def table(check: FlowCheck, all_steps: bool = False) -> list[str]:
+    """The terminal's view: one row per quote and per new text, diffs under the changed ones; the
+    other procedures' steps as context rows with `all_steps`, else one line naming them."""
     doc = check.document
     lines = [f"{check.flow.name} ({check.flow.path})",
              f"  article: {doc.url if doc else check.url}"
@@ -68,6 +98,8 @@ def table(check: FlowCheck) -> list[str]:
             if v.match and v.verdict != "missing" else "-"
         rows.append((v.verdict, step, where, f"{v.score:.0f}", v))
     rows += [("new", "-", n.where, "", n) for n in check.new]
+    if all_steps:
+        rows += [("other", "-", n.where, "", n) for n in check.others]
     if not rows:
         lines.append("  (no `doc:` quotes and no numbered steps)")
         return lines
@@ -83,6 +115,10 @@ def table(check: FlowCheck) -> list[str]:
             lines.append(f"      diff:    {item.diff()}")
         elif item.verdict == "missing":
             lines.append(f"      flow:    {item.text}  ({', '.join(q.where for q in item.quotes)})")
+    others = other_procedures(check)
+    if others and not all_steps:
+        lines.append(f"  not this flow's: {len(check.others)} steps of {len(others)} other procedures "
+                     f"({'; '.join(others)}); --all-steps lists them")
     counts = check.counts
     lines.append(f"  {'no drift' if check.result == 'same' else 'DRIFT'}: {counts['same']} same, "
                  f"{counts['changed']} changed, {counts['missing']} missing, {counts['new']} new")
