@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 FLOW_SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`) are building blocks, not tests
 CHUNKS_KEY = pytest.StashKey[list[Path]]()
+CHANGES_KEY = pytest.StashKey[list[str]]()  # what a flow test's flow changes in the account (`changes:`)
+REFUSED_KEY = pytest.StashKey[list[str]]()  # the lines saying which changing flows were not run, and why
 DEFAULTS_PLUGIN = "runner.pytest.defaults"
 
 
@@ -65,6 +67,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Fail a test whose check did not find `synced` (as `run --require-synced`).")
     group.addoption("--m365-until-synced", metavar="DURATION",
                     help="Re-check a `not_yet` outcome until synced or DURATION ends (as `run --until-synced`).")
+    group.addoption("--m365-allow-changes", action="store_true",
+                    help="Run flows that change something in the accounts (their `changes:`, as `run "
+                    "--allow-changes`); without it such a flow is refused at collection.")
 
 
 def _active(config: pytest.Config) -> bool:
@@ -146,6 +151,7 @@ class FlowFile(pytest.File):
             item = FlowItem.from_parent(self, name=f"{self.path.stem}[{spec.account}]",
                                         callobj=_flow_test(flow, spec))
             item.add_marker("m365_flow")
+            item.stash[CHANGES_KEY] = flow.changes
             yield item
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -289,6 +295,30 @@ def m365_replay(pytestconfig: pytest.Config, m365_simulator: Simulator | None,
                 tmp_path_factory: pytest.TempPathFactory) -> FlowSession:
     """The flow runner of this session; flow tests use it, other tests may read `.results`."""
     return FlowSession(pytestconfig, tmp_path_factory.mktemp("m365-replay"), simulator=m365_simulator)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A flow that changes something in the accounts (`changes:`) is refused without
+    --m365-allow-changes, as `run` refuses it without --allow-changes: its tests are deselected
+    (`pytest flows/` still runs the others) and the summary says which and why."""
+    if config.getoption("--m365-allow-changes", False):
+        return
+    refused = [item for item in items if item.stash.get(CHANGES_KEY, None)]
+    if not refused:
+        return
+    items[:] = [item for item in items if not item.stash.get(CHANGES_KEY, None)]
+    config.hook.pytest_deselected(items=refused)
+    by_flow: dict[Path, list[str]] = {}
+    for item in refused:
+        by_flow.setdefault(item.path, item.stash[CHANGES_KEY])
+    config.stash[REFUSED_KEY] = [
+        f"{path.name}: not run, it changes {', '.join(changes)} in the accounts; add --m365-allow-changes to run it"
+        for path, changes in by_flow.items()]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for line in config.stash.get(REFUSED_KEY, []):
+        terminalreporter.write_line(f"m365-replay: {line}", yellow=True)
 
 
 @pytest.hookimpl(hookwrapper=True)

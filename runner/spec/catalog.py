@@ -88,7 +88,7 @@ def resolve_flow(argument: str | Path) -> Path:
 
 
 def describe_shipped() -> Iterator[str]:
-    """The lines of `m365-replay flows`: each flow's name, title, source and inputs."""
+    """The lines of `m365-replay flows`: each flow's name, title, source, what it changes and inputs."""
     from .flow import load_flow
 
     flows = shipped_flows()
@@ -111,6 +111,8 @@ def describe_shipped() -> Iterator[str]:
         yield f"{shipped.name}  {flow.name}"
         if flow.source:
             yield f"    source: {flow.source}"
+        if flow.changes:  # what running it changes in an account (`run` needs --allow-changes)
+            yield f"    changes: {', '.join(flow.changes)} (run it with --allow-changes)"
         for inp in flow.inputs.values():
             yield f"    input {_describe_input(inp)}"
     yield ""
