@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 FLOW_SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`) are building blocks, not tests
 CHUNKS_KEY = pytest.StashKey[list[Path]]()
-CHANGES_KEY = pytest.StashKey[list[str]]()  # what a flow test's flow changes in the account (`changes:`)
 REFUSED_KEY = pytest.StashKey[list[str]]()  # the lines saying which changing flows were not run, and why
 DEFAULTS_PLUGIN = "runner.pytest.defaults"
 
@@ -135,6 +134,12 @@ class FlowFile(pytest.File):
 
         config = self.config
         flow = load_flow(self.path)
+        if flow.changes and not config.getoption("--m365-allow-changes"):
+            # refused as `run` refuses it without --allow-changes; `pytest flows/` still runs the others
+            config.stash.setdefault(REFUSED_KEY, []).append(
+                f"{self.path.name}: not run, it changes {', '.join(flow.changes)} in the accounts; add "
+                "--m365-allow-changes to run it")
+            return
         users = config.getoption("--m365-users")
         specs = build_specs(flow, tuple(config.getoption("--m365-account")), Path(users) if users else None,
                             tuple(config.getoption("--m365-var")))
@@ -151,7 +156,6 @@ class FlowFile(pytest.File):
             item = FlowItem.from_parent(self, name=f"{self.path.stem}[{spec.account}]",
                                         callobj=_flow_test(flow, spec))
             item.add_marker("m365_flow")
-            item.stash[CHANGES_KEY] = flow.changes
             yield item
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -295,25 +299,6 @@ def m365_replay(pytestconfig: pytest.Config, m365_simulator: Simulator | None,
                 tmp_path_factory: pytest.TempPathFactory) -> FlowSession:
     """The flow runner of this session; flow tests use it, other tests may read `.results`."""
     return FlowSession(pytestconfig, tmp_path_factory.mktemp("m365-replay"), simulator=m365_simulator)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A flow that changes something in the accounts (`changes:`) is refused without
-    --m365-allow-changes, as `run` refuses it without --allow-changes: its tests are deselected
-    (`pytest flows/` still runs the others) and the summary says which and why."""
-    if config.getoption("--m365-allow-changes", False):
-        return
-    refused = [item for item in items if item.stash.get(CHANGES_KEY, None)]
-    if not refused:
-        return
-    items[:] = [item for item in items if not item.stash.get(CHANGES_KEY, None)]
-    config.hook.pytest_deselected(items=refused)
-    by_flow: dict[Path, list[str]] = {}
-    for item in refused:
-        by_flow.setdefault(item.path, item.stash[CHANGES_KEY])
-    config.stash[REFUSED_KEY] = [
-        f"{path.name}: not run, it changes {', '.join(changes)} in the accounts; add --m365-allow-changes to run it"
-        for path, changes in by_flow.items()]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -206,10 +206,12 @@ class Engine:
         failure: StepFailure | None = None
         generated: dict[str, Any] | None = None
         try:
-            run_spec = spec  # report.json keeps the inputs as given (`photo: generate`), the steps get the file
-            if spec.photo == GENERATE_PHOTO:  # a new picture, distinct from every earlier one (pictures.py)
+            # report.json keeps the inputs as given (`photo: generate`); the steps get the picture's file
+            photo = spec.photo or spec.inputs.get("photo")  # the users file's, or a `photo` input the flow declares
+            if photo == GENERATE_PHOTO:  # a new picture, distinct from every earlier one (pictures.py)
                 generated = self._pictures.make(folder)
-                run_spec = self._with_photo(spec, str((self.options.report_dir / generated["file"]).resolve()))
+                photo = str((self.options.report_dir / generated["file"]).resolve())
+            run_spec = self._with_photo(spec, photo) if photo != spec.photo else spec
             context, page = await self._open(folder, context, page)
             rt = AccountRun(self.options, self.listener, spec.account, run_spec.inputs, context, page, folder,
                             secrets, photo=run_spec.photo)
