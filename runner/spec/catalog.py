@@ -159,9 +159,12 @@ def copy_shipped(target: Path, force: bool = False) -> list[str]:
 
 
 def _documented(path: Path) -> bool:
+    """A replay of a documented procedure that changes nothing in the accounts (the hint never
+    suggests a flow that needs --allow-changes, such as add-profile-photo)."""
     from .flow import load_flow
 
     try:
-        return any(step.doc for step in load_flow(path).steps)
+        flow = load_flow(path)
     except FlowError:
         return False
+    return not flow.changes and any(step.doc for step in flow.steps)
