@@ -18,13 +18,13 @@ from .http import Request, Response, not_found
 from .live import handle as live
 from .login import LOGIN_HOSTS
 from .login import handle as login
+from .myaccount import HOST as MYACCOUNT_HOST
+from .myaccount import handle as myaccount
 from .office import HOSTS as OFFICE_HOSTS
 from .office import handle as office
 from .outlook import HOST as OUTLOOK_HOST
 from .outlook import handle as outlook
 from .pages import script_built
-from .profile import MYACCOUNT_HOST
-from .profile import handle_myaccount as myaccount
 from .sharepoint import handle as sharepoint
 from .sharepoint import is_sharepoint_host
 from .state import LIVE_HOST, SimState

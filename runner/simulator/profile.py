@@ -1,5 +1,6 @@
 """Changing one's own profile photo: the account manager's panel ("My accounts", MeControl), the
-"Change your photo" dialog, My Account (myaccount.microsoft.com, the 2026 way), and the upload.
+"Change your photo" dialog (also My Account's, the 2026 way: myaccount.py) and the upload. Not a host:
+the pages of office.py and myaccount.py include these parts, as they include pages.py's.
 
 What is public (docs/profile-photo.md): the header button `#O365_MainLink_Me` opens a panel whose
 ids begin with `mectrl_` (`#mectrl_currentAccount_primary`, the name; `#mectrl_currentAccount_secondary`,
@@ -22,13 +23,11 @@ from __future__ import annotations
 import json
 
 from .accounts import SimAccount
-from .http import Request, Response, not_found, path_on_this_host, redirect, to_sign_in
-from .pages import esc, script_built
+from .http import Request, Response
+from .pages import esc
 from .state import SimState
 
-MYACCOUNT_HOST = "myaccount.microsoft.com"
-MYACCOUNT_CLIENT_ID = "8c59ead7-d703-4a27-9e55-c96a0054c8d2"  # assumed: no flow needs the real app id
-MYACCOUNT_LANDING = "/signin-oidc"  # where the sign-in posts its code back (the simulator's own)
+MYACCOUNT_HOST = "myaccount.microsoft.com"  # My Account (myaccount.py), where "View account" leads
 UPLOAD_PATH = "/api/profilephoto"  # the simulator's own, on the host of the page with the dialog
 VIEW_ACCOUNT_URL = f"https://{MYACCOUNT_HOST}/"
 
@@ -82,7 +81,7 @@ PHOTO_CSS = (
 )
 
 
-def _initials(acc: SimAccount) -> str:
+def initials(acc: SimAccount) -> str:
     return "".join(part[0] for part in acc.display_name.split()[:2]).upper()
 
 
@@ -92,10 +91,10 @@ def account_panel(acc: SimAccount, lang: str) -> str:
     t = TEXT[lang]
     if acc.photo_ui == "dialog":
         picture = (f'<button type="button" class="pic" data-sim-photo-open aria-label="{esc(t["change_picture"])}" '
-                   f'title="{esc(t["change_picture"])}">{esc(_initials(acc))}<span aria-hidden="true">&#x1F4F7;'
+                   f'title="{esc(t["change_picture"])}">{esc(initials(acc))}<span aria-hidden="true">&#x1F4F7;'
                    "</span></button>")
     else:
-        picture = f'<span class="pic initials" aria-hidden="true">{esc(_initials(acc))}</span>'
+        picture = f'<span class="pic initials" aria-hidden="true">{esc(initials(acc))}</span>'
     panel = (
         f'<div class="mectrl" data-sim-mectrl role="region" aria-label="{esc(t["my_accounts"])}" style="display:none">'
         f'<a id="mectrl_body_signOut" href="#">{esc(t["sign_out"])}</a><div class="account">{picture}<div>'
@@ -204,30 +203,3 @@ def upload(app: SimState, req: Request, upn: str) -> Response:
     app.record(upn, "photo_uploaded", host=req.host, bytes=len(req.body), picture=picture)
     app.record(upn, "exchange_photo_changed", picture=picture)  # at once: Exchange keeps the photo
     return Response(body='{"ok": true}', content_type="application/json")
-
-
-def handle_myaccount(app: SimState, req: Request) -> Response:
-    """My Account (myaccount.microsoft.com): its own sign-in round trip, the profile with the pencil
-    by the photo, and the upload."""
-    if req.method == "POST" and req.path == MYACCOUNT_LANDING:
-        token = app.redeem(req.host, req.form.get("code", ""), MYACCOUNT_CLIENT_ID)
-        if token is None:
-            return Response(status=400, body="invalid code")
-        # assumed: My Account's session cookie is not documented; office.com's name is reused
-        return redirect(path_on_this_host(req.form.get("state"), "/")).cookie("OhpAuth", token)
-    upn = app.session_upn(req)
-    if upn is None:
-        return to_sign_in(MYACCOUNT_CLIENT_ID, f"https://{MYACCOUNT_HOST}{MYACCOUNT_LANDING}", req.path_and_query)
-    if req.method == "POST" and req.path == UPLOAD_PATH:
-        return upload(app, req, upn)
-    if req.path != "/":
-        return not_found()
-    acc, t = app.accounts[upn], TEXT[req.lang]
-    app.record(upn, "my_account", lang=req.lang)
-    body = (f'<main><h1>{esc(t["my_account"])}</h1><section aria-label="{esc(t["profile"])}">'
-            f'<span class="initials">{esc(_initials(acc))}</span>'
-            f'<button type="button" data-sim-photo-open aria-label="{esc(t["edit_photo"])}">&#x270E;</button>'
-            f"<h2>{esc(acc.display_name)}</h2><p>{esc(acc.upn)}</p></section></main>"
-            f"<style>{PHOTO_CSS}</style>{photo_dialog(acc, req.lang, 'my_account')}")
-    return Response(body=script_built(f"{t['my_account']} | Microsoft", req.lang, body, app.render_delay_ms,
-                                      PHOTO_SCRIPT))
