@@ -659,7 +659,7 @@ LOADERS: dict[str, Callable[[Path], Any]] = {
 
 @pytest.mark.parametrize(("kind", "text", "expected"), [
     ("flow", "name: t\nstepz:\n  - goto: x\n",
-     "2:1: unknown key 'stepz' (did you mean 'steps'?); expected name, source, description, inputs, steps"),
+     "2:1: unknown key 'stepz' (did you mean 'steps'?); expected name, source, description, inputs, changes, steps"),
     ("users", "user:\n  - account: a@contoso.com\n", "1:1: unknown key 'user' (did you mean 'users'?); expected users"),
     ("config", "allowed_domain: [contoso.com]\n",
      "1:1: unknown key 'allowed_domain' (did you mean 'allowed_domains'?); expected allowed_domains, sign_in_states"),

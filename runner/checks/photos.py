@@ -13,8 +13,9 @@ only a browser completes. So the image is opened in a new tab of the account's o
 as a user opening the address would, and its bytes are taken from the browser's response.
 
 Nothing here knows about photos in particular: a flow names the two addresses (or a file for the
-reference), and this module answers with hashes, a distance and an outcome. Pillow, imagehash and
-Playwright are imported lazily: `m365-replay --help` and `validate` must stay fast.
+reference), and this module answers with hashes, a distance and an outcome; the step that uses it
+(re-checks, the sync's timing) is outcome.py. Pillow, imagehash and Playwright are imported lazily:
+`m365-replay --help` and `validate` must stay fast.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from ..core.results import OUTCOMES, now_iso
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from PIL import Image
     from playwright.async_api import BrowserContext, Response
 
-    from ..core.context import StepContext
 
 # The perceptual hash: imagehash.phash with 16x16 = 256 bits (the 8x8 default, 64 bits, cannot tell
 # two face-like pictures from one picture cropped by 3%: distances overlap at 10-12 bits).
@@ -98,6 +98,12 @@ class Outcome:
     checked_at: str = field(default_factory=now_iso)
     attempts: int = 1
     message: str = ""
+    # the sync's timing (outcome.py), when the check stands on the page of the documented visit: when
+    # that page loaded, and with --until-synced, how many seconds after it SharePoint's copy was first
+    # found synced (and last found not_yet: the sync came in between)
+    visited_at: str | None = None
+    synced_after_s: float | None = None
+    last_not_yet_s: float | None = None
 
     def __post_init__(self) -> None:
         assert self.status in OUTCOMES, self.status
@@ -330,55 +336,3 @@ def backoff(total_s: float, first_s: float = 2.0, factor: float = 2.0, cap_s: fl
         spent += step
         wait *= factor
     return waits
-
-
-# ---------------------------------------------------------------------------------------------- the step
-async def _fetch_side(rt: StepContext, side: dict[str, Any]) -> Fetched:
-    """One side of a compare_images step: its file when one is named (a `${photo}` that is empty
-    names none), else its URL, relative to the page the account is on (or to the address of the
-    `base` link on it), opened in its session."""
-    file = rt.text(side.get("file") or "").strip()
-    if file:
-        return read_file(file)
-    base = rt.page.url
-    if side.get("base"):  # a link on the page (e.g. the OneDrive tile): the URL is on the host it leads to
-        link = rt.locator(side["base"]).first
-        base = await link.evaluate("e => e.href || e.closest('a[href]')?.href || ''", timeout=rt.timeout_ms) or base
-    url = urljoin(base, rt.text(side["url"]))
-    return await fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000)
-
-
-def _keep(rt: StepContext, fetched: Fetched, name: str) -> str | None:
-    if fetched.data is None:
-        return None
-    ext = mimetypes.guess_extension(fetched.content_type or "") or ".img"
-    return rt.save_file(name + {".jpe": ".jpg", ".jpeg": ".jpg"}.get(ext, ext), fetched.data)
-
-
-async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
-    """The compare_images step: fetch both images, compare, and record the outcome on the account.
-
-    With --until-synced a `not_yet` is checked again with backoff in the same context (the
-    reference is fetched once: it is what the candidate should become), the wait shown live."""
-    reference_spec, candidate_spec = arg["reference"], arg["candidate"]
-    labels = (reference_spec.get("label") or "the reference", candidate_spec.get("label") or "the candidate")
-    threshold = int(arg.get("threshold", THRESHOLD))
-    reference = await _fetch_side(rt, reference_spec)
-    waits = backoff(rt.options.until_synced) if rt.options.until_synced else []
-    attempts = 0
-    while True:
-        attempts += 1
-        candidate = await _fetch_side(rt, candidate_spec)
-        outcome = decide(reference, candidate, threshold, labels)
-        if outcome.status != "not_yet" or not waits:
-            break
-        left = sum(waits)
-        wait = waits.pop(0)
-        rt.progress(f"{outcome.status} after {attempts} check(s); checking again in {wait:.0f} s "
-                    f"({left:.0f} s left of --until-synced)")
-        await asyncio.sleep(wait)
-    outcome.attempts = attempts
-    outcome.reference.image = _keep(rt, reference, "reference")
-    outcome.candidate.image = _keep(rt, candidate, "candidate")
-    rt.record_outcome(outcome.to_dict())
-    return outcome

@@ -52,6 +52,8 @@ def cli() -> None:
 @click.option("--users", type=click.Path(path_type=Path), help="YAML file: users: [{account: ..., INPUT: value}]")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a flow input for every account.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Accounts at once.")
+@click.option("--allow-changes", is_flag=True, help="Run a flow that changes something in the accounts (its "
+              "`changes:`, e.g. add-profile-photo); without it such a flow is refused (exit 2), nothing run.")
 @browser_options
 @click.option("--shard", metavar="K/N", help="Run only shard K of N: a stable split of the accounts (CI matrix); "
               "merge the shards' reports with `report --merge`.")
@@ -86,6 +88,7 @@ def cli() -> None:
               "state knows waits for you; the button you click becomes a row appended to FILE.")
 @notify_options
 def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
+        allow_changes: bool,
         browser: BrowserSettings, locale: str | None, report_dir: Path | None, timeout: float,
         account_timeout: float, trace: str, video: str, mfa_wait: float, simulator: bool, config_file: Path | None,
         simulator_accounts: Path | None, verbose: int, quiet: bool, as_json: bool, rerun_failed: Path | None,
@@ -99,13 +102,14 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
     from ..secrets.credentials import KeyringStore
     from ..spec.catalog import resolve_flow
     from ..spec.config import check_allowed
-    from ..spec.flow import load_flow
+    from ..spec.flow import load_flow, refuse_changes
     from ..spec.states import states_for_run
     from .runs import execute
 
     if teach is not None and not browser.headed:
         raise UsageError("--teach needs --headed: a person at the browser window shows the runner the new page.")
     flow = load_flow(resolve_flow(flow_file))
+    refuse_changes(flow, allow_changes, "--allow-changes")
     check_urls(notify)
     specs = _select_specs(flow, accounts, users, variables, rerun_failed, shard)
     check_allowed([spec.account for spec in specs], config_file)

@@ -86,6 +86,9 @@ class Flow:
     source: str | None = None
     description: str | None = None
     inputs: dict[str, Input] = field(default_factory=dict)
+    # what running it changes in an account (`changes:`, e.g. ["profile photo"]), its sub-flows' included;
+    # `run` refuses such a flow without --allow-changes
+    changes: list[str] = field(default_factory=list)
 
     def resolve_inputs(self, values: dict[str, Any]) -> dict[str, Any]:
         """Defaults filled in and types checked; ValueError names the first problem."""
@@ -171,6 +174,11 @@ class RunOptions:
     @property
     def can_ask_a_person(self) -> bool:
         return self.browser.headed if self.interactive is None else self.interactive
+
+
+# the account's photo (`${photo}`) as a word rather than a file: a new picture made for the run
+# (runner/checks/pictures.py), distinct from every earlier one, saved in the account's folder
+GENERATE_PHOTO = "generate"
 
 
 @dataclass

@@ -107,6 +107,9 @@ class RunResult:
     # what a flow's check found (a compare_images step, runner/checks/photos.py): status (OUTCOMES),
     # reference, candidate, distance, threshold, checked_at, attempts; None when the flow has no check
     outcome: dict[str, Any] | None = None
+    # `photo: generate`: the picture made for this account (runner/checks/pictures.py): file (relative to
+    # the report folder), seed, hashes, compared_with (earlier pictures), nearest_distance, threshold
+    generated_photo: dict[str, Any] | None = None
 
 
 @dataclass

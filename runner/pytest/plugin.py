@@ -41,6 +41,7 @@ FLOW_SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`) are building blocks, not tests
 CHUNKS_KEY = pytest.StashKey[list[Path]]()
 STATES_KEY = pytest.StashKey[list[Any]]()  # the sign-in states file's rows, read once per session
+REFUSED_KEY = pytest.StashKey[list[str]]()  # the lines saying which changing flows were not run, and why
 DEFAULTS_PLUGIN = "runner.pytest.defaults"
 
 
@@ -69,6 +70,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--m365-states", metavar="FILE",
                     help="A sign-in states file: page states checked before the built-in table (as `run --states`; "
                     "default: the config file's sign_in_states:).")
+    group.addoption("--m365-allow-changes", action="store_true",
+                    help="Run flows that change something in the accounts (their `changes:`, as `run "
+                    "--allow-changes`); without it such a flow is refused at collection.")
 
 
 def _active(config: pytest.Config) -> bool:
@@ -159,6 +163,12 @@ class FlowFile(pytest.File):
 
         config = self.config
         flow = load_flow(self.path)
+        if flow.changes and not config.getoption("--m365-allow-changes"):
+            # refused as `run` refuses it without --allow-changes; `pytest flows/` still runs the others
+            config.stash.setdefault(REFUSED_KEY, []).append(
+                f"{self.path.name}: not run, it changes {', '.join(flow.changes)} in the accounts; add "
+                "--m365-allow-changes to run it")
+            return
         users = config.getoption("--m365-users")
         specs = build_specs(flow, tuple(config.getoption("--m365-account")), Path(users) if users else None,
                             tuple(config.getoption("--m365-var")))
@@ -330,6 +340,11 @@ def m365_replay(pytestconfig: pytest.Config, m365_simulator: Simulator | None,
                 tmp_path_factory: pytest.TempPathFactory) -> FlowSession:
     """The flow runner of this session; flow tests use it, other tests may read `.results`."""
     return FlowSession(pytestconfig, tmp_path_factory.mktemp("m365-replay"), simulator=m365_simulator)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for line in config.stash.get(REFUSED_KEY, []):
+        terminalreporter.write_line(f"m365-replay: {line}", yellow=True)
 
 
 @pytest.hookimpl(hookwrapper=True)

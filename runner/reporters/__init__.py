@@ -28,6 +28,7 @@ class Outputs:
     evidence: list[Path] = field(default_factory=list)
     previous: Path | None = None
     changes: list[str] = field(default_factory=list)
+    sync_times: list[str] = field(default_factory=list)  # history.sync_times: the sync's time against earlier runs
 
 
 def write_outputs(report: Report, report_dir: Path, evidence: bool = False, compare: bool = True) -> Outputs:
@@ -37,7 +38,7 @@ def write_outputs(report: Report, report_dir: Path, evidence: bool = False, comp
     others are still written, since report.json already holds the run either way.
     """
     from .evidence import write_evidence
-    from .history import diff_with_previous
+    from .history import diff_with_previous, sync_times
     from .html import write_html
     from .junit import write_junit
 
@@ -47,8 +48,12 @@ def write_outputs(report: Report, report_dir: Path, evidence: bool = False, comp
             outputs.previous, outputs.changes = diff_with_previous(report_dir, report)
         except Exception as exc:
             log.warning("Could not compare with the previous run: %s", exc)
+        try:
+            outputs.sync_times = sync_times(report_dir, report)
+        except Exception as exc:
+            log.warning("Could not compare the sync's time with earlier runs: %s", exc)
     try:
-        outputs.html = write_html(report, report_dir, outputs.changes, outputs.previous)
+        outputs.html = write_html(report, report_dir, outputs.changes, outputs.previous, sync_times=outputs.sync_times)
     except Exception as exc:
         log.warning("Could not write report.html: %s", exc)
     try:

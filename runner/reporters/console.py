@@ -18,6 +18,7 @@ from ..core.model import Listener
 from ..core.redact import RedactingFilter, redact
 from ..core.results import Report, RunResult
 from .pagecard import HEAD, card_lines, load_card
+from .history import sync_time_text
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -61,13 +62,17 @@ def outcome_text(outcome: dict[str, Any]) -> str:
     status = str(outcome.get("status") or "?")
     message = str(outcome.get("message") or "")
     attempts = outcome.get("attempts") or 1
-    return f"{status}: {message}" + (f" ({attempts} checks)" if attempts > 1 else "") if message else status
+    text = f"{status}: {message}" + (f" ({attempts} checks)" if attempts > 1 else "") if message else status
+    timed = sync_time_text(outcome)  # qa-profile-photo --until-synced: how long SharePoint took
+    return f"{text}; {timed}" if timed else text
 
 
 def closing_lines(report: Report, outputs: Outputs | None, interrupted: bool) -> list[str]:
     """The last lines of every run's output: the counts and where to read more."""
     prefix = "Interrupted: " if interrupted else ""
     lines = [f"{prefix}{summary_line(report)}. Report: {outputs.report_dir / 'report.json' if outputs else ''}"]
+    if outputs is not None and outputs.sync_times:
+        lines[:0] = ["How long SharePoint took, against earlier runs:", *(f"  {line}" for line in outputs.sync_times)]
     if outputs is not None and outputs.html is not None:
         lines.append(f"HTML report: {outputs.html}")
     if outputs is not None and outputs.evidence:

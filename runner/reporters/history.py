@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -151,9 +152,82 @@ def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
     paths.add(failure.get("page_card"))
     check = run.get("outcome") if isinstance(run.get("outcome"), dict) else {}
     paths |= {side.get("image") for side in (check.get("reference"), check.get("candidate")) if isinstance(side, dict)}
+    generated = run.get("generated_photo")
+    if isinstance(generated, dict):  # the picture `photo: generate` made for the account
+        paths.add(generated.get("file"))
     for rel in filter(None, paths):
         src = source / str(rel)
         if src.is_file():
             dst = out / str(rel)
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
+
+
+# ------------------------------------------------------------------------------ the sync's time over runs
+HISTORY_RUNS = 10  # earlier runs of the same flow a sync time is set against
+SLOWER = 1.25  # a sync time more than a quarter above (or below) the earlier runs' median, and by over 1 s
+
+
+def sync_time_text(outcome: dict[str, Any] | None) -> str | None:
+    """`synced_after_s` in words (None without one): when SharePoint was first found showing the
+    picture, and when it was last found not yet showing it (the sync came in between)."""
+    if not isinstance(outcome, dict) or not isinstance(outcome.get("synced_after_s"), (int, float)):
+        return None
+    before = outcome.get("last_not_yet_s")
+    when = f"still not at {before:.1f} s" if isinstance(before, (int, float)) else "at the first check"
+    return f"synced {outcome['synced_after_s']:.1f} s after the documented visit ({when})"
+
+
+def _sync_times(report: Report) -> dict[str, float]:
+    return {run.account.lower(): float(run.outcome["synced_after_s"]) for run in report.runs
+            if isinstance(run.outcome, dict) and isinstance(run.outcome.get("synced_after_s"), (int, float))}
+
+
+def earlier_reports(report_dir: Path, started_at: str, limit: int) -> list[Path]:
+    """The sibling results folders whose runs started before `started_at`, newest first."""
+    parent, me = report_dir.resolve().parent, report_dir.resolve()
+    found = []
+    with contextlib.suppress(OSError):
+        for candidate in parent.iterdir():
+            if candidate != me and (candidate / REPORT_FILE).is_file():
+                when = started_at_of(candidate)
+                if when and when < started_at:
+                    found.append((when, candidate))
+    return [folder for _, folder in sorted(found, reverse=True)[:limit]]
+
+
+def sync_times(report_dir: Path, report: Report, limit: int = HISTORY_RUNS) -> list[str]:
+    """One line per account whose check timed the sync (`synced_after_s`, qa-profile-photo with
+    --until-synced): this run's time against the earlier runs of the same flow beside it, newest
+    first, and whether it is getting slower. Nothing when no account was timed."""
+    now = _sync_times(report)
+    if not now:
+        return []
+    series: dict[str, list[float]] = {account: [] for account in now}
+    for folder in earlier_reports(report_dir, report.started_at, limit * 3):
+        try:
+            earlier = report_from_dict(read_report_dict(folder))
+        except UsageError:
+            continue
+        if earlier.flow != report.flow:
+            continue
+        for account, seconds in _sync_times(earlier).items():
+            if account in series and len(series[account]) < limit:
+                series[account].append(seconds)
+    lines = []
+    for run in report.runs:
+        if run.account.lower() not in now:
+            continue
+        seconds, before = now[run.account.lower()], series[run.account.lower()]
+        if not before:
+            lines.append(f"{run.account}: synced after {seconds:.1f} s; no earlier timed run to compare with")
+            continue
+        median = statistics.median(before)
+        verdict = "about the same"
+        if seconds > median * SLOWER and seconds - median > 1:
+            verdict = "slower"
+        elif seconds * SLOWER < median and median - seconds > 1:
+            verdict = "faster"
+        lines.append(f"{run.account}: synced after {seconds:.1f} s, {verdict} (earlier runs, newest first: "
+                     f"{', '.join(f'{s:.1f}' for s in before)} s; median {median:.1f} s)")
+    return lines

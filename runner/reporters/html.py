@@ -23,6 +23,7 @@ import jinja2
 from ..core.redact import redact
 from ..core.results import CATEGORIES, Failure, Report, RunResult
 from .pagecard import card_lines, load_card
+from .history import sync_time_text
 
 HTML_FILE = "report.html"
 BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
@@ -140,6 +141,8 @@ def run_view(run: RunResult, base: str, index: int, report_dir: Path | None = No
         "video": run.video,
         "outcome": outcome_view(run.outcome),
         "card": card_view(report_dir, run, index) if report_dir is not None else None,
+        "sync_time": sync_time_text(run.outcome),
+        "generated_photo": run.generated_photo if isinstance(run.generated_photo, dict) else None,
         "steps": [SimpleNamespace(name=s.name, doc=s.doc, status=s.status, duration=seconds(s.duration_ms),
                                   screenshot=s.screenshot, message=redact(s.message)) for s in run.steps],
     })
@@ -202,7 +205,7 @@ def doc_check_view(check: dict[str, Any] | None) -> SimpleNamespace | None:
 
 
 def render_html(report: Report, report_dir: Path, changes: list[str] | None = None,
-                previous: Path | None = None) -> str:
+                previous: Path | None = None, sync_times: list[str] | None = None) -> str:
     summary = report.summary()
     categories = Counter(r.failure.category for r in report.runs if r.failure and r.status != "passed")
     duration = run_duration_ms(report)
@@ -216,13 +219,14 @@ def render_html(report: Report, report_dir: Path, changes: list[str] | None = No
         runs=[run_view(run, base, i, report_dir) for i, run in enumerate(report.runs)],
         changes=changes or [], previous=str(previous) if previous else None,
         doc_check=doc_check_view(report.doc_check),
+        sync_times=sync_times or [],
     )
 
 
 def write_html(report: Report, report_dir: Path, changes: list[str] | None = None,
-               previous: Path | None = None) -> Path:
+               previous: Path | None = None, sync_times: list[str] | None = None) -> Path:
     target = report_dir / HTML_FILE
-    text = render_html(report, report_dir, changes, previous)
+    text = render_html(report, report_dir, changes, previous, sync_times)
     tmp = target.with_name(f".{HTML_FILE}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)

@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 from ..core.redact import redact
 from ..core.results import Report, RunResult
+from .history import sync_time_text
 from .html import aadsts_code, parse_time, run_duration_ms
 
 JUNIT_FILE = "junit.xml"
@@ -80,6 +81,10 @@ def outcome_lines(run: RunResult, base: str) -> list[str]:
         data = outcome.get(side) if isinstance(outcome.get(side), dict) else {}
         what = f"pHash {data['hash']}" if data.get("hash") else data.get("error") or ""
         lines.append(f"  {data.get('label') or side}: {data.get('source') or ''} {what}".rstrip())
+    if sync_time_text(outcome):  # qa-profile-photo --until-synced
+        lines.append(f"  synced_after_s: {outcome['synced_after_s']} ({sync_time_text(outcome)})")
+    if isinstance(run.generated_photo, dict) and run.generated_photo.get("file"):
+        lines.append(f"generated photo: {base}{run.generated_photo['file']} (seed {run.generated_photo.get('seed')})")
     return lines
 
 
@@ -122,6 +127,9 @@ def build(report: Report, report_dir: Path) -> ET.Element:
     # Jenkins reads has none on a testcase; the sentence, distance and images are in its system-out
     properties += [(f"outcome:{run.account}", str(run.outcome["status"])) for run in report.runs
                    if isinstance(run.outcome, dict) and run.outcome.get("status")]
+    # and how long SharePoint took (qa-profile-photo --until-synced): a number a CI can plot
+    properties += [(f"synced_after_s:{run.account}", str(run.outcome["synced_after_s"])) for run in report.runs
+                   if sync_time_text(run.outcome)]
     if properties:  # the schema wants at least one property inside <properties>
         props = ET.SubElement(suite, "properties")
         for name, value in properties:

@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..checks.pictures import PictureMaker
 from ..core.errors import UsageError
-from ..core.model import AccountSpec, Flow, Listener, RunOptions, Step
+from ..core.model import GENERATE_PHOTO, AccountSpec, Flow, Listener, RunOptions, Step
 from ..core.redact import redact
 from ..core.results import (
     Failure,
@@ -68,8 +69,10 @@ def to_failure(failure: StepFailure) -> Failure:
     """The report's form of a failure: redacted, with the helpdesk's next action."""
     details = {k: redact(str(v)) if isinstance(v, str) else v
                for k, v in failure.details.items() if v is not None and k != "step"}
+    details.pop("action", None)  # a step's own next action (upload's `refused: {next: ...}`) wins
     return Failure(failure.category, redact(failure.message) or "", failure.details.get("step"),
-                   action_for(failure.category), details, page_card=failure.page_card)
+                   failure.details.get("action") or action_for(failure.category), details,
+                   page_card=failure.page_card)
 
 
 class Engine:
@@ -88,6 +91,7 @@ class Engine:
         self._order: dict[str, int] = {}
         self._running: set[asyncio.Task[RunResult]] = set()
         self._interrupt: BaseException | None = None
+        self._pictures = PictureMaker(options.report_dir)  # `photo: generate`, one generator for the run
 
     # ------------------------------------------------------------------ report
     @property
@@ -201,11 +205,18 @@ class Engine:
             return result(*refused, final_url=None)
         rt: AccountRun | None = None
         failure: StepFailure | None = None
+        generated: dict[str, Any] | None = None
         try:
+            # report.json keeps the inputs as given (`photo: generate`); the steps get the picture's file
+            photo = spec.photo or spec.inputs.get("photo")  # the users file's, or a `photo` input the flow declares
+            if photo == GENERATE_PHOTO:  # a new picture, distinct from every earlier one (pictures.py)
+                generated = self._pictures.make(folder)
+                photo = str((self.options.report_dir / generated["file"]).resolve())
+            run_spec = self._with_photo(spec, photo) if photo != spec.photo else spec
             context, page = await self._open(folder, context, page)
-            rt = AccountRun(self.options, self.listener, spec.account, spec.inputs, context, page, folder, secrets,
-                            photo=spec.photo)
-            failure = await self._steps(rt, spec, owned, traced)
+            rt = AccountRun(self.options, self.listener, spec.account, run_spec.inputs, context, page, folder,
+                            secrets, photo=run_spec.photo)
+            failure = await self._steps(rt, run_spec, owned, traced)
         except (UsageError, KeyboardInterrupt, SystemExit):
             raise  # Ctrl-C under pytest must end the session, not become this account's failure
         except Exception as exc:
@@ -227,7 +238,14 @@ class Engine:
             status = {"interrupted": "skipped", "error": "error"}.get(failure.category, "failed")
             fail = to_failure(failure)
         return result(status, fail, final_url=final_url, steps=rt.steps if rt else [],
-                      warnings=rt.warnings if rt else [], trace=trace, video=video, outcome=outcome)
+                      warnings=rt.warnings if rt else [], trace=trace, video=video, outcome=outcome,
+                      generated_photo=generated)
+
+    @staticmethod
+    def _with_photo(spec: AccountSpec, photo: str) -> AccountSpec:
+        """The spec the steps run with: `${photo}` (and a `photo` input the flow declares) is the file."""
+        inputs = {**spec.inputs, "photo": photo} if "photo" in spec.inputs else spec.inputs
+        return AccountSpec(spec.account, inputs, photo=photo)
 
     def _unsynced(self, outcome: dict[str, Any] | None) -> StepFailure | None:
         """--require-synced: a replay that passed, but whose check did not find `synced`, fails."""

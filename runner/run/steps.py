@@ -163,6 +163,35 @@ async def sign_in(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
 
 @handles("compare_images", on_timeout="timeout")
 async def compare_images(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
-    from ..checks.photos import check_images
+    from ..checks.outcome import check_images
 
     await check_images(rt, arg)
+
+
+REFUSED_NEXT = ("The organization does not allow this change for the account: ask an admin to allow it (for photos, "
+                "the photo update settings in the Microsoft 365 admin center), or have an admin make it.")
+
+
+@handles("upload")
+async def upload(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
+    """Feed a file to the page: `set_input_files` on an input[type=file] (hidden or not, as pages
+    keep them), or the file chooser a button opens. Whichever shows first wins, the upload control
+    or what the page shows instead (`refused`): then the account ends action_required."""
+    from pathlib import Path
+
+    file = Path(rt.text(arg["file"])).expanduser()
+    if not file.is_file():
+        raise StepFailure("error", f"The file to upload, {file}, does not exist.")
+    target = rt.locator(arg["locator"]).first
+    refused = arg.get("refused")
+    either = target.or_(rt.locator(refused["locator"]).first) if refused else target
+    await either.first.wait_for(state="attached", timeout=rt.timeout_ms)
+    if refused and await rt.locator(refused["locator"]).first.is_visible():
+        raise StepFailure("action_required", refused["message"], action=refused.get("next") or REFUSED_NEXT)
+    is_input = await target.evaluate("e => e.tagName === 'INPUT' && e.type === 'file'", timeout=rt.timeout_ms)
+    if is_input:
+        await target.set_input_files(file, timeout=rt.timeout_ms)
+        return
+    async with rt.page.expect_file_chooser(timeout=rt.timeout_ms) as chooser:
+        await target.click(timeout=rt.timeout_ms)
+    await (await chooser.value).set_files(file, timeout=rt.timeout_ms)

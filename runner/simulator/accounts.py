@@ -36,6 +36,10 @@ ONEDRIVE_HOSTS = (None, "classic", "cloud")
 # What SharePoint shows as the user's photo before it copies Exchange's: its "no photo" placeholder,
 # or an older picture of its own (a photo changed in Exchange since the last sync)
 PHOTOS_BEFORE_SYNC = ("placeholder", "old_photo")
+# Where a user changes their own photo (simulator/profile.py): the account manager's photo control
+# opens the "Change your photo" dialog (help pages of 2024-2025), or the panel has no photo control and
+# "View account" leads to My Account, where the pencil by the photo does it (2026)
+PHOTO_UIS = ("dialog", "my_account")
 
 
 def microsoft_totp_secret() -> str:
@@ -78,6 +82,10 @@ class SimAccount:
     # ids OneDrive and SharePoint serve under another name for this account, {old: new}: a Microsoft 365
     # app renaming an element a flow finds by its id (the page card then proposes the flow edit)
     rename_ids: dict[str, str] = field(default_factory=dict)
+    # changing the photo oneself (simulator/profile.py): where (see PHOTO_UIS), and whether the
+    # organization allows it (false: photo updates restricted to admins; the dialog offers no upload)
+    photo_ui: str = "dialog"
+    photo_changes: bool = True
 
     def __post_init__(self) -> None:
         self.upn = self.upn.lower()
@@ -89,7 +97,7 @@ class SimAccount:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         for name, allowed in (("first_factor", FIRST_FACTORS), ("interrupt", INTERRUPTS),
-                              ("photo_before_sync", PHOTOS_BEFORE_SYNC)):
+                              ("photo_before_sync", PHOTOS_BEFORE_SYNC), ("photo_ui", PHOTO_UIS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         from .photos import parse_delay
@@ -141,7 +149,7 @@ def demo_accounts() -> list[SimAccount]:
 # The options that take one of a few values, for the accounts file's shape (SimAccount checks them too)
 CHOICES = {"mfa": MFA_MODES, "proofup": PROOFUP_MODES, "first_factor": FIRST_FACTORS, "interrupt": INTERRUPTS,
            "home_layout": HOME_LAYOUTS, "tile_target": TILE_TARGETS, "onedrive_host": ONEDRIVE_HOSTS,
-           "photo_before_sync": PHOTOS_BEFORE_SYNC}
+           "photo_before_sync": PHOTOS_BEFORE_SYNC, "photo_ui": PHOTO_UIS}
 
 
 def account_shape() -> Fields:

@@ -1,6 +1,6 @@
 """The simulated Microsoft 365: office.com (the Microsoft 365 Copilot app), login.microsoftonline.com,
-AD FS, login.live.com, SharePoint and OneDrive (on their classic hosts and on cloud.microsoft), and
-Outlook on the web (Exchange's copy of the user's photo).
+AD FS, login.live.com, SharePoint and OneDrive (on their classic hosts and on cloud.microsoft),
+Outlook on the web (Exchange's copy of the user's photo) and My Account (changing the photo, 2026).
 
 A plain request -> response function, kept apart from the transport in server.py so it stays
 readable: SimulatorApp is the state (state.py) plus the table of hosts, one module per host, each
@@ -18,6 +18,8 @@ from .http import Request, Response, not_found
 from .live import handle as live
 from .login import LOGIN_HOSTS
 from .login import handle as login
+from .myaccount import HOST as MYACCOUNT_HOST
+from .myaccount import handle as myaccount
 from .office import HOSTS as OFFICE_HOSTS
 from .office import handle as office
 from .outlook import HOST as OUTLOOK_HOST
@@ -63,6 +65,7 @@ HOSTS: tuple[tuple[Callable[[str], bool], Handler], ...] = (
     (OFFICE_HOSTS.__contains__, office),
     (is_sharepoint_host, sharepoint),
     (lambda host: host == OUTLOOK_HOST, outlook),
+    (lambda host: host == MYACCOUNT_HOST, myaccount),
     (lambda host: host.startswith("sts."), adfs),
     (lambda host: host == MYSIGNINS_HOST, my_sign_ins),
 )

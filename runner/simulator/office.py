@@ -15,6 +15,7 @@ from .accounts import SimAccount
 from .http import Request, Response, not_found, path_on_this_host, redirect, to_sign_in
 from .i18n import STRINGS, market
 from .pages import COPILOT_LAUNCHER_SCRIPT, LAUNCHER_SCRIPT, copilot_chrome, esc, script_built, suite_header
+from .profile import PHOTO_SCRIPT, UPLOAD_PATH, account_panel, upload
 from .state import OFFICE_CLIENT_ID, SimState
 
 COPILOT_HOST = "m365.cloud.microsoft"
@@ -116,9 +117,9 @@ def office_home(app: SimState, req: Request, acc: SimAccount) -> Response:
             f'<a id="ShellSites_link" href="{sites}" target="{target}">SharePoint</a></nav>'
         )
     body = (f"{header}<main><h1>{esc(s['home_greeting'])}, {esc(acc.display_name)}</h1>"
-            f"<h2>{esc(s['home_recommended'])}</h2>{tiles}</main>")
+            f"<h2>{esc(s['home_recommended'])}</h2>{tiles}</main>{account_panel(acc, req.lang)}")
     return Response(body=script_built(f"{s['home']} | Microsoft 365", req.lang, body, app.render_delay_ms,
-                                      LAUNCHER_SCRIPT))
+                                      LAUNCHER_SCRIPT + PHOTO_SCRIPT))
 
 
 def copilot_app_chrome(acc: SimAccount, s: dict[str, str], current: str) -> str:
@@ -136,9 +137,9 @@ def copilot_home(app: SimState, req: Request, acc: SimAccount) -> Response:
             f"<h1>{esc(s['home_greeting'])}, {esc(acc.display_name)}</h1>"
             f'<textarea aria-label="{esc(s["copilot_prompt"])}" '
             f'placeholder="{esc(s["copilot_prompt"])}"></textarea>'
-            f"<h2>{esc(s['home_recommended'])}</h2></main>")
+            f"<h2>{esc(s['home_recommended'])}</h2></main>{account_panel(acc, req.lang)}")
     return Response(body=script_built(f"{s['home']} | Microsoft 365 Copilot", req.lang, body,
-                                      app.render_delay_ms, COPILOT_LAUNCHER_SCRIPT))
+                                      app.render_delay_ms, COPILOT_LAUNCHER_SCRIPT + PHOTO_SCRIPT))
 
 
 def apps_page(app: SimState, req: Request, acc: SimAccount) -> Response:
@@ -157,7 +158,14 @@ def apps_page(app: SimState, req: Request, acc: SimAccount) -> Response:
                                       app.render_delay_ms, COPILOT_LAUNCHER_SCRIPT))
 
 
+def photo_upload(app: SimState, req: Request) -> Response:
+    """The "Change your photo" dialog's upload (profile.py), for the signed-in visitor only."""
+    upn = app.session_upn(req)
+    return not_found() if upn is None else upload(app, req, upn)
+
+
 ROUTES: dict[tuple[str, str], Handler] = {
+    ("POST", UPLOAD_PATH): photo_upload,
     ("*", "/login"): sign_in,
     ("POST", "/landingv2"): landing_v2,
     ("*", "/apps"): apps,

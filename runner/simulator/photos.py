@@ -12,9 +12,11 @@ crop, as a copy made by another service is: only a perceptual comparison can tel
 apart, never their bytes.
 
 The sync (Microsoft's documented behaviour): SharePoint Online copies the photo from Exchange Online
-only after the user visits OneDrive or SharePoint. The first such visit schedules SharePoint's copy
-to become Exchange's after the account's delay: 0 is at once, None ("never") is a sync that never
-comes (the case the helpdesk escalates).
+only after the user visits OneDrive or SharePoint. A visit schedules SharePoint's copy to become the
+picture Exchange has then, after the account's delay: 0 is at once, None ("never") is a sync that
+never comes (the case the helpdesk escalates). A photo the user uploads ("Change your photo") is
+Exchange's at once, and SharePoint's only after the next visit and the delay; each copy SharePoint
+makes is handed to the simulator's log (`changes()`), so the log reads upload, visit, change.
 """
 
 from __future__ import annotations
@@ -171,75 +173,162 @@ class PhotoSetup:
     delay: float | None = 0.0
 
 
+# A picture: a seed of face() (an int), an uploaded picture ("upload:<sha256 prefix>"), or None (no
+# picture: Exchange answers 404, SharePoint shows its placeholder)
+Picture = int | str | None
+# Pictures users may upload (Microsoft: JPG, PNG or GIF under 4 MB); anything Pillow reads is taken
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class Change:
+    """SharePoint's copy becoming a new picture: what the simulator's log records as
+    `sharepoint_photo_changed`, at the moment it happened (`at`, wall-clock time)."""
+
+    upn: str
+    picture: Picture
+    at: float
+
+
 @dataclass
 class _State:
     setup: PhotoSetup
-    synced_at: float | None = None  # when SharePoint's copy becomes Exchange's (time.monotonic())
+    exchange: Picture = None  # the picture Exchange serves now
+    sharepoint: Picture = None  # the picture SharePoint has copied from Exchange (None: not yet)
+    # the copies visits have scheduled: (due, on the clock; due, wall-clock; the picture to copy)
+    pending: list[tuple[float, float, Picture]] = field(default_factory=list)
 
 
 @dataclass
 class PhotoSync:
     """The per-account photo state of one simulator run, safe to call from the proxy's threads.
 
-    `visited(upn)` is what a OneDrive or SharePoint page load calls; the two `*_photo` methods
-    answer the photo endpoints with encoded bytes (None: no photo to serve).
+    `visited(upn)` is what a OneDrive or SharePoint page load calls; `upload(upn, data)` what the
+    "Change your photo" dialog's Apply calls (Exchange takes the picture at once); the two `*_photo`
+    methods answer the photo endpoints with encoded bytes (None: no photo to serve). A visit
+    schedules a copy of the picture Exchange has *at that visit*: a photo changed after the visit
+    waits for the next one, as the documented procedure says.
     """
 
     setups: dict[str, PhotoSetup] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
     _states: dict[str, _State] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _cache: dict[tuple[int | None, int, str], bytes] = field(default_factory=dict)
+    _cache: dict[tuple[Picture, int, str], bytes] = field(default_factory=dict)
+    _uploads: dict[str, Image.Image] = field(default_factory=dict)
+    _changes: list[Change] = field(default_factory=list)  # applied, not yet taken by the log
 
     def _state(self, upn: str) -> _State:
         upn = upn.lower()
         with self._lock:
             if upn not in self._states:
                 setup = self.setups.get(upn) or PhotoSetup(exchange_seed=seed_of(upn))
-                self._states[upn] = _State(setup)
-            return self._states[upn]
+                self._states[upn] = _State(setup, exchange=setup.exchange_seed)
+            state = self._states[upn]
+            self._settle(upn, state)
+            return state
 
     def _now(self) -> float:
         return self.clock()
 
+    def _settle(self, upn: str, state: _State) -> None:
+        """Apply the scheduled copies that are due (under the lock)."""
+        now = self._now()
+        due = [entry for entry in state.pending if entry[0] <= now]
+        for entry in due:
+            state.pending.remove(entry)
+            state.sharepoint = entry[2]
+            self._changes.append(Change(upn, entry[2], entry[1]))
+
+    def changes(self) -> list[Change]:
+        """The copies SharePoint has made since the last call, every account's, oldest first."""
+        with self._lock:
+            for upn, state in self._states.items():
+                self._settle(upn, state)
+            taken, self._changes = self._changes, []
+        return sorted(taken, key=lambda change: change.at)
+
     def visited(self, upn: str) -> None:
-        """The user loaded OneDrive or SharePoint: the first visit schedules the sync."""
+        """The user loaded OneDrive or SharePoint: the sync of Exchange's picture is scheduled after
+        the account's delay, unless one for that picture is already on its way (a second visit
+        does not restart the delay) or SharePoint has it already."""
         state = self._state(upn)
         with self._lock:
-            if state.synced_at is None and state.setup.delay is not None:
-                state.synced_at = self._now() + state.setup.delay
+            delay = state.setup.delay
+            if delay is None or state.exchange is None or state.sharepoint == state.exchange:
+                return
+            if any(entry[2] == state.exchange for entry in state.pending):
+                return
+            state.pending.append((self._now() + delay, time.time() + delay, state.exchange))
+            self._settle(upn.lower(), state)
 
     def synced(self, upn: str) -> bool:
+        """Whether SharePoint's copy is the picture Exchange has now."""
         state = self._state(upn)
-        return state.synced_at is not None and self._now() >= state.synced_at
+        return state.exchange is not None and state.sharepoint == state.exchange
+
+    def upload(self, upn: str, data: bytes) -> str:
+        """A new photo for the user, as the "Change your photo" dialog sends it: Exchange has it at
+        once (cropped square and stored at 648 px, as Exchange keeps HD photos); SharePoint only
+        after the next visit and the delay. ValueError when `data` is no picture or too large."""
+        from PIL import Image, UnidentifiedImageError
+
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise ValueError(f"the photo is {len(data)} bytes; it must be under 4 MB")
+        try:
+            img = Image.open(io.BytesIO(data))
+            img.load()
+        except (UnidentifiedImageError, OSError, ValueError):
+            raise ValueError("the file is not a picture") from None
+        img = img.convert("RGB")
+        side = min(img.size)
+        left, top = (img.width - side) // 2, (img.height - side) // 2
+        img = img.crop((left, top, left + side, top + side)).resize((MASTER_SIZE, MASTER_SIZE),
+                                                                     Image.Resampling.LANCZOS)
+        import hashlib
+
+        key = "upload:" + hashlib.sha256(data).hexdigest()[:16]
+        state = self._state(upn)
+        with self._lock:
+            self._uploads[key] = img
+            state.exchange = key
+        return key
 
     def exchange_photo(self, upn: str, size: str = "HR96x96") -> bytes | None:
         """GetPersonaPhoto's answer: Exchange's picture at the served size, JPEG quality 90."""
-        seed = self._state(upn).setup.exchange_seed
-        if seed is None:
+        picture = self._state(upn).exchange
+        if picture is None:
             return None
-        return self._encoded(seed, exchange_size(size), "exchange")
+        return self._encoded(picture, exchange_size(size), "exchange")
 
     def sharepoint_photo(self, upn: str, size: str = "M") -> bytes:
-        """userphoto.aspx's answer: SharePoint's own copy (a re-encoding of Exchange's picture once
-        synced, else its old picture or the placeholder), at the thumbnail's size."""
+        """userphoto.aspx's answer: SharePoint's own copy (a re-encoding of the picture it copied
+        from Exchange, else its old picture or the placeholder), at the thumbnail's size."""
         state = self._state(upn)
         pixels = SHAREPOINT_SIZES.get(size.upper(), SHAREPOINT_SIZES["M"])
-        if self.synced(upn) and state.setup.exchange_seed is not None:
-            return self._encoded(state.setup.exchange_seed, pixels, "sharepoint")
+        if state.sharepoint is not None:
+            return self._encoded(state.sharepoint, pixels, "sharepoint")
         return self._encoded(state.setup.sharepoint_seed, pixels, "sharepoint-old")
 
-    def _encoded(self, seed: int | None, size: int, kind: str) -> bytes:
-        key = (seed, size, kind)
+    def _picture(self, picture: Picture) -> Image.Image:
+        if picture is None:
+            return placeholder()
+        if isinstance(picture, str):
+            with self._lock:
+                return self._uploads[picture]
+        return face(picture)
+
+    def _encoded(self, picture: Picture, size: int, kind: str) -> bytes:
+        key = (picture, size, kind)
         with self._lock:
             cached = self._cache.get(key)
         if cached is not None:
             return cached
-        picture = placeholder() if seed is None else face(seed)
+        img = self._picture(picture)
         if kind == "sharepoint":
-            data = encode(shifted(picture, crop=0.02, colour=0.03), size, quality=75)
+            data = encode(shifted(img, crop=0.02, colour=0.03), size, quality=75)
         else:
-            data = encode(picture, size, quality=90 if kind == "exchange" else 80)
+            data = encode(img, size, quality=90 if kind == "exchange" else 80)
         with self._lock:
             self._cache[key] = data
         return data

@@ -90,10 +90,19 @@ class SimState:
     # ------------------------------------------------------------------ bookkeeping
     def record(self, upn: str | None, event: str, **detail: Any) -> None:
         with self.lock:
+            self._log_photo_changes()
             self.events.append({"account": upn, "event": event, "time": time.time(), **detail})
+
+    def _log_photo_changes(self) -> None:
+        """SharePoint's copies of photos made since the last event (photos.py applies them when due):
+        logged before anything that happens after them, at the time they happened."""
+        for change in self.photos.changes():
+            self.events.append({"account": change.upn, "event": "sharepoint_photo_changed", "time": change.at,
+                                "picture": change.picture})
 
     def events_for(self, upn: str, event: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
+            self._log_photo_changes()
             return [e for e in self.events if e["account"] == upn.lower() and (event is None or e["event"] == event)]
 
     def add_fault(self, fault: Fault) -> None:

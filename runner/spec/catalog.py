@@ -88,7 +88,7 @@ def resolve_flow(argument: str | Path) -> Path:
 
 
 def describe_shipped() -> Iterator[str]:
-    """The lines of `m365-replay flows`: each flow's name, title, source and inputs."""
+    """The lines of `m365-replay flows`: each flow's name, title, source, what it changes and inputs."""
     from .flow import load_flow
 
     flows = shipped_flows()
@@ -111,6 +111,8 @@ def describe_shipped() -> Iterator[str]:
         yield f"{shipped.name}  {flow.name}"
         if flow.source:
             yield f"    source: {flow.source}"
+        if flow.changes:  # what running it changes in an account (`run` needs --allow-changes)
+            yield f"    changes: {', '.join(flow.changes)} (run it with --allow-changes)"
         for inp in flow.inputs.values():
             yield f"    input {_describe_input(inp)}"
     yield ""
@@ -157,9 +159,12 @@ def copy_shipped(target: Path, force: bool = False) -> list[str]:
 
 
 def _documented(path: Path) -> bool:
+    """A replay of a documented procedure that changes nothing in the accounts (the hint never
+    suggests a flow that needs --allow-changes, such as add-profile-photo)."""
     from .flow import load_flow
 
     try:
-        return any(step.doc for step in load_flow(path).steps)
+        flow = load_flow(path)
     except FlowError:
         return False
+    return not flow.changes and any(step.doc for step in flow.steps)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import FlowError, Problem
+from ..core.errors import FlowError, Problem, UsageError
 from ..core.locators import describe_locator, is_locator
 from ..core.model import Flow, Input, Step
 from .documents import Deferred, ListOf, Scalar, child
@@ -36,6 +36,9 @@ INPUT_TYPES = ("string", "integer", "number", "boolean")
 INPUT_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # ${account}; ${photo}: the users file's `photo:` file for the account, "" when it names none
 BUILTIN_VARIABLES = {"account", "photo"}
+# a flow may declare `photo` as an input (a description, a default such as `generate`, allowed values):
+# its value is still the account's photo, from the users file's `photo:` or `--var photo=`
+DECLARABLE_BUILTINS = {"photo"}
 MAX_SUBFLOW_DEPTH = 16
 
 # --- `doc:` per locale (issue 12, QA's nightly check; runner/checks/doccheck/ reads it) -----------------
@@ -132,6 +135,9 @@ FLOW_SHAPE = Fields({
     "source": Str(variables=False, description="URL of the documented procedure"),
     "description": Str(variables=False),
     "inputs": Inputs(),
+    "changes": ListOf(Str(variables=False), name="changes", of="what running the flow changes in an account, "
+                      "e.g. [profile photo]", description="What the flow changes in an account (its sub-flows' "
+                      "changes included): `run` refuses it without --allow-changes; `flows` lists it"),
     "steps": ListOf(Deferred("#/$defs/step"), name="steps", description="the list of what to do"),
 }, required=("name", "steps"), expected="a flow file is a mapping with `name` and `steps`")
 FLOW_KEYS = tuple(FLOW_SHAPE.fields)
@@ -174,15 +180,31 @@ def _load(path: Path, problems: list[Problem], stack: tuple[Path, ...], cache: d
     inputs: dict[str, Input] = (values or {}).get("inputs") or {}
     ctx.variables |= set(inputs)
     steps: list[Step] = []
+    changes: list[str] = (values or {}).get("changes") or []
     for item in (values or {}).get("steps") or []:  # the nodes, checked now that the inputs are known
         step = _step(item, ctx, path, problems, (*stack, path.resolve()), cache)
         if step is not None:
+            _check_changes(item, step, changes, ctx)
             steps.append(step)
     problems.extend(ctx.problems)
     if ctx.problems or values is None:
         return None
     return Flow(name=values.get("name") or path.stem, path=path, steps=steps, source=values.get("source"),
-                description=values.get("description"), inputs=inputs)
+                description=values.get("description"), inputs=inputs, changes=changes)
+
+
+def _check_changes(node: Node, step: Step, declared: list[str], ctx: Ctx) -> None:
+    """A flow that changes something in an account says so at its top: an `upload` step needs a
+    `changes:` list, and a sub-flow's changes are declared again by the flow that uses it, so that
+    reading the top of a flow (or `m365-replay flows`) tells all it changes."""
+    if step.command == "upload" and not declared:
+        ctx.err(node, "an upload changes the account: say what this flow changes at its top, "
+                "e.g. `changes: [profile photo]` (`run` then asks for --allow-changes)")
+    if step.subflow is not None:
+        missing = [c for c in step.subflow.changes if c.lower() not in {d.lower() for d in declared}]
+        if missing:
+            ctx.err(node, f"sub-flow {step.arg['file']} changes {', '.join(missing)}: declare it at this "
+                    f"flow's top too (`changes: [{', '.join(dict.fromkeys([*declared, *missing]))}]`)")
 
 
 def _input(key_node: Node, node: Node, ctx: Ctx) -> Input | None:
@@ -191,7 +213,7 @@ def _input(key_node: Node, node: Node, ctx: Ctx) -> Input | None:
     if not re.fullmatch(INPUT_NAME, name):
         ctx.err(key_node, f"input name {name!r} must be letters, digits and _ (used as ${{{name}}})")
         return None
-    if name in BUILTIN_VARIABLES:
+    if name in BUILTIN_VARIABLES - DECLARABLE_BUILTINS:
         ctx.err(key_node, f"{name!r} is built in; choose another input name")
         return None
     inp = Input(name)
@@ -327,3 +349,14 @@ def _check_with(node: Node, file: str, values: dict[str, Any], sub: Flow, ctx: C
     for name, inp in sub.inputs.items():
         if inp.required and name not in values:
             ctx.err(node, f"sub-flow {file} needs input {name!r}: add it under `with:`")
+
+
+def refuse_changes(flow: Flow, allowed: bool, option: str) -> None:
+    """A flow that changes something in an account (`changes:`) runs only when asked to with
+    `option` (--allow-changes): the helpdesk never changes a real user's photo by mistake. Raised
+    before any browser starts, so nothing has been changed."""
+    if flow.changes and not allowed:
+        raise UsageError(f"{flow.path}: {flow.name!r} changes {', '.join(flow.changes)} in every account it runs "
+                         f"for; nothing was run. Add {option} if that is what you want (a test account, or the "
+                         "user asked for it).")
+

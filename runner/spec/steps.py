@@ -132,3 +132,18 @@ declare("compare_images",
         }, required=("reference", "candidate")),
         "Check the outcome: is the candidate image the same picture as the reference (perceptual hash)? "
         "Records synced, not_yet, no_photo or unknown; never fails the replay (--require-synced does)")
+
+declare("upload",
+        LocatorWith({
+            "file": Str(description="The file to upload, e.g. ${photo} (the account's photo: a file, or a picture "
+                        "generated for the run)"),
+            "refused": LocatorWith(
+                {"message": Str(variables=False, description="Why, in the report: what the organization turned off"),
+                 "next": Str(variables=False, description="The helpdesk's next action (default: ask an admin)")},
+                required=("message",),
+                description="What the page shows instead of the upload when the organization does not allow it "
+                "(a locator, with `message`): the account ends `action_required`, not `page_changed`"),
+        }, required=("file",)),
+        "Upload a file: into the located input[type=file], or through the file chooser the located button opens. "
+        "It changes the account: the flow says what at its top (`changes:`), and `run` needs --allow-changes")
+

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
-from ..core.model import AccountSpec, Flow
+from ..core.model import GENERATE_PHOTO, AccountSpec, Flow
 from .documents import EMAIL_PATTERN, ListOf, Scalar, account_name, check_document, child
 from .shapes import Ctx, Fields, Str, did_you_mean
 from .yamlpos import Node, ScalarNode, SequenceNode, load_nodes, pos, scalar_value
@@ -116,11 +116,24 @@ def build_specs(flow: Flow, accounts: tuple[str, ...] | list[str], users_file: P
             continue
         seen.add(account.lower())
         photo = values.pop("photo", None)
-        if photo and users_file is not None:
+        if photo and users_file is not None and photo != GENERATE_PHOTO:
             photo = str(users_file.parent / Path(photo).expanduser())  # relative to the users file
+        if photo and "photo" in flow.inputs:
+            values["photo"] = photo  # a flow that declares `photo` takes the users file's as its value
         try:
             inputs = flow.resolve_inputs({**shared, **values})
         except ValueError as exc:
             raise UsageError(f"{account}: {exc}") from None
+        if "photo" in flow.inputs:
+            photo = _photo_file(account, inputs["photo"])
         specs.append(AccountSpec(account, inputs, photo=photo))
     return specs
+
+
+def _photo_file(account: str, photo: str) -> str:
+    """A declared `photo` input (the picture a flow uploads) is `generate` or a picture file that
+    exists: known before any browser starts, never halfway through a change."""
+    if photo == GENERATE_PHOTO or Path(photo).expanduser().is_file():
+        return photo
+    raise UsageError(f"{account}: photo {photo!r} is not a file; give a picture file (in the users file, relative "
+                     f"to it) or `{GENERATE_PHOTO}` for a new picture")

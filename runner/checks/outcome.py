@@ -1,0 +1,139 @@
+"""The compare_images step: fetch both images in the account's session, decide the outcome
+(photos.py), re-check a `not_yet` with --until-synced, and time the sync.
+
+Why time it: QA proves the documented procedure by changing a test account's photo, replaying the
+fix and watching SharePoint follow; how long SharePoint takes is the number that tells, night after
+night, whether the service is getting slower. The clock starts at the documented visit: the page
+the check stands on, when SharePoint's copy is on that page's own host (the OneDrive or SharePoint
+page the flow loaded, as in sync-profile-photo), read from the browser's Navigation Timing (when
+the server answered that page). A check that reads the address from a link (`base:`, the check-only
+flow) made no visit, and measures nothing.
+
+Why these waits: with a visit to measure from, a re-check comes 2 s after the last one at first,
+then a tenth of the time since the visit (at most 60 s), so `synced_after_s` is within about a tenth
+of the true time (and `last_not_yet_s` says when it was still not there); without one, the backoff
+of photos.backoff(). Either way the waits add up to --until-synced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from .photos import THRESHOLD, Fetched, Outcome, backoff, decide, fetch_image, read_file
+
+if TYPE_CHECKING:
+    from ..core.context import StepContext
+
+FIRST_WAIT_S = 2.0
+MOST_WAIT_S = 60.0
+SHARE_OF_ELAPSED = 0.1
+# when the server answered the current document (ms since the epoch)
+NAVIGATION_JS = ("() => { const n = performance.getEntriesByType('navigation')[0];"
+                 " return performance.timeOrigin + (n ? n.responseStart : 0); }")
+
+
+async def _fetch_side(rt: StepContext, side: dict[str, Any]) -> Fetched:
+    """One side of a compare_images step: its file when one is named (a `${photo}` that is empty
+    names none), else its URL, relative to the page the account is on (or to the address of the
+    `base` link on it), opened in its session."""
+    file = rt.text(side.get("file") or "").strip()
+    if file:
+        return read_file(file)
+    base = rt.page.url
+    if side.get("base"):  # a link on the page (e.g. the OneDrive tile): the URL is on the host it leads to
+        link = rt.locator(side["base"]).first
+        base = await link.evaluate("e => e.href || e.closest('a[href]')?.href || ''", timeout=rt.timeout_ms) or base
+    url = urljoin(base, rt.text(side["url"]))
+    return await fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000)
+
+
+def _keep(rt: StepContext, fetched: Fetched, name: str) -> str | None:
+    if fetched.data is None:
+        return None
+    ext = mimetypes.guess_extension(fetched.content_type or "") or ".img"
+    return rt.save_file(name + {".jpe": ".jpg", ".jpeg": ".jpg"}.get(ext, ext), fetched.data)
+
+
+async def visit_time(rt: StepContext, candidate: dict[str, Any]) -> float | None:
+    """When the page of the documented visit loaded (seconds since the epoch), if the check stands on
+    it: SharePoint's copy is fetched from the current page's own host, not from a file or through a
+    link (`base`). None when there is no such visit to measure from."""
+    if candidate.get("base") or rt.text(candidate.get("file") or "").strip() or not candidate.get("url"):
+        return None
+    here = rt.page.url
+    if (urlsplit(urljoin(here, rt.text(candidate["url"]))).hostname or "") != (urlsplit(here).hostname or "?"):
+        return None
+    try:
+        loaded_ms = await rt.page.evaluate(NAVIGATION_JS)
+    except Exception:  # a page that cannot say (closed, a browser without Navigation Timing)
+        return None
+    return float(loaded_ms) / 1000 if isinstance(loaded_ms, (int, float)) and loaded_ms > 0 else None
+
+
+class Rechecks:
+    """The waits between the checks of --until-synced, adding up to `total_s`."""
+
+    def __init__(self, total_s: float | None, visit: float | None):
+        self.left = total_s or 0.0
+        self.visit = visit
+        self.plan = backoff(total_s) if total_s and visit is None else None
+
+    def next_wait(self) -> float | None:
+        """Seconds until the next check; None when the time is up."""
+        if self.plan is not None:
+            wait = self.plan.pop(0) if self.plan else None
+        elif self.left <= 0 or self.visit is None:
+            wait = None
+        else:
+            wait = min(MOST_WAIT_S, max(FIRST_WAIT_S, SHARE_OF_ELAPSED * (time.time() - self.visit)))
+            if self.left - wait < FIRST_WAIT_S:  # no shorter wait at the end: the last check is at the end
+                wait = self.left
+        if wait is not None:
+            self.left -= wait
+        return wait
+
+
+async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
+    """The compare_images step: fetch both images, compare, and record the outcome on the account.
+
+    With --until-synced a `not_yet` is checked again in the same context (the reference is fetched
+    once: it is what the candidate should become), the wait shown live; with a visit to measure
+    from, the outcome says when it came (`synced_after_s`)."""
+    reference_spec, candidate_spec = arg["reference"], arg["candidate"]
+    labels = (reference_spec.get("label") or "the reference", candidate_spec.get("label") or "the candidate")
+    threshold = int(arg.get("threshold", THRESHOLD))
+    visit = await visit_time(rt, candidate_spec)
+    reference = await _fetch_side(rt, reference_spec)
+    rechecks = Rechecks(rt.options.until_synced, visit)
+    attempts, asked, not_yet_at = 0, 0.0, None
+    while True:
+        attempts += 1
+        asked = time.time()
+        candidate = await _fetch_side(rt, candidate_spec)
+        outcome = decide(reference, candidate, threshold, labels)
+        if outcome.status != "not_yet":
+            break
+        not_yet_at = asked
+        left = rechecks.left
+        wait = rechecks.next_wait()
+        if wait is None:
+            break
+        rt.progress(f"{outcome.status} after {attempts} check(s); checking again in {wait:.0f} s "
+                    f"({left:.0f} s left of --until-synced)")
+        await asyncio.sleep(wait)
+    outcome.attempts = attempts
+    if visit is not None:
+        outcome.visited_at = datetime.fromtimestamp(visit, UTC).isoformat(timespec="milliseconds").replace(
+            "+00:00", "Z")
+        if outcome.status == "synced" and rt.options.until_synced:
+            outcome.synced_after_s = round(max(0.0, asked - visit), 1)
+            outcome.last_not_yet_s = round(not_yet_at - visit, 1) if not_yet_at is not None else None
+    outcome.reference.image = _keep(rt, reference, "reference")
+    outcome.candidate.image = _keep(rt, candidate, "candidate")
+    rt.record_outcome(outcome.to_dict())
+    return outcome

@@ -1,0 +1,205 @@
+"""Changing one's own profile photo: the account manager's panel ("My accounts", MeControl), the
+"Change your photo" dialog (also My Account's, the 2026 way: myaccount.py) and the upload. Not a host:
+the pages of office.py and myaccount.py include these parts, as they include pages.py's.
+
+What is public (docs/profile-photo.md): the header button `#O365_MainLink_Me` opens a panel whose
+ids begin with `mectrl_` (`#mectrl_currentAccount_primary`, the name; `#mectrl_currentAccount_secondary`,
+the address; `#mectrl_body_signOut`); the picture or initials in it carries a camera icon and opens
+"Change your photo" (Indiana University's knowledge base names the control "Add or change your
+picture"): **Upload a new photo**, a zoom slider, **Apply**, **Done**. In 2026 the panel may have no
+photo control: **View account** leads to My Account, where the pencil by the photo changes it
+(select a photo, save). An organization may restrict photo updates to admins: then the dialog
+offers no upload. The ids of the photo control, the dialog and My Account are not public: the
+simulator gives them none a flow could lean on (its own handles are `data-sim-*` attributes), so a
+flow finds them by role and accessible name, as it must on a real tenant. The upload's address
+(`/api/profilephoto`) is the simulator's own.
+
+Each account meets one way (`photo_ui`: "dialog" or "my_account") and may have photo changes turned
+off (`photo_changes: false`); the wording is translated (en, tr, de) as the rest of the pages are.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .accounts import SimAccount
+from .http import Request, Response
+from .pages import esc
+from .state import SimState
+
+MYACCOUNT_HOST = "myaccount.microsoft.com"  # My Account (myaccount.py), where "View account" leads
+UPLOAD_PATH = "/api/profilephoto"  # the simulator's own, on the host of the page with the dialog
+VIEW_ACCOUNT_URL = f"https://{MYACCOUNT_HOST}/"
+
+# The photo pages' wording, beside them rather than in i18n.py (that one is the sign-in's and the
+# home's): the accessible names a flow finds these controls by
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "my_accounts": "My accounts", "sign_out": "Sign out", "view_account": "View account",
+        "change_picture": "Add or change your picture", "dialog_title": "Change your photo",
+        "upload_new": "Upload a new photo", "zoom": "Zoom", "apply": "Apply", "cancel": "Cancel",
+        "updated": "Your photo has been updated.", "done": "Done", "close": "Close",
+        "turned_off": "Your organization doesn't allow you to change your photo. Contact your admin.",
+        "not_picture": "That file isn't a picture. Choose a JPG, PNG or GIF file.",
+        "too_large": "The photo must be smaller than 4 MB.", "failed": "Your photo couldn't be saved.",
+        "my_account": "My Account", "profile": "Profile", "edit_photo": "Change photo",
+        "select_photo": "Select a photo", "save": "Save",
+    },
+    "tr": {
+        "my_accounts": "Hesaplarım", "sign_out": "Oturumu kapat", "view_account": "Hesabı görüntüle",
+        "change_picture": "Resminizi ekleyin veya değiştirin", "dialog_title": "Fotoğrafınızı değiştirin",
+        "upload_new": "Yeni fotoğraf yükle", "zoom": "Yakınlaştır", "apply": "Uygula", "cancel": "İptal",
+        "updated": "Fotoğrafınız güncelleştirildi.", "done": "Bitti", "close": "Kapat",
+        "turned_off": "Kuruluşunuz fotoğrafınızı değiştirmenize izin vermiyor. Yöneticinize başvurun.",
+        "not_picture": "Bu dosya bir resim değil. JPG, PNG veya GIF dosyası seçin.",
+        "too_large": "Fotoğraf 4 MB'tan küçük olmalıdır.", "failed": "Fotoğrafınız kaydedilemedi.",
+        "my_account": "Hesabım", "profile": "Profil", "edit_photo": "Fotoğrafı değiştir",
+        "select_photo": "Fotoğraf seçin", "save": "Kaydet",
+    },
+    "de": {
+        "my_accounts": "Meine Konten", "sign_out": "Abmelden", "view_account": "Konto anzeigen",
+        "change_picture": "Bild hinzufügen oder ändern", "dialog_title": "Foto ändern",
+        "upload_new": "Neues Foto hochladen", "zoom": "Zoom", "apply": "Übernehmen", "cancel": "Abbrechen",
+        "updated": "Ihr Foto wurde aktualisiert.", "done": "Fertig", "close": "Schließen",
+        "turned_off": "Ihre Organisation lässt nicht zu, dass Sie Ihr Foto ändern. Wenden Sie sich an Ihren "
+        "Administrator.",
+        "not_picture": "Diese Datei ist kein Bild. Wählen Sie eine JPG-, PNG- oder GIF-Datei aus.",
+        "too_large": "Das Foto muss kleiner als 4 MB sein.", "failed": "Ihr Foto konnte nicht gespeichert werden.",
+        "my_account": "Mein Konto", "profile": "Profil", "edit_photo": "Foto bearbeiten",
+        "select_photo": "Foto auswählen", "save": "Speichern",
+    },
+}
+
+PHOTO_CSS = (
+    ".mectrl{position:fixed;top:52px;right:8px;width:320px;background:#fff;color:#1b1b1b;padding:16px;"
+    "box-shadow:0 4px 12px rgba(0,0,0,.3);z-index:10}.mectrl a{display:block;margin:6px 0;color:#0f6cbd}"
+    ".mectrl .account{display:flex;gap:12px;align-items:center}.mectrl .pic{position:relative;width:72px;"
+    "height:72px;border-radius:50%;border:0;background:#e1dfdd;font-size:24px;cursor:pointer}"
+    ".photo-dialog{position:fixed;inset:0;background:rgba(0,0,0,.4);display:flex;align-items:center;"
+    "justify-content:center;z-index:20}.photo-dialog>div{background:#fff;padding:24px;width:420px}"
+    ".photo-dialog img{width:160px;height:160px;object-fit:cover;border-radius:50%;display:block}"
+)
+
+
+def initials(acc: SimAccount) -> str:
+    return "".join(part[0] for part in acc.display_name.split()[:2]).upper()
+
+
+def account_panel(acc: SimAccount, lang: str) -> str:
+    """The account manager's panel, hidden until #O365_MainLink_Me is clicked, and the dialog its
+    photo control opens (none in the "my_account" way: View account leads there instead)."""
+    t = TEXT[lang]
+    if acc.photo_ui == "dialog":
+        picture = (f'<button type="button" class="pic" data-sim-photo-open aria-label="{esc(t["change_picture"])}" '
+                   f'title="{esc(t["change_picture"])}">{esc(initials(acc))}<span aria-hidden="true">&#x1F4F7;'
+                   "</span></button>")
+    else:
+        picture = f'<span class="pic initials" aria-hidden="true">{esc(initials(acc))}</span>'
+    panel = (
+        f'<div class="mectrl" data-sim-mectrl role="region" aria-label="{esc(t["my_accounts"])}" style="display:none">'
+        f'<a id="mectrl_body_signOut" href="#">{esc(t["sign_out"])}</a><div class="account">{picture}<div>'
+        f'<div id="mectrl_currentAccount_primary">{esc(acc.display_name)}</div>'
+        f'<div id="mectrl_currentAccount_secondary">{esc(acc.upn)}</div>'
+        f'<a href="{VIEW_ACCOUNT_URL}" target="_blank">{esc(t["view_account"])}</a></div></div></div>'
+    )
+    return f"<style>{PHOTO_CSS}</style>{panel}" + (photo_dialog(acc, lang, "dialog") if acc.photo_ui == "dialog" else "")
+
+
+def photo_dialog(acc: SimAccount, lang: str, way: str) -> str:
+    """"Change your photo" (way "dialog": Upload a new photo, zoom, Apply, then Done) or My Account's
+    (way "my_account": Select a photo, Save, then Done); with photo changes turned off, only the
+    organization's refusal and Close."""
+    t = TEXT[lang]
+    title = t["dialog_title"] if way == "dialog" else t["edit_photo"]
+    if not acc.photo_changes:
+        inner = (f'<p role="alert">{esc(t["turned_off"])}</p>'
+                 f'<button type="button" data-sim-photo-close>{esc(t["close"])}</button>')
+    else:
+        pick, confirm = (t["upload_new"], t["apply"]) if way == "dialog" else (t["select_photo"], t["save"])
+        zoom = (f'<label>{esc(t["zoom"])} <input type="range" min="1" max="3" step="0.1" value="1" '
+                "data-sim-photo-zoom></label>") if way == "dialog" else ""
+        inner = (
+            f'<div data-sim-photo-choose><button type="button" data-sim-photo-pick>{esc(pick)}</button>'
+            '<input type="file" accept="image/*" hidden data-sim-photo-file>'
+            '<img data-sim-photo-preview alt="" style="display:none">'
+            f'{zoom}<p role="alert" data-sim-photo-error></p>'
+            f'<button type="button" data-sim-photo-apply disabled>{esc(confirm)}</button>'
+            f'<button type="button" data-sim-photo-close>{esc(t["cancel"])}</button></div>'
+            f'<div data-sim-photo-finished style="display:none"><p>{esc(t["updated"])}</p>'
+            f'<button type="button" data-sim-photo-close>{esc(t["done"])}</button></div>'
+        )
+    messages = {key: t[key] for key in ("not_picture", "too_large", "failed")}
+    return (f'<div class="photo-dialog" data-sim-photo-dialog data-sim-messages="{esc(json.dumps(messages))}" '
+            f'role="dialog" aria-modal="true" aria-label="{esc(title)}" style="display:none">'
+            f"<div><h2>{esc(title)}</h2>{inner}</div></div>")
+
+
+# The panel and the dialog at work: the header button toggles the panel; the dialog picks a file
+# (the button opens the file chooser of a hidden input), shows it, and on Apply draws it square at
+# the zoom chosen and posts it as a JPEG, as the real dialog's crop does
+PHOTO_SCRIPT = """
+  var me = document.getElementById("O365_MainLink_Me"), panel = document.querySelector("[data-sim-mectrl]");
+  if (me && panel) me.addEventListener("click", function () {
+    panel.style.display = panel.style.display === "none" ? "" : "none";
+  });
+  var dialog = document.querySelector("[data-sim-photo-dialog]");
+  var q = function (sel) { return dialog.querySelector(sel); };
+  document.querySelectorAll("[data-sim-photo-open]").forEach(function (b) {
+    b.addEventListener("click", function () { dialog.style.display = ""; });
+  });
+  if (dialog) {
+    var messages = JSON.parse(dialog.getAttribute("data-sim-messages")), picked = null;
+    dialog.querySelectorAll("[data-sim-photo-close]").forEach(function (b) {
+      b.addEventListener("click", function () { dialog.style.display = "none"; });
+    });
+    var file = q("[data-sim-photo-file]"), error = q("[data-sim-photo-error]"), apply = q("[data-sim-photo-apply]");
+    if (file) {
+      q("[data-sim-photo-pick]").addEventListener("click", function () { file.click(); });
+      file.addEventListener("change", function () {
+        var chosen = file.files[0];
+        error.textContent = ""; apply.disabled = true; picked = null;
+        if (!chosen) return;
+        if (chosen.size > 4 * 1024 * 1024) { error.textContent = messages.too_large; return; }
+        createImageBitmap(chosen).then(function (bitmap) {
+          picked = bitmap;
+          var preview = q("[data-sim-photo-preview]");
+          preview.src = URL.createObjectURL(chosen); preview.style.display = "";
+          apply.disabled = false;
+        }, function () { error.textContent = messages.not_picture; });
+      });
+      apply.addEventListener("click", function () {
+        var zoom = q("[data-sim-photo-zoom]"), z = zoom ? parseFloat(zoom.value) : 1;
+        var side = Math.min(picked.width, picked.height) / z, canvas = document.createElement("canvas");
+        canvas.width = canvas.height = 648;
+        canvas.getContext("2d").drawImage(picked, (picked.width - side) / 2, (picked.height - side) / 2, side, side,
+                                          0, 0, 648, 648);
+        apply.disabled = true;
+        canvas.toBlob(function (blob) {
+          fetch("UPLOAD_PATH", {method: "POST", body: blob, headers: {"Content-Type": "image/jpeg"},
+                       credentials: "same-origin"}).then(function (r) {
+            if (!r.ok) throw new Error(String(r.status));
+            q("[data-sim-photo-choose]").style.display = "none";
+            q("[data-sim-photo-finished]").style.display = "";
+          }).catch(function () { error.textContent = messages.failed; apply.disabled = false; });
+        }, "image/jpeg", 0.92);
+      });
+    }
+  }
+""".replace("UPLOAD_PATH", UPLOAD_PATH)
+
+
+def upload(app: SimState, req: Request, upn: str) -> Response:
+    """The dialog's POST: Exchange takes the picture at once (photos.py); refused when the
+    organization has turned photo changes off, or when the body is no picture."""
+    acc = app.accounts[upn]
+    if not acc.photo_changes:
+        app.record(upn, "photo_upload_refused", host=req.host)
+        return Response(status=403, body='{"error": "PhotoUpdatesRestricted"}', content_type="application/json")
+    try:
+        picture = app.photos.upload(upn, req.body)
+    except ValueError as exc:
+        app.record(upn, "photo_upload_refused", host=req.host, reason=str(exc))
+        return Response(status=400, body=json.dumps({"error": str(exc)}), content_type="application/json")
+    app.record(upn, "photo_uploaded", host=req.host, bytes=len(req.body), picture=picture)
+    app.record(upn, "exchange_photo_changed", picture=picture)  # at once: Exchange keeps the photo
+    return Response(body='{"ok": true}', content_type="application/json")
