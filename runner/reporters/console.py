@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..core.model import Listener
 from ..core.redact import RedactingFilter, redact
 from ..core.results import Report, RunResult
-from .pagecard import HEAD, card_lines, load_card
 from .history import sync_time_text
+from .pagecard import HEAD, card_lines, load_card
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

@@ -22,8 +22,8 @@ import jinja2
 
 from ..core.redact import redact
 from ..core.results import CATEGORIES, Failure, Report, RunResult
-from .pagecard import card_lines, load_card
 from .history import sync_time_text
+from .pagecard import card_lines, load_card
 
 HTML_FILE = "report.html"
 BADGES = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
