@@ -261,3 +261,14 @@ def test_learn_page_and_raw_markdown_are_fetched(tmp_path: Path, site: LocalServ
     assert download_url("https://github.com/MicrosoftDocs/SupportArticles-docs/blob/main/support/a/b.md#top") == \
         "https://raw.githubusercontent.com/MicrosoftDocs/SupportArticles-docs/main/support/a/b.md"
     assert download_url("https://learn.microsoft.com/en-us/troubleshoot/x") == "https://learn.microsoft.com/en-us/troubleshoot/x"
+
+
+def test_the_shipped_add_profile_photo_flow_quotes_the_article_it_replays(tmp_path: Path) -> None:
+    """add-profile-photo quotes "If you have an Exchange Online mailbox" word for word: no drift on
+    the article as it was, and the 2024 removal of those steps is reported as it is."""
+    code, output, data = doc_check(tmp_path, "add-profile-photo", "--offline", str(DATA / AS_IT_WAS["learn"]))
+    assert code == 0, output
+    assert data["flows"][0]["counts"] == {"same": 5, "changed": 0, "missing": 0, "new": 0}
+    code, output, data = doc_check(tmp_path, "add-profile-photo", "--offline",
+                                   str(DATA / WITHOUT_USER_STEPS["markdown"]))
+    assert code == 1 and data["flows"][0]["counts"]["missing"] == 5, output
