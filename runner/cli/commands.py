@@ -150,10 +150,10 @@ def _simulator(wanted: bool, accounts_file: Path | None) -> Simulator | None:
         return None
     if accounts_file is None:
         raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
-    from ..simulator import Simulator, load_accounts
+    from ..simulator import load_simulator
 
     try:
-        return Simulator(load_accounts(accounts_file))
+        return load_simulator(accounts_file)  # its accounts, and any faults the file sets
     except (OSError, ValueError, TypeError) as exc:
         raise UsageError(f"{accounts_file}: {exc}") from None
 

@@ -275,9 +275,9 @@ def m365_simulator(pytestconfig: pytest.Config) -> Iterator[Simulator | None]:
     if not path:
         yield None
         return
-    from ..simulator import Simulator, load_accounts
+    from ..simulator import load_simulator
 
-    sim = Simulator(load_accounts(Path(path))).start()
+    sim = load_simulator(Path(path)).start()
     try:
         yield sim
     finally:

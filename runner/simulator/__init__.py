@@ -6,7 +6,17 @@ May import: `runner.core`, `runner.spec` (its accounts file is declared in the s
 tests start it; the engine knows it only as `RunOptions.simulator` (core.model.SimulatorLike).
 """
 
+from pathlib import Path
+
 from .accounts import SimAccount, demo_accounts, load_accounts
+from .faults import RandomFaults, load_faults
 from .server import Simulator
 
-__all__ = ["SimAccount", "Simulator", "demo_accounts", "load_accounts"]
+__all__ = ["RandomFaults", "SimAccount", "Simulator", "demo_accounts", "load_accounts", "load_faults",
+           "load_simulator"]
+
+
+def load_simulator(path: str | Path) -> Simulator:
+    """The simulator an accounts file describes: its accounts, and the faults it sets (`faults:`,
+    `random_faults:`); a FlowError names the file and line of anything wrong."""
+    return Simulator(load_accounts(path)).add_faults(load_faults(path))
