@@ -23,6 +23,15 @@ def is_closed_error(exc: BaseException) -> bool:
     return any(marker in str(exc) for marker in CLOSED_MARKERS)
 
 
+# a navigation that another one took over: under network faults, the browser's own error page for a
+# navigation that failed a moment before (chrome-error://); never a fault of m365-replay
+RACE_MARKERS = ("is interrupted by another navigation", "net::ERR_ABORTED")
+
+
+def navigation_race(exc: BaseException) -> bool:
+    return any(marker in str(exc) for marker in RACE_MARKERS)
+
+
 def network_error(exc: BaseException) -> str | None:
     """The Chromium network error code a Playwright error carries, if any."""
     return next((code for code in NETWORK_ERRORS if code in str(exc)), None)
@@ -59,6 +68,8 @@ def classify(exc: BaseException, on_timeout: str, timeout_s: float) -> StepFailu
             return StepFailure("browser_error", message)
         if "Timeout" in message and "exceeded" in message:
             return StepFailure(on_timeout, message)
+        if navigation_race(exc):  # a navigation the browser's own (error) navigation took over
+            return StepFailure("unreachable", f"The page's navigation was interrupted ({message}).")
     return StepFailure("error", f"{type(exc).__name__}: {message}")
 
 
