@@ -10,10 +10,33 @@ from __future__ import annotations
 import base64
 import html
 import logging
+import re
 import threading
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+CUT = "…"
+# query (and fragment) parameters of the sign-in's URLs whose values are one-time tokens or session
+# handles: cut from every URL that leaves the process, host and path kept ("...authorize?client_id=x&state=…")
+TOKEN_PARAMS = ("state", "nonce", "code", "id_token", "access_token", "refresh_token", "token", "client-request-id",
+                "sft", "flowtoken", "ctx", "session_state", "sessionid", "code_verifier", "code_challenge",
+                "canary", "hpgrequestid", "sso_nonce", "wctx", "wresult", "samlrequest", "samlresponse",
+                "client_secret", "assertion", "passwd", "password", "otc")
+_SEPARATOR = r"(?:[?&#;]|%3[Ff]|%26|%23|&amp;)"
+_VALUE = r"(?:(?!%26|%23|&amp;)[^&#\s\"'<>\\])*"
+_TOKEN_RE = re.compile(rf"({_SEPARATOR}(?i:{'|'.join(re.escape(n) for n in TOKEN_PARAMS)})(?:=|%3[Dd]))({_VALUE})")
+# any other parameter whose value is a long opaque run of base64url or hex: a token by another name
+_OPAQUE_RE = re.compile(rf"({_SEPARATOR}[A-Za-z0-9_.-]{{1,40}}(?:=|%3[Dd]))([A-Za-z0-9_-]{{32,}})(?=[&#\s\"'<>]|%26|$)")
+
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")  # an app's client id: kept
+
+
+def cut_tokens(text: str) -> str:
+    """`text` with the values of token parameters cut from every URL in it (see TOKEN_PARAMS)."""
+    if "=" not in text and "%3" not in text:
+        return text
+    text = _TOKEN_RE.sub(lambda m: m.group(1) + (CUT if m.group(2) else ""), text)
+    return _OPAQUE_RE.sub(lambda m: m.group(0) if _GUID_RE.fullmatch(m.group(2)) else m.group(1) + CUT, text)
 
 
 class Redactor:
@@ -42,7 +65,7 @@ class Redactor:
         for form in forms:
             if form in text:
                 text = text.replace(form, MASK)
-        return text
+        return cut_tokens(text)
 
     def clear(self) -> None:
         with self._lock:
