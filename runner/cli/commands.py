@@ -23,6 +23,7 @@ from .options import (
     outcome_options,
     page_options,
     report_dir_option,
+    retries_option,
     verbose_option,
 )
 
@@ -79,13 +80,14 @@ def cli() -> None:
 @click.option("--doc-check", "doc_check", is_flag=True, help="Also check the flow's `doc:` wording against its "
               "article first, and record when and with what result in report.json (see `doc-check`).")
 @outcome_options
+@retries_option
 @notify_options
 def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
         browser: BrowserSettings, locale: str | None, report_dir: Path | None, timeout: float,
         account_timeout: float, trace: str, video: str, mfa_wait: float, simulator: bool, config_file: Path | None,
         simulator_accounts: Path | None, verbose: int, quiet: bool, as_json: bool, rerun_failed: Path | None,
         evidence: bool, shard: str | None, doc_check: bool, notify: tuple[str, ...], notify_on: str,
-        report_url: str | None, require_synced: bool, until_synced: float | None) -> None:
+        report_url: str | None, require_synced: bool, until_synced: float | None, retries: int = 0) -> None:
     """Run FLOW for each account: a flow file, or a shipped flow's name (see `m365-replay flows`)."""
     from ..core.model import RunOptions
     from ..core.results import default_report_dir
@@ -110,7 +112,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         report_dir=report_dir or default_report_dir(), browser=browser, workers=workers, locale=locale,
         timeout=timeout, account_timeout=account_timeout, trace=trace, video=video, mfa_wait=mfa_wait,
         simulator=_simulator(simulator, simulator_accounts), require_synced=require_synced,
-        until_synced=until_synced,
+        until_synced=until_synced, retries=retries,
     )
     doc_summary = _doc_check_first(flow, locale, as_json) if doc_check else None
     report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json,

@@ -102,6 +102,11 @@ class RunResult:
     # what a flow's check found (a compare_images step, runner/checks/photos.py): status (OUTCOMES),
     # reference, candidate, distance, threshold, checked_at, attempts; None when the flow has no check
     outcome: dict[str, Any] | None = None
+    # --retries: every try of an account that ran more than once, in order (runner/run/retry.py: attempt,
+    # status, category, message, step, started_at, duration_ms, screenshots, trace, video), the last being
+    # this run's own answer; empty when the first try was the answer. `flaky`: passed after a failed try.
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    flaky: bool = False
 
 
 @dataclass
@@ -127,6 +132,9 @@ class Report:
             "failed": len(self.runs) - passed - skipped,
             "skipped": skipped,
         }
+        flaky = sum(r.flaky and r.status == "passed" for r in self.runs)
+        if flaky:  # passed after a failed try (--retries); counted in `passed` too
+            counts["flaky"] = flaky
         checked = [r.outcome["status"] for r in self.runs if isinstance(r.outcome, dict) and r.outcome.get("status")]
         if checked:
             counts["outcomes"] = {status: checked.count(status) for status in OUTCOMES if status in checked}
