@@ -51,6 +51,7 @@ def summary_text(run: RunResult, report: Report) -> str:
             lines.append(f"Error time: {failure.details['timestamp']}")
     if run.final_url:
         lines.append(f"Final URL: {run.final_url}")
+    lines += tries_text(run)
     lines += [f"Check:     {line.strip()}" for line in outcome_lines(run, "")[:2]]  # what the flow's check found
     lines.append("")
     lines.append("Steps:")
@@ -61,6 +62,17 @@ def summary_text(run: RunResult, report: Report) -> str:
     if run.trace:
         lines += ["", f"Trace: {run.trace} (open with `playwright show-trace {Path(run.trace).name}`)"]
     return (redact("\n".join(lines)) or "") + "\n"
+
+
+def tries_text(run: RunResult) -> list[str]:
+    """The earlier tries of an account run more than once (--retries), for summary.txt."""
+    lines = []
+    for attempt in run.attempts[:-1]:
+        where = f" at step {attempt.get('step')!r}" if attempt.get("step") else ""
+        lines.append(f"Try {attempt.get('attempt')}:     {attempt.get('category')}{where}: {attempt.get('message')}")
+    if run.flaky:
+        lines.append(f"Flaky:     passed on try {len(run.attempts)}")
+    return lines
 
 
 def write_evidence(report: Report, report_dir: Path) -> list[Path]:
@@ -83,6 +95,11 @@ def write_evidence(report: Report, report_dir: Path) -> list[Path]:
                 zf.write(report_dir / run.trace, "trace.zip")
             if run.video and (report_dir / run.video).is_file():
                 zf.write(report_dir / run.video, f"video{Path(run.video).suffix}")
+            for attempt in run.attempts[:-1]:  # the earlier tries (--retries), each in its own folder
+                files = [*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")]
+                for rel in filter(None, files):
+                    if (report_dir / rel).is_file():
+                        zf.write(report_dir / rel, f"attempt-{attempt.get('attempt')}/{Path(rel).name}")
             log = report_dir / slug(run.account) / LOG_FILE
             if log.is_file():
                 zf.writestr(LOG_FILE, redact(log.read_text(encoding="utf-8", errors="replace")) or "")

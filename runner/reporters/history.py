@@ -20,6 +20,8 @@ from .data import REPORT_FILE, read_report_dict, report_from_dict
 
 
 def outcome(run: RunResult) -> str:
+    if run.status == "passed" and run.flaky:  # passed only after a failed try (--retries)
+        return "passed (flaky)"
     if run.status == "passed" or run.failure is None:
         return run.status
     return f"{run.status} ({run.failure.category})"
@@ -146,6 +148,9 @@ def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
     paths |= {run.get("trace"), run.get("video"), f"{slug(str(run.get('account')))}/log.txt"}
     check = run.get("outcome") if isinstance(run.get("outcome"), dict) else {}
     paths |= {side.get("image") for side in (check.get("reference"), check.get("candidate")) if isinstance(side, dict)}
+    for attempt in run.get("attempts") or []:  # the earlier tries' evidence (--retries), under attempt-N/
+        if isinstance(attempt, dict):
+            paths |= {*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")}
     for rel in filter(None, paths):
         src = source / str(rel)
         if src.is_file():
