@@ -65,6 +65,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Fail a test whose check did not find `synced` (as `run --require-synced`).")
     group.addoption("--m365-until-synced", metavar="DURATION",
                     help="Re-check a `not_yet` outcome until synced or DURATION ends (as `run --until-synced`).")
+    group.addoption("--m365-retries", type=int, default=0, metavar="N",
+                    help="Run a flow x account again, in a new context (pytest-playwright's new_context), when it "
+                    "ended unreachable, timeout or browser_error: at most N (0-3) more tries, after 5 s, 15 s, 45 s "
+                    "(as `run --retries`); credential and account failures, page_changed and not_synced never. "
+                    "A test that passed on a later try is reported FLAKY.")
 
 
 def _active(config: pytest.Config) -> bool:
@@ -182,7 +187,7 @@ def _flow_test(flow: Flow, spec: AccountSpec) -> Any:
     """The test function of one flow x account; pytest reads its fixtures from the signature."""
 
     def m365_flow(page: Any, output_path: str, m365_replay: FlowSession, request: pytest.FixtureRequest) -> None:
-        m365_replay.run(request.node, flow, spec, page, Path(output_path))
+        m365_replay.run(request.node, flow, spec, page, Path(output_path), request=request)
 
     return m365_flow
 
@@ -197,7 +202,8 @@ class FlowSession:
     simulator: Simulator | None = None
     results: list[RunResult] = field(default_factory=list)
 
-    def run(self, item: pytest.Item, flow: Flow, spec: AccountSpec, page: Any, output_path: Path) -> None:
+    def run(self, item: pytest.Item, flow: Flow, spec: AccountSpec, page: Any, output_path: Path,
+            request: pytest.FixtureRequest | None = None) -> None:
         from ..core.errors import UsageError
         from ..core.model import RunOptions
         from ..run.engine import Engine
@@ -225,6 +231,8 @@ class FlowSession:
             result = pwbridge.run(page, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
         except UsageError as exc:
             pytest.fail(str(exc), pytrace=False)
+        if request is not None:
+            result = self._retried(request, engine, spec, result, traced)
         self.results.append(result)
         account_dir = folder / _slug(spec.account)
         item.stash[CHUNKS_KEY] = sorted(account_dir.glob(".trace-*.zip"), key=lambda p: int(p.stem.split("-")[-1]))
@@ -235,6 +243,34 @@ class FlowSession:
             kept = _keep_screenshots(result, folder, output_path / "steps")
         if failed:
             raise FlowFailed(describe_failure(result, kept, self.config.invocation_params.dir))
+
+
+    def _retried(self, request: pytest.FixtureRequest, engine: Any, spec: AccountSpec, result: RunResult,
+                 traced: bool) -> RunResult:
+        """--m365-retries: a try that ended in a transient fault runs again from the start in a new
+        context from pytest-playwright's `new_context` (its browser_context_args, tracing and video), as
+        `run --retries` does in its own (runner/run/retry.py); a flaky pass is recorded on the test."""
+        import time
+
+        from ..run.retry import MAX_RETRIES, backoff, combine, retryable, set_aside
+        from . import pwbridge
+
+        retries = max(0, min(MAX_RETRIES, int(self.config.getoption("--m365-retries") or 0)))
+        started, first_started_at = time.monotonic() - result.duration_ms / 1000, result.started_at
+        earlier: list[dict[str, Any]] = []
+        while retryable(result) and len(earlier) < retries:
+            time.sleep(backoff(len(earlier) + 1, engine.options.retry_backoff))
+            earlier.append(set_aside(result, engine.options.report_dir, len(earlier) + 1))
+            fresh = request.getfixturevalue("new_context")().new_page()
+            apage = pwbridge.to_async(fresh)
+            result = pwbridge.run(fresh, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
+        result = combine(result, earlier, first_started_at, int((time.monotonic() - started) * 1000))
+        if result.flaky:
+            from ..reporters.console import attempt_lines
+
+            request.node.user_properties.append(("m365_flaky", " / ".join(line.strip() for line in
+                                                                           attempt_lines(result))))
+        return result
 
 
 def _slug(text: str) -> str:
@@ -323,3 +359,11 @@ def _duration(text: str | None) -> float | None:
         return parse_duration(text)
     except ValueError as exc:
         raise pytest.UsageError(f"--m365-until-synced: {exc}") from None
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
+    """A flow x account that passed only on a later try (--m365-retries) is counted and shown as FLAKY
+    (`1 flaky` in the summary line, `f` in the progress), still a pass for the exit code."""
+    if report.when == "call" and report.passed and any(name == "m365_flaky" for name, _ in report.user_properties):
+        return "flaky", "f", ("FLAKY", {"yellow": True})
+    return None
