@@ -101,6 +101,8 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         f"  - {{upn: pushy@contoso.com, password: '{PASSWORD}', mfa: push, totp_secret: {TOTP_SECRET}}}\n"
         f"  - {{upn: fed@fabrikam.com, password: '{PASSWORD}', federated: true}}\n"
         "  - {upn: badpw@contoso.com, password: another-password}\n"
+        # one OneDrive page load answers 503: that account's first try is set aside (attempt-1/) and searched too
+        "faults:\n  - {host: contoso-my.sharepoint.com, kind: status, status: 503, times: 1}\n"
     )
     env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
            "M365_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"), "DEBUG": "pw:api,pw:protocol"}
@@ -114,7 +116,7 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     result = cli("run", str(SHIPPED), "--account", "mfa@contoso.com", "--account", "pushy@contoso.com",
                  "--account", "fed@fabrikam.com", "--account", "badpw@contoso.com", "--simulator-accounts", str(sim),
                  "--report-dir", str(report), "--trace", "on", "--video", "on", "-vv", "--workers", "2",
-                 "--evidence", env=env)
+                 "--evidence", "--retries", "1", env=env)
     finished = time.time()
     data = json.loads((report / "report.json").read_text())
     outcome = {r["account"]: r["status"] for r in data["runs"]}
@@ -134,6 +136,10 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         assert sum(n.endswith(".trace") for n in names) >= 2, "tracing resumed after the secret was typed"
         assert list((report / account / "video").glob("*.webm"))
     assert searched > 50
+    retried = [r for r in data["runs"] if r["attempts"]]
+    assert len(retried) == 1 and retried[0]["flaky"], "one account met the fault and passed on its second try"
+    folder = report / retried[0]["attempts"][0]["screenshot"].split("/")[0] / "attempt-1"
+    assert (folder / "trace.zip").is_file() and list((folder / "video").glob("*.webm")), "its first try was searched"
     assert len(list((report / "evidence").glob("*.zip"))) == 4, "the evidence zips were searched too"
     assert (report / "report.html").exists() and (report / "junit.xml").exists()
     assert b"onedrive.aspx" in (report / "mfa_contoso.com" / "trace.zip").read_bytes() or any(
