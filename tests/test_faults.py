@@ -205,3 +205,25 @@ def test_the_accounts_file_sets_faults_and_refuses_a_wrong_one_by_line(tmp_path)
     text = "\n".join(str(p) for p in problems.value.problems)
     assert f"{bad}:4:5: random_faults: status is a share of page loads, from 0 to 1, not 1.5" in text, text
     assert f"{bad}:6:" in text and "'explode' is not one of down, reset, status, hang, slow" in text, text
+
+
+def test_a_playwright_error_under_network_faults_is_the_network_never_error() -> None:
+    """What a page throws while the network fails under it (a navigation interrupted by the browser's
+    error page, an execution context destroyed) is `unreachable`; a bug of ours stays `error`."""
+    from playwright.async_api import Error as PlaywrightError
+
+    from runner.run.failures import classify, under_faults
+
+    raced = PlaywrightError('Page.goto: Navigation to "https://www.office.com/" is interrupted by another '
+                            'navigation to "chrome-error://chromewebdata/"')
+    assert classify(raced, "page_changed", 10).category == "unreachable"
+    destroyed = PlaywrightError("Execution context was destroyed, most likely because of a navigation")
+    failure = classify(destroyed, "page_changed", 10)
+    assert failure.category == "error"
+    reset = ("https://login.microsoftonline.com/common/login", "ERR_CONNECTION_RESET")
+    network = under_faults(failure, destroyed, reset)
+    assert network.category == "unreachable" and network.details["network_error"] == "ERR_CONNECTION_RESET"
+    assert under_faults(failure, destroyed, None).category == "error", "no network failure: still ours"
+    assert under_faults(failure, destroyed, ("https://x/", "ERR_ABORTED")).category == "error"
+    bug = classify(TypeError("x"), "page_changed", 10)
+    assert under_faults(bug, TypeError("x"), reset).category == "error", "a Python error is never the network"

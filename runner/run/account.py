@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 from ..core.redact import redact
 from ..core.results import StepFailure, StepResult, slug
 from ..secrets.account_secrets import Secrets
-from .failures import classify, explain, first_line, is_closed_error, navigation_race, network_error
+from .failures import (
+    classify,
+    explain,
+    first_line,
+    is_closed_error,
+    navigation_race,
+    network_error,
+    under_faults,
+)
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
 from .watch import ContextWatch
@@ -299,6 +307,7 @@ class AccountRun:
 
     def _failure(self, exc: Exception, step: Step) -> StepFailure:
         failure = self.explain(classify(exc, HANDLERS[step.command].on_timeout, self._budget(step)))
+        failure = under_faults(failure, exc, self.watch.navigation_failed)
         if "url" not in failure.details:
             with contextlib.suppress(Exception):
                 failure.details["url"] = self.page.url
