@@ -31,10 +31,10 @@ def test_a_small_night_of_random_faults_stays_green_and_true(replay) -> None:
                 for i in range(20)]
 
     def night(sim) -> None:
-        sim.add_random_faults(status=0.02, reset=0.02, stall=0.05, stall_seconds=1.0, seed=SEED)
+        sim.add_random_faults(status=0.02, reset=0.02, stall=0.05, stall_seconds=0.5, seed=SEED)
 
     out = replay(accounts, setup=night, sim_options={"render_delay_ms": 50}, workers=2, retries=2,
-                 retry_backoff=(0.5, 1.0), trace="off", timeout=15.0)
+                 retry_backoff=(0.5, 1.0), trace="off", timeout=15.0, when_probe=1.0)
     data = json.loads((out.report_dir / "report.json").read_text())
     runs = data["runs"]
     assert sorted(r["account"] for r in runs) == sorted(a.upn for a in accounts), "every account answered"
