@@ -1,6 +1,6 @@
-"""`python -m benchmarks [startup|overhead|throughput|report|photo ...]`: run the benchmarks (all by
-default), each printing its figures, then the machine they came from. Not tests: a shared CI
-box's timings say little, so nothing here fails a build."""
+"""`python -m benchmarks [startup|overhead|throughput|report|photo|soak ...]`: run the benchmarks (all
+but `soak`, a night of 200 accounts, by default), each printing its figures, then the machine they came
+from. Not tests: a shared CI box's timings say little, so nothing here fails a build."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-NAMES = ("startup", "overhead", "throughput", "report", "photo")
+NAMES = ("startup", "overhead", "throughput", "report", "photo", "soak")
+DEFAULT = NAMES[:-1]  # `soak` takes 10 minutes and more: only when named
 
 
 def machine() -> str:
@@ -38,7 +39,8 @@ def machine() -> str:
 
 
 def main() -> None:
-    chosen = [a for a in sys.argv[1:] if a in NAMES] or list(NAMES)
+    chosen = [a for a in sys.argv[1:] if a in NAMES] or list(DEFAULT)
+    rest = [a for a in sys.argv[1:] if a not in NAMES]  # options of a single benchmark (soak's --accounts...)
     for name in chosen:
         print(f"== {name}", flush=True)
         if name == "startup":
@@ -53,6 +55,10 @@ def main() -> None:
             from benchmarks import throughput
 
             throughput.main([])
+        elif name == "soak":
+            from benchmarks import soak
+
+            soak.main(rest)
         elif name == "photo":
             from benchmarks import photo
 

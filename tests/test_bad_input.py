@@ -664,7 +664,7 @@ LOADERS: dict[str, Callable[[Path], Any]] = {
     ("config", "allowed_domain: [contoso.com]\n",
      "1:1: unknown key 'allowed_domain' (did you mean 'allowed_domains'?); expected allowed_domains, sign_in_states"),
     ("simulated accounts", "acounts:\n  - {upn: a@contoso.com, password: x}\n",
-     "1:1: unknown key 'acounts' (did you mean 'accounts'?); expected accounts"),
+     "1:1: unknown key 'acounts' (did you mean 'accounts'?); expected accounts, faults, random_faults"),
 ])
 def test_every_file_words_an_unknown_key_the_same(tmp_path: Path, kind: str, text: str, expected: str) -> None:
     """One validator for every YAML file: the same message, did-you-mean and list of keys, and a

@@ -141,3 +141,13 @@ def test_the_readme_nightly_qa_commands_exist_in_the_cli() -> None:
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     used = [check_with_click(args) for args in commands(block)]
     assert {"doc-check", "run", "report"} <= set(used), used
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_the_nightly_replay_retries_transient_faults(name: str) -> None:
+    """A night of many accounts meets a dropped connection or a 503 now and then: each pipeline's
+    replay tries such an account again (--retries 2, README: Nightly QA), and nothing else."""
+    runs = [argv for script in scripts(load(name)) for argv in commands(script) if argv[:1] == ["run"]]
+    assert runs, name
+    for argv in runs:
+        assert "--retries" in argv and argv[argv.index("--retries") + 1] == "2", argv

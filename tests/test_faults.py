@@ -163,3 +163,68 @@ def test_browser_killed_during_a_check_is_a_browser_error_not_a_changed_page(rep
     assert failure.step == "Check the header"
     assert "browser" in failure.action.lower()
     assert out.run(after.upn).failure.category == "page_changed", "a live browser's missing element is a page change"
+
+
+def test_random_faults_are_reproducible_per_seed_and_per_host() -> None:
+    """The same seed draws the same faults for a host, whatever other hosts see; shares hold."""
+    from runner.simulator import RandomFaults
+
+    def kinds(rule, host: str, n: int = 2000) -> list[str | None]:
+        return [getattr(rule.draw(host), "kind", None) for _ in range(n)]
+
+    one, two = RandomFaults(status=0.05, reset=0.05, stall=0.1, seed=7), RandomFaults(status=0.05, reset=0.05,
+                                                                                       stall=0.1, seed=7)
+    kinds(two, "login.microsoftonline.com", 500)  # another host's page loads do not shift this host's faults
+    office = kinds(one, "www.office.com")
+    assert office == kinds(two, "www.office.com")
+    assert office != kinds(RandomFaults(status=0.05, reset=0.05, stall=0.1, seed=8), "www.office.com")
+    counts = {kind: office.count(kind) for kind in ("status", "reset", "slow")}
+    assert 60 <= counts["status"] <= 140 and 60 <= counts["reset"] <= 140 and 140 <= counts["slow"] <= 260, counts
+    assert RandomFaults().seed is not None, "a rule without a seed gets one, to be told and replayed"
+
+
+def test_the_accounts_file_sets_faults_and_refuses_a_wrong_one_by_line(tmp_path) -> None:
+    from runner.core.errors import FlowError
+    from runner.simulator import RandomFaults, load_simulator
+
+    good = tmp_path / "sim.yaml"
+    good.write_text("accounts:\n  - {upn: a@contoso.com, password: pw-a-123}\n"
+                    "faults:\n  - {host: www.office.com, kind: status, status: 503, times: 1}\n"
+                    "random_faults:\n  - {status: 0.005, reset: 0.005, stall: 0.02, seed: 42}\n"
+                    "  - {host: login.microsoftonline.com, reset: 0.05, seed: 42}\n")
+    sim = load_simulator(good)
+    [fixed] = sim.app.faults
+    assert (fixed.host, fixed.kind, fixed.status, fixed.times) == ("www.office.com", "status", 503, 1)
+    rules = sim.app.random_faults
+    assert [(r.host, r.reset, r.seed) for r in rules] == [(None, 0.005, 42), ("login.microsoftonline.com", 0.05, 42)]
+    assert all(isinstance(r, RandomFaults) for r in rules)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("accounts:\n  - {upn: a@contoso.com, password: pw-a-123}\n"
+                   "random_faults:\n  - {status: 1.5}\nfaults:\n  - {host: x.com, kind: explode}\n")
+    with pytest.raises(FlowError) as problems:
+        load_simulator(bad)
+    text = "\n".join(str(p) for p in problems.value.problems)
+    assert f"{bad}:4:5: random_faults: status is a share of page loads, from 0 to 1, not 1.5" in text, text
+    assert f"{bad}:6:" in text and "'explode' is not one of down, reset, status, hang, slow" in text, text
+
+
+def test_a_playwright_error_under_network_faults_is_the_network_never_error() -> None:
+    """What a page throws while the network fails under it (a navigation interrupted by the browser's
+    error page, an execution context destroyed) is `unreachable`; a bug of ours stays `error`."""
+    from playwright.async_api import Error as PlaywrightError
+
+    from runner.run.failures import classify, under_faults
+
+    raced = PlaywrightError('Page.goto: Navigation to "https://www.office.com/" is interrupted by another '
+                            'navigation to "chrome-error://chromewebdata/"')
+    assert classify(raced, "page_changed", 10).category == "unreachable"
+    destroyed = PlaywrightError("Execution context was destroyed, most likely because of a navigation")
+    failure = classify(destroyed, "page_changed", 10)
+    assert failure.category == "error"
+    reset = ("https://login.microsoftonline.com/common/login", "ERR_CONNECTION_RESET")
+    network = under_faults(failure, destroyed, reset)
+    assert network.category == "unreachable" and network.details["network_error"] == "ERR_CONNECTION_RESET"
+    assert under_faults(failure, destroyed, None).category == "error", "no network failure: still ours"
+    assert under_faults(failure, destroyed, ("https://x/", "ERR_ABORTED")).category == "error"
+    bug = classify(TypeError("x"), "page_changed", 10)
+    assert under_faults(bug, TypeError("x"), reset).category == "error", "a Python error is never the network"

@@ -226,3 +226,32 @@ def test_the_pytest_path_makes_contexts_and_refuses_accounts_as_run_does(tmp_pat
     assert refused.returncode not in (0, 1), text
     assert "ceo@realcompany.com is outside the allowed tenant domains (contoso.com)" in text
     assert " passed" not in text and "Traceback" not in text
+
+
+@pytest.mark.browser
+def test_m365_retries_tries_a_transient_fault_again_in_a_new_context_and_reports_it_flaky(tmp_path: Path) -> None:
+    """--m365-retries: the first page load of Office.com answers 503 (a fixed fault of the simulator
+    accounts file), so alice's first try is `unreachable`, her second, in a context from pytest-playwright's
+    new_context, passes: FLAKY, still a pass; bob's wrong password is never tried again."""
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1}\n"
+                   "  - {upn: bob@contoso.com, password: bob-pw-1}\n"
+                   "faults:\n  - {host: www.office.com, kind: status, status: 503, times: 1}\n")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    users = users_file(tmp_path, "{account: alice@contoso.com}", "{account: bob@contoso.com}")
+    junit = tmp_path / "junit.xml"
+    result = pytest_run(tmp_path, str(flows), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
+                        "--m365-retries", "2", "-v", "--junitxml", str(junit), "-p", "no:xdist",
+                        passwords={"alice@contoso.com": "alice-pw-1", "bob@contoso.com": "not-bobs-pw"})
+    text = result.stdout + result.stderr
+    assert result.returncode == 1, text
+    summary = text.strip().splitlines()[-1]
+    assert "sign-in[alice@contoso.com] FLAKY" in text and "1 failed" in summary and "1 flaky" in summary, text
+    failure = text.split("sign-in[bob@contoso.com] _", 1)[1]
+    assert "bad_credentials" in failure and "try 1:" not in failure, "a wrong password is not tried again"
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    flaky = {p.get("name"): p.get("value") for p in cases["sign-in[alice@contoso.com]"].iter("property")}
+    assert "try 1: unreachable at step 'goto https://www.office.com/'" in flaky["m365_flaky"], flaky
+    assert cases["sign-in[alice@contoso.com]"].find("failure") is None

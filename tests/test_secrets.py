@@ -104,6 +104,8 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         # a page the runner does not know after the password and the code: its page card is searched too
         f"  - {{upn: nudge@contoso.com, password: '{PASSWORD}', mfa: totp, totp_secret: {TOTP_SECRET}, "
         "new_interrupt: true}\n"
+        # one OneDrive page load answers 503: that account's first try is set aside (attempt-1/) and searched too
+        "faults:\n  - {host: contoso-my.sharepoint.com, kind: status, status: 503, times: 1}\n"
     )
     env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
            "M365_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"), "DEBUG": "pw:api,pw:protocol"}
@@ -119,7 +121,7 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
                  "--account", "fed@fabrikam.com", "--account", "badpw@contoso.com", "--account", "nudge@contoso.com",
                  "--simulator-accounts", str(sim),
                  "--report-dir", str(report), "--trace", "on", "--video", "on", "-vv", "--workers", "2",
-                 "--evidence", env=env)
+                 "--evidence", "--retries", "1", env=env)
     finished = time.time()
     data = json.loads((report / "report.json").read_text())
     outcome = {r["account"]: r["status"] for r in data["runs"]}
@@ -139,6 +141,10 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         assert sum(n.endswith(".trace") for n in names) >= 2, "tracing resumed after the secret was typed"
         assert list((report / account / "video").glob("*.webm"))
     assert searched > 50
+    retried = [r for r in data["runs"] if r["attempts"]]
+    assert len(retried) == 1 and retried[0]["flaky"], "one account met the fault and passed on its second try"
+    folder = report / retried[0]["attempts"][0]["screenshot"].split("/")[0] / "attempt-1"
+    assert (folder / "trace.zip").is_file() and list((folder / "video").glob("*.webm")), "its first try was searched"
     assert len(list((report / "evidence").glob("*.zip"))) == 5, "the evidence zips were searched too"
     card = json.loads((report / "nudge_contoso.com" / "page.json").read_text())
     assert card["page_id"] == "ConvergedPasskeyNudge", "the page card was written, and searched"

@@ -23,6 +23,7 @@ from .options import (
     outcome_options,
     page_options,
     report_dir_option,
+    retries_option,
     verbose_option,
 )
 
@@ -86,6 +87,7 @@ def cli() -> None:
               "sign_in_states:). A page card's proposed row goes there.")
 @click.option("--teach", type=click.Path(path_type=Path), metavar="FILE", help="With --headed: a sign-in page no "
               "state knows waits for you; the button you click becomes a row appended to FILE.")
+@retries_option
 @notify_options
 def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables: tuple[str, ...], workers: int,
         allow_changes: bool,
@@ -94,7 +96,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         simulator_accounts: Path | None, verbose: int, quiet: bool, as_json: bool, rerun_failed: Path | None,
         evidence: bool, shard: str | None, doc_check: bool, notify: tuple[str, ...], notify_on: str,
         report_url: str | None, require_synced: bool, until_synced: float | None, states_file: Path | None,
-        teach: Path | None) -> None:
+        teach: Path | None, retries: int = 0) -> None:
     """Run FLOW for each account: a flow file, or a shipped flow's name (see `m365-replay flows`)."""
     from ..core.model import RunOptions
     from ..core.results import default_report_dir
@@ -124,6 +126,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         timeout=timeout, account_timeout=account_timeout, trace=trace, video=video, mfa_wait=mfa_wait,
         simulator=_simulator(simulator, simulator_accounts), require_synced=require_synced,
         until_synced=until_synced, sign_in_states=states_for_run(states_file, config_file, teach), teach=teach,
+        retries=retries,
     )
     doc_summary = _doc_check_first(flow, locale, as_json) if doc_check else None
     report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json,
@@ -163,10 +166,10 @@ def _simulator(wanted: bool, accounts_file: Path | None) -> Simulator | None:
         return None
     if accounts_file is None:
         raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
-    from ..simulator import Simulator, load_accounts
+    from ..simulator import load_simulator
 
     try:
-        return Simulator(load_accounts(accounts_file))
+        return load_simulator(accounts_file)  # its accounts, and any faults the file sets
     except (OSError, ValueError, TypeError) as exc:
         raise UsageError(f"{accounts_file}: {exc}") from None
 

@@ -106,3 +106,14 @@ outcome_options = stack(
                  "the same session, with backoff, until `synced` or DURATION ends (120, 90s, 5m)."),
 )
 outcome_options.__doc__ = "--require-synced, --until-synced: what a flow's check (compare_images) decides."
+
+
+RETRIES_HELP = ("Run an account again from the start, in a new private context, when it ended unreachable, "
+                "timeout or browser_error: at most N more tries, after 5 s, then 15 s, then 45 s (QA's nightly "
+                "runs use 2). Never retried: the account's own answers (bad_credentials, locked, unknown_account, "
+                "mfa_required, action_required, password_expired, blocked...: another try would only count "
+                "toward a lockout), page_changed and not_synced. An account that passed on a later try is "
+                "passed and flaky.")
+retries_option = click.option("--retries", type=click.IntRange(0, 3), default=0, show_default=True, metavar="N",
+                              help=RETRIES_HELP)
+retries_option.__doc__ = "--retries N: transient faults tried again in a new context (runner/run/retry.py)."

@@ -158,6 +158,11 @@ class RunOptions:
     trace: str = "retain-on-failure"
     video: str = "off"
     navigation_retries: int = 2
+    navigation_backoff: float = 1.0  # seconds before goto's first retry, doubled for each next one (at most 8)
+    # --retries: an account that ended `unreachable`, `timeout` or `browser_error` runs again from the start
+    # in a new context, this many times at most, after the backoff of that retry (seconds; the last repeats)
+    retries: int = 0
+    retry_backoff: tuple[float, ...] = (5.0, 15.0, 45.0)
     simulator: SimulatorLike | None = None
     # a person is at the keyboard (default: when headed) and can approve a push notification
     interactive: bool | None = None

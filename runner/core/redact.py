@@ -10,10 +10,36 @@ from __future__ import annotations
 import base64
 import html
 import logging
+import re
 import threading
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+CUT = "…"
+# query (and fragment) parameters of the sign-in's URLs whose values are one-time tokens or session
+# handles: cut from every URL that leaves the process, host and path kept ("...authorize?client_id=x&state=…")
+TOKEN_PARAMS = ("state", "nonce", "code", "id_token", "access_token", "refresh_token", "token", "client-request-id",
+                "sft", "flowtoken", "ctx", "session_state", "sessionid", "code_verifier", "code_challenge",
+                "canary", "hpgrequestid", "sso_nonce", "wctx", "estsrequest", "wresult", "samlrequest", "samlresponse",
+                "client_secret", "assertion", "passwd", "password", "otc")
+_NAMES = rf"(?i:{'|'.join(re.escape(n) for n in TOKEN_PARAMS)})"
+# a parameter of the URL itself (its value runs to the next & or #, encoded characters included), or of a URL
+# encoded inside another one's parameter (its value runs to the next encoded & or #)
+_TOKEN_RE = re.compile(rf"((?:[?&#;]){_NAMES}=)([^&#\s\"'<>\\]*)")
+_NESTED_RE = re.compile(rf"((?:%3[Ff]|%26|%23){_NAMES}%3[Dd])((?:(?!%26|%23)[^&#\s\"'<>\\])*)")
+# any other parameter whose value is a long opaque run of base64url or hex: a token by another name
+_OPAQUE_RE = re.compile(r"((?:[?&#;]|%3[Ff]|%26)[A-Za-z0-9_.-]{1,40}(?:=|%3[Dd]))([A-Za-z0-9_-]{32,})"
+                        r"(?=[&#\s\"'<>]|%26|$)")
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")  # an app's client id: kept
+
+
+def cut_tokens(text: str) -> str:
+    """`text` with the values of token parameters cut from every URL in it (see TOKEN_PARAMS)."""
+    if "=" not in text and "%3" not in text:
+        return text
+    for pattern in (_TOKEN_RE, _NESTED_RE):
+        text = pattern.sub(lambda m: m.group(1) + (CUT if m.group(2) else ""), text)
+    return _OPAQUE_RE.sub(lambda m: m.group(0) if _GUID_RE.fullmatch(m.group(2)) else m.group(1) + CUT, text)
 
 
 class Redactor:
@@ -42,7 +68,7 @@ class Redactor:
         for form in forms:
             if form in text:
                 text = text.replace(form, MASK)
-        return text
+        return cut_tokens(text)
 
     def clear(self) -> None:
         with self._lock:

@@ -110,6 +110,11 @@ class RunResult:
     # `photo: generate`: the picture made for this account (runner/checks/pictures.py): file (relative to
     # the report folder), seed, hashes, compared_with (earlier pictures), nearest_distance, threshold
     generated_photo: dict[str, Any] | None = None
+    # --retries: every try of an account that ran more than once, in order (runner/run/retry.py: attempt,
+    # status, category, message, step, started_at, duration_ms, screenshots, trace, video), the last being
+    # this run's own answer; empty when the first try was the answer. `flaky`: passed after a failed try.
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    flaky: bool = False
 
 
 @dataclass
@@ -135,6 +140,9 @@ class Report:
             "failed": len(self.runs) - passed - skipped,
             "skipped": skipped,
         }
+        flaky = sum(r.flaky and r.status == "passed" for r in self.runs)
+        if flaky:  # passed after a failed try (--retries); counted in `passed` too
+            counts["flaky"] = flaky
         checked = [r.outcome["status"] for r in self.runs if isinstance(r.outcome, dict) and r.outcome.get("status")]
         if checked:
             counts["outcomes"] = {status: checked.count(status) for status in OUTCOMES if status in checked}

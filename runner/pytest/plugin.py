@@ -20,27 +20,21 @@ system Chromium is launched instead (see `browser_type_launch_args`).
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .session import CHUNKS_KEY, STATES_KEY, FlowFailed, FlowSession
+
 if TYPE_CHECKING:
     from ..core.model import AccountSpec
-    from ..core.results import RunResult
-    from ..secrets.credentials import KeyringStore
     from ..simulator import Simulator
     from ..spec.flow import Flow
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`) are building blocks, not tests
-CHUNKS_KEY = pytest.StashKey[list[Path]]()
-STATES_KEY = pytest.StashKey[list[Any]]()  # the sign-in states file's rows, read once per session
 REFUSED_KEY = pytest.StashKey[list[str]]()  # the lines saying which changing flows were not run, and why
 DEFAULTS_PLUGIN = "runner.pytest.defaults"
 
@@ -73,6 +67,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--m365-allow-changes", action="store_true",
                     help="Run flows that change something in the accounts (their `changes:`, as `run "
                     "--allow-changes`); without it such a flow is refused at collection.")
+    group.addoption("--m365-retries", type=int, default=0, metavar="N",
+                    help="Run a flow x account again, in a new context (pytest-playwright's new_context), when it "
+                    "ended unreachable, timeout or browser_error: at most N (0-3) more tries, after 5 s, 15 s, 45 s "
+                    "(as `run --retries`); credential and account failures, page_changed and not_synced never. "
+                    "A test that passed on a later try is reported FLAKY.")
 
 
 def _active(config: pytest.Config) -> bool:
@@ -197,14 +196,6 @@ class FlowFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
-class FlowFailed(Exception):
-    """A flow x account that did not pass; its text is the report, not a traceback."""
-
-    def __init__(self, text: str):
-        super().__init__(text)
-        self.text = text
-
-
 class FlowItem(pytest.Function):
     """A plain pytest Function (fixtures, markers, xdist, junit), reported as a flow."""
 
@@ -221,102 +212,9 @@ def _flow_test(flow: Flow, spec: AccountSpec) -> Any:
     """The test function of one flow x account; pytest reads its fixtures from the signature."""
 
     def m365_flow(page: Any, output_path: str, m365_replay: FlowSession, request: pytest.FixtureRequest) -> None:
-        m365_replay.run(request.node, flow, spec, page, Path(output_path))
+        m365_replay.run(request.node, flow, spec, page, Path(output_path), request=request)
 
     return m365_flow
-
-
-@dataclass
-class FlowSession:
-    """What the flow tests of a session share: credentials, options, a scratch folder."""
-
-    config: pytest.Config
-    scratch: Path
-    store: KeyringStore | None = None
-    simulator: Simulator | None = None
-    results: list[RunResult] = field(default_factory=list)
-
-    def run(self, item: pytest.Item, flow: Flow, spec: AccountSpec, page: Any, output_path: Path) -> None:
-        from ..core.errors import UsageError
-        from ..core.model import RunOptions
-        from ..run.engine import Engine
-        from ..secrets.credentials import KeyringStore
-        from . import pwbridge
-
-        if self.store is None:
-            store = KeyringStore()
-            try:
-                store.check()
-            except UsageError as exc:
-                pytest.fail(str(exc), pytrace=False)
-            self.store = store
-        folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
-        options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
-                             timeout=self.config.getoption("--m365-timeout"),
-                             account_timeout=self.config.getoption("--m365-account-timeout"),
-                             require_synced=bool(self.config.getoption("--m365-require-synced")),
-                             until_synced=_duration(self.config.getoption("--m365-until-synced")),
-                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])))
-        options.browser.headed = bool(self.config.getoption("--headed", False))
-        engine = Engine(flow, options, self.store)
-        traced = self.config.getoption("--tracing", "off") != "off"
-        apage = pwbridge.to_async(page)
-        try:
-            result = pwbridge.run(page, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
-        except UsageError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        self.results.append(result)
-        account_dir = folder / _slug(spec.account)
-        item.stash[CHUNKS_KEY] = sorted(account_dir.glob(".trace-*.zip"), key=lambda p: int(p.stem.split("-")[-1]))
-        failed = result.status != "passed"
-        shots = self.config.getoption("--screenshot", "off")
-        kept: dict[str, str] = {}
-        if shots == "on" or (failed and shots == "only-on-failure"):
-            kept = _keep_screenshots(result, folder, output_path / "steps")
-        if failed:
-            card = None
-            if result.failure is not None and result.failure.page_card:
-                card = output_path / "page.json"
-                output_path.mkdir(parents=True, exist_ok=True)
-                shutil.copy(folder / result.failure.page_card, card)
-            raise FlowFailed(describe_failure(result, kept, self.config.invocation_params.dir, card))
-
-
-def _slug(text: str) -> str:
-    from ..core.results import slug
-
-    return slug(text)
-
-
-def _keep_screenshots(result: RunResult, folder: Path, target: Path) -> dict[str, str]:
-    """Move the step screenshots (secret fields masked) next to pytest-playwright's artifacts."""
-    kept: dict[str, str] = {}
-    for step in result.steps:
-        if step.screenshot and (folder / step.screenshot).is_file():
-            target.mkdir(parents=True, exist_ok=True)
-            dest = target / Path(step.screenshot).name
-            shutil.move(str(folder / step.screenshot), dest)
-            kept[step.screenshot] = str(dest)
-    return kept
-
-
-def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path, card: Path | None = None) -> str:
-    """The CLI's words for a failed account, plus the step's documented wording and the first lines
-    of the page card, when the page was one the runner did not understand."""
-    from ..reporters.console import BADGES, account_lines
-    from ..reporters.pagecard import HEAD, card_lines, load_card
-
-    lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
-             *account_lines(result, detail=True)]
-    shot = next((s.screenshot for s in reversed(result.steps) if s.status == "failed" and s.screenshot), None)
-    if shot in screenshots:
-        path = Path(screenshots[shot])
-        lines.append(f"    screenshot: {os.path.relpath(path, base) if path.is_absolute() else path}")
-    loaded = load_card(card.parent, card.name) if card is not None else None
-    if card is not None and loaded is not None:
-        lines.append(f"    page card: {os.path.relpath(card, base) if card.is_absolute() else card}")
-        lines += [f"      {line}" for line in card_lines(loaded)[:HEAD]]
-    return "\n".join(lines)
 
 
 @pytest.fixture(scope="session")
@@ -326,9 +224,9 @@ def m365_simulator(pytestconfig: pytest.Config) -> Iterator[Simulator | None]:
     if not path:
         yield None
         return
-    from ..simulator import Simulator, load_accounts
+    from ..simulator import load_simulator
 
-    sim = Simulator(load_accounts(Path(path))).start()
+    sim = load_simulator(Path(path)).start()
     try:
         yield sim
     finally:
@@ -369,13 +267,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             chunk.unlink(missing_ok=True)
 
 
-def _duration(text: str | None) -> float | None:
-    """--m365-until-synced as `run --until-synced` reads it; a wrong one stops the session (exit 4)."""
-    if not text:
-        return None
-    from ..checks.photos import parse_duration
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise pytest.UsageError(f"--m365-until-synced: {exc}") from None
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
+    """A flow x account that passed only on a later try (--m365-retries) is counted and shown as FLAKY
+    (`1 flaky` in the summary line, `f` in the progress), still a pass for the exit code."""
+    if report.when == "call" and report.passed and any(name == "m365_flaky" for name, _ in report.user_properties):
+        return "flaky", "f", ("FLAKY", {"yellow": True})
+    return None

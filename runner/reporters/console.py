@@ -53,8 +53,28 @@ def account_lines(result: RunResult, detail: bool = False, report_dir: Path | No
             lines.append(f"    page card: {report_dir / str(failure.page_card)} (m365-replay explain "
                          f"{report_dir} --account {result.account})")
             lines += [f"      {line}" for line in card_lines(card)[:HEAD]]
+    lines += attempt_lines(result)
     lines += [f"    warning: {warning}" for warning in result.warnings]
     return lines
+
+
+def attempt_lines(result: RunResult) -> list[str]:
+    """The earlier tries of an account that ran more than once (--retries), under its line."""
+    if len(result.attempts) < 2:
+        return []
+    tries = len(result.attempts)
+    head = f"flaky: passed on try {tries} of {tries}" if result.flaky else f"tried {tries} times, every try failed"
+    lines = [f"    {head}"]
+    for attempt in result.attempts[:-1]:
+        where = f" at step {attempt.get('step')!r}" if attempt.get("step") else ""
+        said = f"{attempt.get('category')}{where}: {attempt.get('message') or ''}".rstrip(": ")
+        lines.append(f"    try {attempt.get('attempt')}: {said}")
+    return lines
+
+
+def flaky_mark(result: RunResult) -> str:
+    """` flaky` beside the badge of an account that passed after a failed try, else nothing."""
+    return " flaky" if result.flaky and result.status == "passed" else ""
 
 
 def outcome_text(outcome: dict[str, Any]) -> str:
@@ -82,7 +102,7 @@ def closing_lines(report: Report, outputs: Outputs | None, interrupted: bool) ->
 
 def summary_line(report: Report) -> str:
     s = report.summary()
-    parts = [f"{s['passed']} passed", f"{s['failed']} failed"]
+    parts = [f"{s['passed']} passed" + (f" ({s['flaky']} flaky)" if s.get("flaky") else ""), f"{s['failed']} failed"]
     if s.get("skipped"):
         parts.append(f"{s['skipped']} skipped")
     outcomes = s.get("outcomes")
@@ -100,6 +120,8 @@ def outcome_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
         if failure is not None:
             why = failure.category + (f" at {failure.step!r}" if failure.step else "")
         checked = str(run.outcome.get("status") or "") if run.outcome else ""
+        if flaky_mark(run):
+            why = f"flaky: passed on try {len(run.attempts)}"
         rows.append((run.account, BADGES.get(run.status, run.status), f"{run.duration_ms / 1000:.1f}s", checked, why))
     return rows
 
@@ -126,8 +148,8 @@ class LinePrinter(Listener):
         self.done += 1
         if self.quiet and result.status == "passed":
             return
-        line = f"[{self.done}/{self.total}] {BADGES.get(result.status, result.status)} {result.account} " \
-               f"({result.duration_ms / 1000:.1f}s)"
+        line = f"[{self.done}/{self.total}] {BADGES.get(result.status, result.status)}{flaky_mark(result)} " \
+               f"{result.account} ({result.duration_ms / 1000:.1f}s)"
         self.say("\n".join([line, *account_lines(result, report_dir=self.report_dir)]))
 
     def announce(self, message: str) -> None:
@@ -224,6 +246,7 @@ class LiveProgress(LinePrinter):
         from rich.text import Text
 
         line = Text.assemble((f"{BADGES.get(result.status, result.status):5}", STYLES.get(result.status, "")),
+                             (flaky_mark(result), "bold yellow"),
                              f" {result.account} ({result.duration_ms / 1000:.1f}s)  [{self.done}/{self.total}]")
         self.console.print(line, highlight=False)
         for extra in account_lines(result, report_dir=self.report_dir):

@@ -51,6 +51,7 @@ def summary_text(run: RunResult, report: Report) -> str:
             lines.append(f"Error time: {failure.details['timestamp']}")
     if run.final_url:
         lines.append(f"Final URL: {run.final_url}")
+    lines += tries_text(run)
     lines += [f"Check:     {line.strip()}" for line in outcome_lines(run, "")[:2]]  # what the flow's check found
     lines.append("")
     lines.append("Steps:")
@@ -63,6 +64,34 @@ def summary_text(run: RunResult, report: Report) -> str:
     return (redact("\n".join(lines)) or "") + "\n"
 
 
+def tries_text(run: RunResult) -> list[str]:
+    """The earlier tries of an account run more than once (--retries), for summary.txt."""
+    lines = []
+    for attempt in run.attempts[:-1]:
+        where = f" at step {attempt.get('step')!r}" if attempt.get("step") else ""
+        lines.append(f"Try {attempt.get('attempt')}:     {attempt.get('category')}{where}: {attempt.get('message')}")
+    if run.flaky:
+        lines.append(f"Flaky:     passed on try {len(run.attempts)}")
+    return lines
+
+
+def _members(run: RunResult) -> list[tuple[str, str]]:
+    """(file relative to the report folder, name in the zip) of everything an account's zip carries:
+    its screenshots, the two pictures the check compared, trace, page card, video, earlier tries."""
+    members = [(s.screenshot, f"screenshots/{Path(s.screenshot).name}") for s in run.steps if s.screenshot]
+    members += [(image, f"check/{Path(image).name}") for image in outcome_images(run)]
+    if run.trace:
+        members.append((run.trace, "trace.zip"))
+    if run.failure is not None and run.failure.page_card:
+        members.append((run.failure.page_card, "page.json"))
+    if run.video:
+        members.append((run.video, f"video{Path(run.video).suffix}"))
+    for attempt in run.attempts[:-1]:  # the earlier tries (--retries), each in its own folder
+        files = [*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")]
+        members += [(rel, f"attempt-{attempt.get('attempt')}/{Path(rel).name}") for rel in filter(None, files)]
+    return members
+
+
 def write_evidence(report: Report, report_dir: Path) -> list[Path]:
     """One zip per account under <report>/evidence/; returns their paths."""
     out = report_dir / EVIDENCE_DIR
@@ -73,19 +102,9 @@ def write_evidence(report: Report, report_dir: Path) -> list[Path]:
         tmp = target.with_name(f".{target.name}.tmp")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("summary.txt", summary_text(run, report))
-            for step in run.steps:
-                if step.screenshot and (report_dir / step.screenshot).is_file():
-                    zf.write(report_dir / step.screenshot, f"screenshots/{Path(step.screenshot).name}")
-            for image in outcome_images(run):  # the two pictures the check compared
-                if (report_dir / image).is_file():
-                    zf.write(report_dir / image, f"check/{Path(image).name}")
-            if run.trace and (report_dir / run.trace).is_file():
-                zf.write(report_dir / run.trace, "trace.zip")
-            card = run.failure.page_card if run.failure else None
-            if card and (report_dir / card).is_file():
-                zf.write(report_dir / card, "page.json")
-            if run.video and (report_dir / run.video).is_file():
-                zf.write(report_dir / run.video, f"video{Path(run.video).suffix}")
+            for rel, name in _members(run):
+                if (report_dir / rel).is_file():
+                    zf.write(report_dir / rel, name)
             log = report_dir / slug(run.account) / LOG_FILE
             if log.is_file():
                 zf.writestr(LOG_FILE, redact(log.read_text(encoding="utf-8", errors="replace")) or "")

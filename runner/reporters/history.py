@@ -21,6 +21,8 @@ from .data import REPORT_FILE, read_report_dict, report_from_dict
 
 
 def outcome(run: RunResult) -> str:
+    if run.status == "passed" and run.flaky:  # passed only after a failed try (--retries)
+        return "passed (flaky)"
     if run.status == "passed" or run.failure is None:
         return run.status
     return f"{run.status} ({run.failure.category})"
@@ -155,6 +157,9 @@ def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
     generated = run.get("generated_photo")
     if isinstance(generated, dict):  # the picture `photo: generate` made for the account
         paths.add(generated.get("file"))
+    for attempt in run.get("attempts") or []:  # the earlier tries' evidence (--retries), under attempt-N/
+        if isinstance(attempt, dict):
+            paths |= {*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")}
     for rel in filter(None, paths):
         src = source / str(rel)
         if src.is_file():

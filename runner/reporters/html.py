@@ -123,7 +123,9 @@ def run_view(run: RunResult, base: str, index: int, report_dir: Path | None = No
         "index": index,
         "account": run.account,
         "status": run.status,
-        "badge": BADGES.get(run.status, run.status.upper()),
+        "badge": "FLAKY" if run.flaky and run.status == "passed" else BADGES.get(run.status, run.status.upper()),
+        "flaky": run.flaky and run.status == "passed",
+        "tries": tries_view(run),
         "duration": seconds(run.duration_ms),
         "category": failure.category if failure else None,
         "action": (failure.action or CATEGORIES.get(failure.category)) if failure else None,
@@ -146,6 +148,16 @@ def run_view(run: RunResult, base: str, index: int, report_dir: Path | None = No
         "steps": [SimpleNamespace(name=s.name, doc=s.doc, status=s.status, duration=seconds(s.duration_ms),
                                   screenshot=s.screenshot, message=redact(s.message)) for s in run.steps],
     })
+
+
+def tries_view(run: RunResult) -> list[SimpleNamespace]:
+    """The earlier tries of an account run more than once (--retries): what each ended with, and its
+    evidence (set aside under <account>/attempt-N/)."""
+    return [SimpleNamespace(attempt=a.get("attempt"), category=a.get("category"), step=a.get("step"),
+                            message=redact(a.get("message")), duration=seconds(a.get("duration_ms")),
+                            started_at=when(a.get("started_at")), screenshot=a.get("screenshot"),
+                            trace=a.get("trace"), video=a.get("video"))
+            for a in run.attempts[:-1] if isinstance(a, dict)]
 
 
 def outcome_view(outcome: dict[str, Any] | None) -> SimpleNamespace | None:

@@ -48,6 +48,8 @@ def system_out(run: RunResult, base: str) -> str:
         if step.message:
             lines.append(f"     {step.message}")
     lines += outcome_lines(run, base)
+    lines += [f"try {a.get('attempt')}: {a.get('status')}" + (f" ({a['category']} at {a.get('step')!r})"
+              if a.get("category") else "") for a in run.attempts if isinstance(a, dict)]
     for warning in run.warnings:
         lines.append(f"warning: {warning}")
     if run.trace:
@@ -105,6 +107,29 @@ def failure_text(run: RunResult) -> str:
     return clean("\n".join(lines))
 
 
+def add_tries(case: ET.Element, run: RunResult, base: str) -> None:
+    """The earlier tries of an account run more than once (--retries), as Maven Surefire writes the
+    reruns of a test: `<flakyFailure>` each when the account passed in the end (flaky), `<rerunFailure>`
+    each when it did not; each with the try's category and message, its text in `<stackTrace>` and its
+    evidence as attachment lines in its `<system-out>`. (Only transient faults are retried, so an
+    earlier try is always a failure, never an error.)"""
+    if len(run.attempts) < 2:
+        return
+    kind = "flakyFailure" if run.status == "passed" else "rerunFailure"
+    for attempt in run.attempts[:-1]:
+        category = str(attempt.get("category") or "failed")
+        message = f"{category}: {attempt.get('message') or ''}".rstrip(": ")
+        element = ET.SubElement(case, kind, {"type": category, "message": clean(message)})
+        lines = [f"try {attempt.get('attempt')}: {message}"]
+        if attempt.get("step"):
+            lines.append(f"step: {attempt['step']}")
+        if attempt.get("final_url"):
+            lines.append(f"url: {attempt['final_url']}")
+        ET.SubElement(element, "stackTrace").text = clean("\n".join(lines))
+        files = [*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")]
+        ET.SubElement(element, "system-out").text = clean("\n".join(f"[[ATTACHMENT|{base}{f}]]" for f in files if f))
+
+
 def build(report: Report, report_dir: Path) -> ET.Element:
     summary = report.summary()
     errors = sum(r.status == "error" for r in report.runs)
@@ -148,6 +173,7 @@ def build(report: Report, report_dir: Path) -> ET.Element:
             message = f"{category}: {failure.message}" if failure else run.status
             element = ET.SubElement(case, kind, {"type": category, "message": clean(message)})
             element.text = failure_text(run)
+        add_tries(case, run, base)
         ET.SubElement(case, "system-out").text = system_out(run, base)
     return root
 

@@ -130,7 +130,8 @@ def run_message(report: Report, report_dir: Path, changes: list[str], previous: 
     not_passed = summary["total"] - summary["passed"]
     state = "interrupted" if report.interrupted else ("failed" if not_passed else "passed")
     title = f"m365-replay: {report.flow}: {state} ({summary['passed']}/{summary['total']} passed)"
-    counts = f"{summary['passed']} passed, {summary['failed']} failed"
+    flaky = f" ({summary['flaky']} flaky: passed after a retry)" if summary.get("flaky") else ""
+    counts = f"{summary['passed']} passed{flaky}, {summary['failed']} failed"
     if summary.get("skipped"):
         counts += f", {summary['skipped']} skipped"
     lines = [f"**{report.flow}**: {counts}."]

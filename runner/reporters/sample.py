@@ -90,3 +90,26 @@ def write_artifacts(report: Report, report_dir: Path) -> None:
         if run.trace:
             (report_dir / run.trace).parent.mkdir(parents=True, exist_ok=True)
             (report_dir / run.trace).write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip
+
+
+def sample_retried(run: RunResult, failed_tries: int = 1, category: str = "unreachable") -> RunResult:
+    """`run` as the last of several tries (--retries): its earlier tries ended `category` at the first
+    step, their screenshots set aside under <account>/attempt-N/; a passed run becomes flaky."""
+    folder = slug(run.account)
+    earlier = []
+    for n in range(1, failed_tries + 1):
+        shot = f"{folder}/attempt-{n}/01-failure.png"
+        earlier.append({"attempt": n, "status": "failed", "category": category,
+                        "message": "https://www.office.com/ answered HTTP 503.", "step": DOCS[0][0],
+                        "started_at": run.started_at, "duration_ms": 900 + n, "final_url": "https://www.office.com/",
+                        "screenshot": shot, "screenshots": [shot], "trace": f"{folder}/attempt-{n}/trace.zip",
+                        "video": None})
+    failure = run.failure
+    last = {"attempt": failed_tries + 1, "status": run.status, "category": failure.category if failure else None,
+            "message": failure.message if failure else None, "step": failure.step if failure else None,
+            "started_at": run.started_at, "duration_ms": run.duration_ms, "final_url": run.final_url,
+            "screenshot": None, "screenshots": [s.screenshot for s in run.steps if s.screenshot], "trace": run.trace,
+            "video": None}
+    run.attempts = [*earlier, last]
+    run.flaky = run.status == "passed"
+    return run

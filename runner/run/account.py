@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 from ..core.redact import redact
 from ..core.results import StepFailure, StepResult, slug
 from ..secrets.account_secrets import Secrets
-from .failures import classify, explain, first_line, is_closed_error, network_error
+from .failures import (
+    classify,
+    explain,
+    first_line,
+    is_closed_error,
+    navigation_race,
+    network_error,
+    under_faults,
+)
 from .pagecard import wants_card, write_card
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
@@ -89,13 +97,17 @@ class AccountRun:
                               url=page.url) from None
 
     async def navigate(self, url: str) -> None:
-        """goto, retried with backoff on network errors only (a GET is safe to repeat)."""
+        """goto, retried with backoff on network errors only (a GET is safe to repeat).
+
+        A retry never races the browser: after a network error Chromium still commits its own error
+        page (chrome-error://) for the failed navigation, a moment after goto has given up on it, and a
+        goto started before that is interrupted by it. So the failed navigation is waited for first."""
         attempts = self.options.navigation_retries + 1
         for attempt in range(attempts):
             response = await self._goto_once(url, last=attempt == attempts - 1, attempts=attempts)
             if response is False:
                 log.info("%s: network error on %s, retrying (%d/%d)", self.account, url, attempt + 1, attempts - 1)
-                await asyncio.sleep(min(1.0 * 2**attempt, 8.0))
+                await asyncio.sleep(min(self.options.navigation_backoff * 2**attempt, 8.0))
                 continue
             if response is not None and response.status >= 500:
                 raise StepFailure("unreachable", f"{url} answered HTTP {response.status}.", url=response.url,
@@ -103,23 +115,43 @@ class AccountRun:
             return
 
     async def _goto_once(self, url: str, last: bool, attempts: int) -> Any:
-        """The response, or False after a network error worth another try."""
+        """The response, or False after a network error worth another try (once the browser is done
+        with the failed navigation)."""
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+        page = self.page
+        error_page = asyncio.Event()
+
+        def on_navigated(frame: Any) -> None:
+            if frame == page.main_frame and frame.url.startswith("chrome-error://"):
+                error_page.set()
+
+        page.on("framenavigated", on_navigated)
         try:
-            return await self.page.goto(url, wait_until="load", timeout=self.timeout_ms)
+            return await page.goto(url, wait_until="load", timeout=self.timeout_ms)
         except PlaywrightTimeoutError:
             raise StepFailure("timeout", f"{url} did not finish loading within {self.timeout_ms / 1000:.0f} s.",
                               url=url) from None
         except PlaywrightError as exc:
-            network = network_error(exc)
+            network = network_error(exc) or ("navigation interrupted" if navigation_race(exc) else None)
             if network is None:
                 raise
+            await self._settle(error_page)
             if last:
                 raise StepFailure("unreachable", f"{url} could not be reached ({network}) after {attempts} tries.",
                                   url=url, network_error=network, attempts=attempts) from None
             return False
+        finally:
+            page.remove_listener("framenavigated", on_navigated)
+
+    async def _settle(self, error_page: asyncio.Event, limit: float = 5.0) -> None:
+        """Wait until the browser has shown its error page for the navigation that failed, and that
+        page has loaded (at most `limit` seconds: a navigation aborted without one leaves none)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(error_page.wait(), timeout=limit)
+        with contextlib.suppress(Exception):
+            await self.page.wait_for_load_state("load", timeout=limit * 1000)
 
     def slowest_request(self, older_than: float = 2.0) -> str | None:
         return self.watch.slowest_request(older_than)
@@ -284,6 +316,7 @@ class AccountRun:
 
     def _failure(self, exc: Exception, step: Step) -> StepFailure:
         failure = self.explain(classify(exc, HANDLERS[step.command].on_timeout, self._budget(step)))
+        failure = under_faults(failure, exc, self.watch.navigation_failed)
         if "url" not in failure.details:
             with contextlib.suppress(Exception):
                 failure.details["url"] = self.page.url

@@ -40,6 +40,7 @@ from ..signin import PASSKEY_GUARD_JS
 from .account import AccountRun
 from .browser import context_args, launch, plain_user_agent
 from .failures import classify
+from .retry import with_retries
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -185,7 +186,16 @@ class Engine:
 
     async def run_account(self, spec: AccountSpec, context: BrowserContext | None = None, page: Page | None = None,
                           traced: bool = False) -> RunResult:
-        """One account, start to answer. With `context` (and `page`) given, as the pytest plugin
+        """One account, start to answer; with --retries (options.retries), an account whose try ended
+        in a transient fault runs again from the start in a new context of ours (retry.py). A context
+        handed in (the pytest plugin's) is tried once here: its owner makes any new one."""
+        if context is not None or self.options.retries <= 0:
+            return await self._try_account(spec, context, page, traced)
+        return await with_retries(lambda: self._try_account(spec), self.options, self.listener)
+
+    async def _try_account(self, spec: AccountSpec, context: BrowserContext | None = None, page: Page | None = None,
+                           traced: bool = False) -> RunResult:
+        """One try of an account. With `context` (and `page`) given, as the pytest plugin
         does with pytest-playwright's fixtures, their owner keeps them: they are neither created
         nor closed here, and their tracing (`traced`: started by the owner) is only paused around
         secrets, its earlier chunks left in the account's folder as .trace-N.zip for the owner."""
@@ -225,7 +235,7 @@ class Engine:
         final_url = trace = video = None
         if rt is not None:
             with contextlib.suppress(Exception):
-                final_url = rt.page.url
+                final_url = redact(rt.page.url)  # no token of the sign-in's URLs in the report
             trace = await self._wrap_up(rt, failure, owned)
         if context is not None and owned:
             video = await self._close_context(context, folder, keep_video=self.options.video == "on" or (

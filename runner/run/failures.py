@@ -23,6 +23,15 @@ def is_closed_error(exc: BaseException) -> bool:
     return any(marker in str(exc) for marker in CLOSED_MARKERS)
 
 
+# a navigation that another one took over: under network faults, the browser's own error page for a
+# navigation that failed a moment before (chrome-error://); never a fault of m365-replay
+RACE_MARKERS = ("is interrupted by another navigation", "net::ERR_ABORTED")
+
+
+def navigation_race(exc: BaseException) -> bool:
+    return any(marker in str(exc) for marker in RACE_MARKERS)
+
+
 def network_error(exc: BaseException) -> str | None:
     """The Chromium network error code a Playwright error carries, if any."""
     return next((code for code in NETWORK_ERRORS if code in str(exc)), None)
@@ -59,6 +68,8 @@ def classify(exc: BaseException, on_timeout: str, timeout_s: float) -> StepFailu
             return StepFailure("browser_error", message)
         if "Timeout" in message and "exceeded" in message:
             return StepFailure(on_timeout, message)
+        if navigation_race(exc):  # a navigation the browser's own (error) navigation took over
+            return StepFailure("unreachable", f"The page's navigation was interrupted ({message}).")
     return StepFailure("error", f"{type(exc).__name__}: {message}")
 
 
@@ -79,3 +90,20 @@ def explain(failure: StepFailure, browser_dead: bool, navigation_failed: tuple[s
         return StepFailure("unreachable", f"{url} answered {error}.", **details)
     return StepFailure("unreachable", f"{url} could not be reached ({error}); the browser shows its own error page.",
                        **details)
+
+
+def under_faults(failure: StepFailure, exc: BaseException, navigation_failed: tuple[str, str] | None) -> StepFailure:
+    """A Playwright error with no category of its own (`error`: "Execution context was destroyed", "frame
+    was detached"...) in a context whose navigation failed on the network (a reset, a refused
+    connection, a 5xx) is that network's doing, not a fault of m365-replay: `unreachable`. A Python
+    error stays `error`, and so does a Playwright one where the network never failed."""
+    from playwright.async_api import Error as PlaywrightError
+
+    if failure.category != "error" or not isinstance(exc, PlaywrightError) or navigation_failed is None:
+        return failure
+    url, error = navigation_failed
+    if not (error.startswith("HTTP ") or any(code in error for code in NETWORK_ERRORS)):
+        return failure  # an aborted navigation (a redirect, a script going elsewhere) is everyday browsing
+    return StepFailure("unreachable", f"{url} could not be reached ({error}), and the page went on without it "
+                       f"({failure.message.removeprefix('Error: ')}).", **{**failure.details, "url": url,
+                                                                         "network_error": error})

@@ -181,10 +181,11 @@ def accounts_shape() -> Fields:
     """The simulator accounts file (`m365-replay schema --simulator-accounts` prints it)."""
     from ..spec.documents import ListOf
     from ..spec.shapes import Fields
+    from .faults import lists_shape
 
     listed = ListOf(account_shape(), name="accounts", of="{upn: ..., password: ...}", unique="upn",
                     description="a list of {upn: user@contoso.com, password: ...}")
-    return Fields({"accounts": listed}, required=("accounts",), expected="a simulator accounts file is a mapping "
+    return Fields({"accounts": listed, **lists_shape()}, required=("accounts",), expected="a simulator accounts file is a mapping "
                   "with `accounts:`, a list of {upn: user@contoso.com, password: ...}")
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from .accounts import SimAccount
 from .app import SimulatorApp
+from .faults import RandomFaults
 from .http import Fault, Request, Response
 
 
@@ -60,6 +61,8 @@ class _AppHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         host = (self.headers.get("Host") or self.tunnel_host).split(":")[0]
         fault = sim.app.fault_for(host, self.path.split("?")[0])
+        if fault is None and (self.headers.get("Sec-Fetch-Mode") or "").lower() == "navigate":
+            fault = sim.app.random_fault_for(host, self.path.split("?")[0])  # a page load (faults.py)
         if fault is not None and not self._apply_fault(fault):
             return
         req = Request.build(self.command, host, self.path, dict(self.headers.items()), body)
@@ -231,6 +234,26 @@ class Simulator:
 
     def add_fault(self, host: str, kind: str, **kw: Any) -> None:
         self.app.add_fault(Fault(host=host, kind=kind, **kw))
+
+    def add_random_faults(self, status: float = 0.0, reset: float = 0.0, stall: float = 0.0,
+                          stall_seconds: float = 3.0, seed: int | None = None, host: str | None = None,
+                          status_code: int = 503) -> RandomFaults:
+        """Random faults on page loads (faults.py): shares of them answered `status_code`, reset, or
+        stalled `stall_seconds`, for one host or every host; the same `seed` gives each host the same
+        sequence of faults. The rule is returned, its seed set (a new one when none is given)."""
+        rule = RandomFaults(status=status, reset=reset, stall=stall, stall_seconds=stall_seconds, seed=seed,
+                            host=host, status_code=status_code)
+        self.app.add_random_faults(rule)
+        return rule
+
+    def add_faults(self, faults: list[Fault | RandomFaults]) -> Simulator:
+        """Faults as an accounts file sets them (faults.load_faults)."""
+        for fault in faults:
+            if isinstance(fault, RandomFaults):
+                self.app.add_random_faults(fault)
+            else:
+                self.app.add_fault(fault)
+        return self
 
     def approve_push(self, upn: str, decision: str = "approve") -> None:
         with self.app.lock:

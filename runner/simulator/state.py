@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .accounts import SimAccount
+from .faults import RandomFaults, rule_for
 from .http import Fault, Request
 from .photos import PhotoSetup, PhotoSync, parse_delay, seed_of
 
@@ -85,6 +86,7 @@ class SimState:
         self.codes: dict[str, tuple[str, str]] = {}
         self.approvals: dict[str, str] = {}  # upn -> "approve" | "deny", set by a test playing the phone
         self.faults: list[Fault] = []
+        self.random_faults: list[RandomFaults] = []  # faults.py: random ones on page loads, per host
         self.photos = PhotoSync({a.upn: photo_setup(a) for a in accounts})
 
     # ------------------------------------------------------------------ bookkeeping
@@ -122,6 +124,19 @@ class SimState:
                                         "path": path, "kind": fault.kind})
                     return fault
         return None
+
+    def add_random_faults(self, rule: RandomFaults) -> None:
+        with self.lock:
+            self.random_faults.append(rule)
+
+    def random_fault_for(self, host: str, path: str) -> Fault | None:
+        """The random fault a page load of `host` meets now, if its rule's draw gives one."""
+        with self.lock:
+            rule = rule_for(self.random_faults, host)
+        fault = rule.draw(host) if rule is not None else None
+        if fault is not None:
+            self.record(None, "fault", host=host, path=path, kind=fault.kind, random=True)
+        return fault
 
     # ------------------------------------------------------------------ sessions
     def flow(self, ctx: str | None) -> SignInFlow | None:

@@ -1,0 +1,169 @@
+"""One flow x account under pytest: the engine on pytest-playwright's page (runner.pytest.pwbridge),
+its retries in new contexts, its screenshots and page card moved beside pytest-playwright's
+artifacts, and a failure told in the CLI's words (plugin.py collects the tests and owns the hooks).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ..core.model import AccountSpec
+    from ..core.results import RunResult
+    from ..secrets.credentials import KeyringStore
+    from ..simulator import Simulator
+    from ..spec.flow import Flow
+
+CHUNKS_KEY = pytest.StashKey[list[Path]]()
+STATES_KEY = pytest.StashKey[list[Any]]()  # the sign-in states file's rows, read once per session
+
+
+class FlowFailed(Exception):
+    """A flow x account that did not pass; its text is the report, not a traceback."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass
+class FlowSession:
+    """What the flow tests of a session share: credentials, options, a scratch folder."""
+
+    config: pytest.Config
+    scratch: Path
+    store: KeyringStore | None = None
+    simulator: Simulator | None = None
+    results: list[RunResult] = field(default_factory=list)
+
+    def run(self, item: pytest.Item, flow: Flow, spec: AccountSpec, page: Any, output_path: Path,
+            request: pytest.FixtureRequest | None = None) -> None:
+        from ..core.errors import UsageError
+        from ..core.model import RunOptions
+        from ..run.engine import Engine
+        from ..secrets.credentials import KeyringStore
+        from . import pwbridge
+
+        if self.store is None:
+            store = KeyringStore()
+            try:
+                store.check()
+            except UsageError as exc:
+                pytest.fail(str(exc), pytrace=False)
+            self.store = store
+        folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
+        options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
+                             timeout=self.config.getoption("--m365-timeout"),
+                             account_timeout=self.config.getoption("--m365-account-timeout"),
+                             require_synced=bool(self.config.getoption("--m365-require-synced")),
+                             until_synced=_duration(self.config.getoption("--m365-until-synced")),
+                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])))
+        options.browser.headed = bool(self.config.getoption("--headed", False))
+        engine = Engine(flow, options, self.store)
+        traced = self.config.getoption("--tracing", "off") != "off"
+        apage = pwbridge.to_async(page)
+        try:
+            result = pwbridge.run(page, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
+        except UsageError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        if request is not None:
+            result = self._retried(request, engine, spec, result, traced)
+        self.results.append(result)
+        account_dir = folder / _slug(spec.account)
+        item.stash[CHUNKS_KEY] = sorted(account_dir.glob(".trace-*.zip"), key=lambda p: int(p.stem.split("-")[-1]))
+        failed = result.status != "passed"
+        shots = self.config.getoption("--screenshot", "off")
+        kept: dict[str, str] = {}
+        if shots == "on" or (failed and shots == "only-on-failure"):
+            kept = _keep_screenshots(result, folder, output_path / "steps")
+        if failed:
+            card = None
+            if result.failure is not None and result.failure.page_card:
+                card = output_path / "page.json"
+                output_path.mkdir(parents=True, exist_ok=True)
+                shutil.copy(folder / result.failure.page_card, card)
+            raise FlowFailed(describe_failure(result, kept, self.config.invocation_params.dir, card))
+
+
+    def _retried(self, request: pytest.FixtureRequest, engine: Any, spec: AccountSpec, result: RunResult,
+                 traced: bool) -> RunResult:
+        """--m365-retries: a try that ended in a transient fault runs again from the start in a new
+        context from pytest-playwright's `new_context` (its browser_context_args, tracing and video), as
+        `run --retries` does in its own (runner/run/retry.py); a flaky pass is recorded on the test."""
+        import time
+
+        from ..run.retry import MAX_RETRIES, backoff, combine, retryable, set_aside
+        from . import pwbridge
+
+        retries = max(0, min(MAX_RETRIES, int(self.config.getoption("--m365-retries") or 0)))
+        started, first_started_at = time.monotonic() - result.duration_ms / 1000, result.started_at
+        earlier: list[dict[str, Any]] = []
+        while retryable(result) and len(earlier) < retries:
+            time.sleep(backoff(len(earlier) + 1, engine.options.retry_backoff))
+            earlier.append(set_aside(result, engine.options.report_dir, len(earlier) + 1))
+            fresh = request.getfixturevalue("new_context")().new_page()
+            apage = pwbridge.to_async(fresh)
+            result = pwbridge.run(fresh, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
+        result = combine(result, earlier, first_started_at, int((time.monotonic() - started) * 1000))
+        if result.flaky:
+            from ..reporters.console import attempt_lines
+
+            request.node.user_properties.append(("m365_flaky", " / ".join(line.strip() for line in
+                                                                           attempt_lines(result))))
+        return result
+
+
+def _slug(text: str) -> str:
+    from ..core.results import slug
+
+    return slug(text)
+
+
+def _keep_screenshots(result: RunResult, folder: Path, target: Path) -> dict[str, str]:
+    """Move the step screenshots (secret fields masked) next to pytest-playwright's artifacts."""
+    kept: dict[str, str] = {}
+    for step in result.steps:
+        if step.screenshot and (folder / step.screenshot).is_file():
+            target.mkdir(parents=True, exist_ok=True)
+            dest = target / Path(step.screenshot).name
+            shutil.move(str(folder / step.screenshot), dest)
+            kept[step.screenshot] = str(dest)
+    return kept
+
+
+def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path, card: Path | None = None) -> str:
+    """The CLI's words for a failed account, plus the step's documented wording and the first lines
+    of the page card, when the page was one the runner did not understand."""
+    from ..reporters.console import BADGES, account_lines
+    from ..reporters.pagecard import HEAD, card_lines, load_card
+
+    lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
+             *account_lines(result, detail=True)]
+    shot = next((s.screenshot for s in reversed(result.steps) if s.status == "failed" and s.screenshot), None)
+    if shot in screenshots:
+        path = Path(screenshots[shot])
+        lines.append(f"    screenshot: {os.path.relpath(path, base) if path.is_absolute() else path}")
+    loaded = load_card(card.parent, card.name) if card is not None else None
+    if card is not None and loaded is not None:
+        lines.append(f"    page card: {os.path.relpath(card, base) if card.is_absolute() else card}")
+        lines += [f"      {line}" for line in card_lines(loaded)[:HEAD]]
+    return "\n".join(lines)
+
+
+def _duration(text: str | None) -> float | None:
+    """--m365-until-synced as `run --until-synced` reads it; a wrong one stops the session (exit 4)."""
+    if not text:
+        return None
+    from ..checks.photos import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--m365-until-synced: {exc}") from None
