@@ -92,29 +92,3 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
-
-
-# Query parameters whose values may stay in a URL a person reads (a page card, a failure message):
-# where the page is and what the request asked for. Every other value (state, nonce, code,
-# id_token, client-request-id, sFT/flowToken, ctx, canary, session ids, the user's name in
-# login_hint, ...) is cut: tokens and flow state are never worth showing and some are credentials.
-URL_KEEP = frozenset({"client_id", "redirect_uri", "response_type", "response_mode", "scope", "ui_locales", "mkt",
-                      "lc", "auth", "es", "ru", "wa", "size", "prompt", "sso_reload", "id", "view", "source"})
-
-
-def scrub_url(url: str | None) -> str | None:
-    """`url` with the values of its query parameters cut (except the harmless ones of URL_KEEP) and
-    without its fragment: `...?client_id=...&state=…&nonce=…`. The host and path stay."""
-    if not url:
-        return url
-    from urllib.parse import parse_qsl, urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url.split("?", 1)[0]
-    if not parts.query and not parts.fragment:
-        return url
-    query = "&".join(f"{quote(k, safe='')}={quote(v, safe=':/@') if k in URL_KEEP else '…'}"
-                     for k, v in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))

@@ -87,7 +87,8 @@ def _members(run: RunResult) -> list[tuple[str, str]]:
     if run.video:
         members.append((run.video, f"video{Path(run.video).suffix}"))
     for attempt in run.attempts[:-1]:  # the earlier tries (--retries), each in its own folder
-        files = [*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")]
+        files = [*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video"),
+                 attempt.get("page_card")]
         members += [(rel, f"attempt-{attempt.get('attempt')}/{Path(rel).name}") for rel in filter(None, files)]
     return members
 

@@ -159,7 +159,8 @@ def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
         paths.add(generated.get("file"))
     for attempt in run.get("attempts") or []:  # the earlier tries' evidence (--retries), under attempt-N/
         if isinstance(attempt, dict):
-            paths |= {*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")}
+            paths |= {*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video"),
+                      attempt.get("page_card")}
     for rel in filter(None, paths):
         src = source / str(rel)
         if src.is_file():

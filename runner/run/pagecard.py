@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.locators import describe_locator, is_locator
 from ..core.model import StateRow
-from ..core.redact import redact, scrub_url
+from ..core.redact import cut_tokens, redact
 from ..core.results import write_json_atomic
 from ..signin.page import probe
 from ..signin.rows import (
@@ -107,7 +107,7 @@ async def write_card(rt: StepContext, folder: Path, step: Step, step_name: str, 
         return None
     elements = [{k: v for k, v in e.items() if v not in (None, "", {}, False)} for e in seen["elements"]]
     card: dict[str, Any] = {
-        "url": scrub_url(seen["url"]), "title": seen["title"], "page_id": seen["pageId"], "config": seen["config"],
+        "url": cut_tokens(seen["url"]), "title": seen["title"], "page_id": seen["pageId"], "config": seen["config"],
         "config_keys": seen["configKeys"],
         "step": {"name": step_name, "command": step.command, "file": step.file, "line": step.line},
         "failure": {"category": failure.category, "message": failure.message},

@@ -67,6 +67,7 @@ def describe(result: RunResult, attempt: int) -> dict[str, Any]:
         "screenshots": [s.screenshot for s in result.steps if s.screenshot],
         "trace": result.trace,
         "video": result.video,
+        "page_card": failure.page_card if failure else None,  # a sign-in that timed out leaves one
     }
 
 
@@ -95,6 +96,8 @@ def set_aside(result: RunResult, report_dir: Path, attempt: int) -> dict[str, An
         step.screenshot = move(step.screenshot)
     result.trace = move(result.trace)
     result.video = move(result.video)
+    if result.failure is not None:
+        result.failure.page_card = move(result.failure.page_card)
     return describe(result, attempt)
 
 

@@ -15,7 +15,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from ..core.redact import scrub_url
+from ..core.redact import cut_tokens
 from ..core.results import StepFailure
 from .actions import SignIn, SignInOptions
 from .page import PASSKEY_GUARD_JS, PASSKEY_REFUSAL, Facts, probe
@@ -121,7 +121,7 @@ def _stuck(rt: StepContext, options: SignInOptions, last: Facts | None,
         return StepFailure("timeout", f"The sign-in waited {options.unrecognized_after:.0f} s for {slow} "
                            "to answer.", url=slow)
     title = last.title if last else ""
-    url = scrub_url(last.url if last else rt.page.url)
+    url = cut_tokens(last.url if last else rt.page.url)
     what = f"stayed on the {where[0]!r} page" if where else "found no known sign-in page"
     return StepFailure("page_changed", f"The sign-in {what} for {options.unrecognized_after:.0f} s "
                        f"at {url} (title {title!r}{page_marks(last)}).", url=url, title=title,

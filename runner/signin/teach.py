@@ -18,7 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..core.model import StateRow
-from ..core.redact import scrub_url
+from ..core.redact import cut_tokens
 from ..core.results import StepFailure
 from .page import probe
 from .rows import HARMLESS_CODES, element_marker
@@ -102,7 +102,7 @@ async def teach(rt: StepContext, facts: Facts, path: Path) -> StateRow | None:
     with contextlib.suppress(Exception):
         await rt.page.evaluate(BANNER_JS, [BINDING, BANNER])
     marks = f"PageID {facts.page_id or facts.pgid!r}" + (f", sErrorCode {facts.error_code}" if facts.error_code else "")
-    rt.ask_person(f"teach: the sign-in does not know the page at {scrub_url(facts.url)} ({marks}); in the browser "
+    rt.ask_person(f"teach: the sign-in does not know the page at {cut_tokens(facts.url)} ({marks}); in the browser "
                   "window, do what the user would do: the button you click becomes a row of " + str(path))
     deadline = time.monotonic() + max(rt.options.mfa_wait, rt.options.unrecognized_after)
     while time.monotonic() < deadline:
