@@ -1,4 +1,4 @@
-"""A small night in the suite: 20 accounts of the 2026 page variants on two workers, against random
+"""A small night in the suite: 10 accounts of the 2026 page variants on three workers, against random
 503s, resets and stalls on page loads, with --retries 2. Every account answers, none with `error`,
 every failure is the network's, and the transient faults are retried into passes. The 200-account
 night is `python -m benchmarks soak` (README, Benchmarks)."""
@@ -28,12 +28,12 @@ VARIANTS = [
 
 def test_a_small_night_of_random_faults_stays_green_and_true(replay) -> None:
     accounts = [SimAccount(f"night{i:02d}@contoso.com", f"pw-night-{i:02d}", **VARIANTS[i % len(VARIANTS)])
-                for i in range(20)]
+                for i in range(10)]
 
     def night(sim) -> None:
         sim.add_random_faults(status=0.02, reset=0.02, stall=0.05, stall_seconds=0.5, seed=SEED)
 
-    out = replay(accounts, setup=night, sim_options={"render_delay_ms": 50}, workers=2, retries=2,
+    out = replay(accounts, setup=night, sim_options={"render_delay_ms": 50}, workers=3, retries=2,
                  retry_backoff=(0.5, 1.0), trace="off", timeout=15.0, when_probe=1.0)
     data = json.loads((out.report_dir / "report.json").read_text())
     runs = data["runs"]
@@ -45,7 +45,7 @@ def test_a_small_night_of_random_faults_stays_green_and_true(replay) -> None:
     assert {a["category"] for a in tries} <= {"unreachable", "timeout"}, "only the network's faults were retried"
     flaky = [r for r in runs if r["flaky"]]
     assert flaky and all(r["status"] == "passed" and len(r["attempts"]) >= 2 for r in flaky)
-    assert data["summary"]["passed"] >= 18 and data["summary"]["flaky"] == len(flaky)
+    assert data["summary"]["passed"] >= 9 and data["summary"]["flaky"] == len(flaky)
     played = Counter(e["kind"] for e in out.sim.app.events if e["event"] == "fault")
     assert played["status"] >= 1 and played["slow"] >= 1, played
     for run in runs:  # one password per try, never more
