@@ -84,19 +84,21 @@ def test_until_synced_waits_for_the_sync_and_require_synced_fails_one_that_never
                    report_dir=tmp_path / "results" / "1")
     assert first.report.runs[0].outcome["status"] == "not_yet"
 
-    later = SimAccount("sync.later@contoso.com", "Pw-later-123", photo_sync="3s", photo_before_sync="old_photo")
+    # the sync comes 6 s after the visit: later than the first check even on a loaded machine (the check
+    # starts a few seconds after the visit), sooner than --until-synced's 9 s
+    later = SimAccount("sync.later@contoso.com", "Pw-later-123", photo_sync="6s", photo_before_sync="old_photo")
     never = SimAccount("sync.never@contoso.com", "Pw-never-123", photo_sync="never", home_layout="launcher")
-    out = replay([later, never], workers=2, until_synced=5.0, require_synced=True,
+    out = replay([later, never], workers=2, until_synced=9.0, require_synced=True,
                  report_dir=tmp_path / "results" / "2")
 
     runs = {r.account: r for r in out.report.runs}
     assert runs[later.upn].status == "passed"
     assert runs[later.upn].outcome["status"] == "synced" and runs[later.upn].outcome["attempts"] >= 2
     assert runs[never.upn].status == "failed" and runs[never.upn].failure.category == "not_synced"
-    assert runs[never.upn].outcome["status"] == "not_yet" and runs[never.upn].outcome["attempts"] == 3  # 0, 2, 5 s
+    assert runs[never.upn].outcome["status"] == "not_yet" and runs[never.upn].outcome["attempts"] == 5  # 0,2,4,6,9 s
     assert "--require-synced: the check found not_yet" in runs[never.upn].failure.message
     check = next(s for s in runs[never.upn].steps if s.name == CHECK_STEP)
-    assert check.status == "passed" and check.duration_ms >= 5000  # the wait is the step's
+    assert check.status == "passed" and check.duration_ms >= 9000  # the wait is the step's
     # the run diff tells the sync that came since the first run
     assert f"{later.upn}: not_yet → synced" in out.stdout
     assert "1 passed, 1 failed; outcome: 1 synced, 1 not_yet" in out.stdout
