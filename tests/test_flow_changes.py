@@ -181,6 +181,7 @@ def test_generated_pictures_are_distinct_from_every_earlier_one(tmp_path: Path, 
 def test_rechecks_come_finer_when_there_is_a_visit_to_time_from(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
     monkeypatch.setattr("runner.checks.outcome.time.time", lambda: now[0])
+    monkeypatch.setattr("runner.checks.outcome.time.monotonic", lambda: now[0])
 
     def plan(total: float, visit: float | None) -> list[float]:
         rechecks, waits = Rechecks(total, visit), []
@@ -189,11 +190,13 @@ def test_rechecks_come_finer_when_there_is_a_visit_to_time_from(monkeypatch: pyt
             now[0] += wait + 0.5  # the check itself takes a moment
         return waits
 
-    assert plan(30, None) == backoff(30)  # no visit (the check-only flow): the backoff as before
-    assert plan(5, now[0] - 2) == [2, 3]  # the end is never a shorter wait than the first
+    # no visit (the check-only flow): the backoff, its last wait cut so that the checks' own time counts
+    assert plan(30, None) == [*backoff(30)[:3], 14.5]
+    assert plan(5, now[0] - 2) == [2, 2.5]  # the end is never a shorter wait than the first
     now[0] = 1000.0
     waits = plan(600, now[0] - 1.5)
-    assert waits[:3] == [2, 2, 2] and max(waits) <= 60 and sum(waits) == pytest.approx(600)
+    assert waits[:3] == [2, 2, 2] and max(waits) <= 60
+    assert sum(waits) + 0.5 * (len(waits) - 1) == pytest.approx(600), "the last check is at the end, not after it"
     assert all(b >= a for a, b in itertools.pairwise(waits[:-1]))  # growing with the time since the visit
     assert 15 < len(waits) < 60  # a tenth of the time since the visit: finer than the backoff, far fewer than 2 s each
     now[0] = 1000.0

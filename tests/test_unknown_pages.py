@@ -211,3 +211,16 @@ def test_teach_needs_a_person_at_the_window(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--teach needs --headed" in result.stderr
     assert not (tmp_path / "t.yaml").exists()
+
+
+def test_every_built_in_state_names_markers_the_probe_watches() -> None:
+    """A page card says which states a page resembles by their markers: each must be something the
+    probe sees (an element key of page.py, or the PageID, error code, host or the auto-posted form)."""
+    from runner.signin.page import WATCHED_KEYS
+    from runner.signin.states import STATES
+
+    for state in STATES:
+        assert state.markers, state.name
+        for marker in state.markers:
+            kind = marker.split(":", 1)[0]
+            assert marker in WATCHED_KEYS or kind in ("PageID", "sErrorCode", "host", "form"), (state.name, marker)

@@ -79,23 +79,27 @@ class Rechecks:
     """The waits between the checks of --until-synced, adding up to `total_s`."""
 
     def __init__(self, total_s: float | None, visit: float | None):
-        self.left = total_s or 0.0
+        # a deadline, not a sum of waits: the checks themselves (a tab, two fetches) take time too, and
+        # --until-synced is what the account's time budget allows for them all
+        self.deadline = time.monotonic() + (total_s or 0.0)
         self.visit = visit
         self.plan = backoff(total_s) if total_s and visit is None else None
 
+    @property
+    def left(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
     def next_wait(self) -> float | None:
         """Seconds until the next check; None when the time is up."""
+        left = self.left
+        if left <= 0:
+            return None
         if self.plan is not None:
-            wait = self.plan.pop(0) if self.plan else None
-        elif self.left <= 0 or self.visit is None:
-            wait = None
-        else:
-            wait = min(MOST_WAIT_S, max(FIRST_WAIT_S, SHARE_OF_ELAPSED * (time.time() - self.visit)))
-            if self.left - wait < FIRST_WAIT_S:  # no shorter wait at the end: the last check is at the end
-                wait = self.left
-        if wait is not None:
-            self.left -= wait
-        return wait
+            return min(self.plan.pop(0), left) if self.plan else None
+        if self.visit is None:
+            return None
+        wait = min(MOST_WAIT_S, max(FIRST_WAIT_S, SHARE_OF_ELAPSED * (time.time() - self.visit)))
+        return left if left - wait < FIRST_WAIT_S else wait  # no shorter wait at the end: the last check ends it
 
 
 async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:

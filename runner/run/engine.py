@@ -66,6 +66,16 @@ def needs(flow: Flow, kind: str) -> bool:
     return walk(flow.steps)
 
 
+def checks_in(flow: Flow) -> int:
+    """How many compare_images steps the flow runs, sub-flows included (each may re-check for as long
+    as --until-synced allows)."""
+    def count(steps: list[Step]) -> int:
+        return sum((step.command == "compare_images") + (count(step.subflow.steps) if step.subflow else 0)
+                   for step in steps)
+
+    return count(flow.steps)
+
+
 def to_failure(failure: StepFailure) -> Failure:
     """The report's form of a failure: redacted, with the helpdesk's next action."""
     details = {k: redact(str(v)) if isinstance(v, str) else v
@@ -155,7 +165,8 @@ class Engine:
                 await rt.trace.start()
             elif not owned:
                 rt.trace.adopt(traced)
-            budget = self.options.account_timeout + (self.options.until_synced or 0)  # the re-checks' wait too
+            # the re-checks' wait too, once for each check the flow makes (qa-profile-photo makes two)
+            budget = self.options.account_timeout + (self.options.until_synced or 0) * checks_in(self.flow)
             await asyncio.wait_for(rt.run_steps(self.flow.steps, spec.inputs), timeout=budget)
         except TimeoutError:
             return StepFailure("timeout", f"The account did not finish within {self.options.account_timeout:.0f} s "

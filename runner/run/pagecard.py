@@ -15,6 +15,7 @@ A password or code field's value is never read, nor anything typed; the card pas
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -99,12 +100,29 @@ def wants_card(step: Step, failure: StepFailure) -> bool:
 
 async def write_card(rt: StepContext, folder: Path, step: Step, step_name: str, failure: StepFailure) -> str | None:
     """page.json in the account's `folder` for the page `step` gave up on; its path relative to the
-    report folder, or None when the page could not be read (a closed tab, a dead browser)."""
+    report folder, or None when the page could not be read (a closed tab, a dead browser, a page that
+    does not answer). Best effort: the account's answer is the failure, with or without a card."""
     try:
-        seen = await rt.page.evaluate(INVENTORY_JS)
+        return await asyncio.wait_for(_write_card(rt, folder, step, step_name, failure), timeout=15)
     except Exception as exc:
         log.debug("%s: no page card: %s", folder.name, exc)
         return None
+
+
+def _redacted(value: Any) -> Any:
+    """Every text of the card through the redactor, one string at a time (a secret with a quote or
+    a backslash in it would escape a redactor run over the JSON text)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
+
+
+async def _write_card(rt: StepContext, folder: Path, step: Step, step_name: str, failure: StepFailure) -> str | None:
+    seen = await rt.page.evaluate(INVENTORY_JS)
     elements = [{k: v for k, v in e.items() if v not in (None, "", {}, False)} for e in seen["elements"]]
     card: dict[str, Any] = {
         "url": cut_tokens(seen["url"]), "title": seen["title"], "page_id": seen["pageId"], "config": seen["config"],
@@ -119,7 +137,7 @@ async def write_card(rt: StepContext, folder: Path, step: Step, step_name: str, 
         card.update(step_analysis(rt, step, elements))
     path = folder / CARD_FILE
     try:
-        write_json_atomic(path, json.loads(redact(json.dumps(card, ensure_ascii=False)) or "{}"))
+        write_json_atomic(path, _redacted(card))
     except OSError as exc:
         rt.warn(f"could not write the page card: {exc.strerror or exc}")
         return None
@@ -137,9 +155,12 @@ async def sign_in_analysis(rt: StepContext, elements: list[dict[str, Any]]) -> d
     near = [s for s in states if s.name in {entry["state"] for entry in like}]
     buttons = candidate_buttons(elements)
     row = proposed_row(facts, buttons)
-    text = row_yaml(StateRow(row["name"], row["match"], row.get("click"), row.get("fail"), row["description"]))
-    return {"resembles": like, "new_markers": new_markers(facts, elements, near), "buttons": buttons,
-            "proposed_row": row, "proposed_row_yaml": "states:\n" + text}
+    out = {"resembles": like, "new_markers": new_markers(facts, elements, near), "buttons": buttons,
+           "proposed_row": row}
+    if row is not None:
+        text = row_yaml(StateRow(row["name"], row["match"], row.get("click"), row.get("fail"), row["description"]))
+        out["proposed_row_yaml"] = "states:\n" + text
+    return out
 
 
 def step_locator(step: Step) -> dict[str, Any] | None:
@@ -158,11 +179,16 @@ def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -
     locator = step_locator(step)
     if locator is None:
         return {}
-    wanted = {k: rt.text(v) if isinstance(v, str) else v for k, v in locator.items()}
-    candidates = rank_candidates(wanted, elements)
-    out: dict[str, Any] = {"locator": describe_locator(wanted), "candidates": candidates}
+    def own(loc: dict[str, Any]) -> dict[str, Any]:
+        return {k: rt.text(v) if isinstance(v, str) else v for k, v in loc.items()}
+
+    alternatives = [own(alt) for alt in locator["any"]] if "any" in locator else [own(locator)]
+    candidates = rank_any(alternatives, elements)
+    out: dict[str, Any] = {"locator": describe_locator(own(locator) if "any" not in locator else locator),
+                           "candidates": candidates}
     if candidates:
-        new = locator_for(candidates[0]["element"], wanted)
+        best = locator_for(candidates[0]["element"], alternatives[candidates[0]["alternative"]])
+        new = {"any": [*locator["any"], best]} if "any" in locator else best  # one more name for it
         command = step.command
         rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
         out["proposed_edit"] = {
@@ -171,6 +197,19 @@ def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -
             "new": f"{command}: {flow_yaml({**new, **rest})}",
         }
     return out
+
+
+def rank_any(alternatives: list[dict[str, Any]], elements: list[dict[str, Any]], top: int = 5
+             ) -> list[dict[str, Any]]:
+    """rank_candidates over each alternative of an `any:` locator (or the one locator): per element
+    its best score, with the alternative it answers."""
+    best: dict[int, dict[str, Any]] = {}
+    for n, alternative in enumerate(alternatives):
+        for candidate in rank_candidates(alternative, elements, top=len(elements)):
+            key = id(candidate["element"])
+            if key not in best or candidate["score"] > best[key]["score"]:
+                best[key] = {**candidate, "alternative": n}
+    return sorted(best.values(), key=lambda c: -c["score"])[:top]
 
 
 def _wanted_id(loc: dict[str, Any]) -> str | None:
@@ -248,4 +287,11 @@ def flow_yaml(value: dict[str, Any]) -> str:
         text = str(v)
         return text if re.fullmatch(r"[A-Za-z_$][\w.${}-]*", text) else json.dumps(text, ensure_ascii=False)
 
-    return "{" + ", ".join(f"{k}: {flow_yaml(v) if isinstance(v, dict) else scalar(v)}" for k, v in value.items()) + "}"
+    def item(v: Any) -> str:
+        if isinstance(v, dict):
+            return flow_yaml(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(item(x) for x in v) + "]"
+        return scalar(v)
+
+    return "{" + ", ".join(f"{k}: {item(v)}" for k, v in value.items()) + "}"

@@ -88,8 +88,11 @@ def set_aside(result: RunResult, report_dir: Path, attempt: int) -> dict[str, An
         except ValueError:
             inside = Path(source.name)
         moved = target / inside
-        moved.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, moved)
+        try:
+            moved.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, moved)
+        except OSError:  # a file held open (an antivirus scan) or a full disk: it stays where it is
+            return rel
         return str(moved.relative_to(report_dir))
 
     for step in result.steps:

@@ -39,15 +39,22 @@ class ContextWatch:
         self.crashed = True
 
     def _response(self, response: Any) -> None:
+        """A main-frame navigation's answer: a 5xx is a failed navigation; any answer below 400 means
+        the page loaded, so an earlier failure (a goto retried, say) is over."""
         with contextlib.suppress(Exception):
-            if response.status >= 500 and response.request.is_navigation_request():
+            if not (response.request.is_navigation_request() and _main_frame(response.request)):
+                return
+            if response.status >= 500:
                 self.navigation_failed = (response.url, f"HTTP {response.status}")
+            elif response.status < 400:
+                self.navigation_failed = None
 
     def _request_failed(self, request: Any) -> None:
         self._inflight.pop(request, None)
-        if request.is_navigation_request():
-            error = str(request.failure or "").removeprefix("net::").strip()
-            self.navigation_failed = (request.url, error or "failed")
+        with contextlib.suppress(Exception):
+            if request.is_navigation_request() and _main_frame(request):  # an iframe's failure is not the page's
+                error = str(request.failure or "").removeprefix("net::").strip()
+                self.navigation_failed = (request.url, error or "failed")
 
     def _request_started(self, request: Any) -> None:
         self._inflight[request] = time.monotonic()
@@ -99,3 +106,8 @@ class ContextWatch:
             if open_pages:
                 page = open_pages[-1]
         return page
+
+
+def _main_frame(request: Any) -> bool:
+    """Whether a request is for a page's top document (not an iframe's)."""
+    return request.frame.parent_frame is None

@@ -5,8 +5,9 @@ Every page a real account can meet is recognized by language-independent markers
 into a failure category the helpdesk can act on. When Microsoft changes a page, the fix is a
 row in states.py, not a change to any flow.
 
-May import: `runner.core` (the StepContext protocol, results); Playwright at run time. The engine
-(`runner.run`) calls it through the `sign_in` step; it never imports the engine.
+May import: `runner.core` (the StepContext protocol, results) and `runner.spec` (teach mode writes a
+states file); Playwright at run time. The engine (`runner.run`) calls it through the `sign_in` step; it
+never imports the engine.
 """
 
 from __future__ import annotations

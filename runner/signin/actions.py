@@ -68,8 +68,9 @@ class PageState:
     description: str
     recognize: Callable[[Facts], bool]
     act: Action
-    # what the row recognizes a page by, for people and for a page card's "resembles": element keys
-    # (page.py), "PageID:X", "sErrorCode:N", "host:H"
+    # what a page of this row shows: the markers the row recognizes it by and its buttons, for people
+    # and for a page card's "resembles" (a test checks that each is one the probe watches):
+    # element keys (page.py), "PageID:X", "sErrorCode:N", "host:H"
     markers: tuple[str, ...] = ()
     where: str = ""  # a states file's row: file:line
 

@@ -131,9 +131,13 @@ def candidate_buttons(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def proposed_row(f: Facts, buttons: list[dict[str, Any]]) -> dict[str, Any]:
-    """A row for this page in the states file's format, clicking the likeliest button."""
+def proposed_row(f: Facts, buttons: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A row for this page in the states file's format, clicking the likeliest button; None when
+    the page has nothing of its own to be recognized by (no PageID, no error code, no button with a
+    marker): a row matching its host alone would match every page there."""
     page_id = f.page_id or f.pgid
+    if not (page_id or buttons or f.error_code not in (None, *HARMLESS_CODES)):
+        return None
     name = re.sub(r"(?<!^)(?=[A-Z])", "_", page_id).lower() if page_id else "new_page"
     name = re.sub(r"[^a-z0-9_]", "_", name).strip("_") or "new_page"
     match: dict[str, Any] = {}

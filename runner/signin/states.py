@@ -126,7 +126,7 @@ STATES: list[PageState] = [
               markers=("host:mysignins.microsoft.com",)),
     PageState("landing", "office.com signed-out landing page",
               lambda f: not f.on_login_host and f.shows(*LANDING_SIGN_IN_IDS), click_landing_sign_in,
-              markers=("hero-banner-sign-in-microsoft-365-link",)),
+              markers=LANDING_SIGN_IN_IDS),
     PageState("signed_in", "Signed in: a Microsoft 365 page with the suite header",
               lambda f: not f.on_login_host and f.shows("O365_MainLink_NavMenu", "O365_MainLink_Me"), done,
               markers=("O365_MainLink_NavMenu", "O365_MainLink_Me")),

@@ -57,7 +57,7 @@ BANNER_JS = """([binding, text]) => {
     window[binding]({tag: e.tagName.toLowerCase(), id: e.id || null, name: e.getAttribute('name'),
                      role: e.getAttribute('role') || (e.tagName === 'A' ? 'link' : 'button'),
                      'data-report-event': e.getAttribute('data-report-event'),
-                     'data-testid': e.getAttribute('data-testid'), data});
+                     'data-testid': e.getAttribute('data-testid'), data, url: location.href});
   }, true);
 }"""
 
@@ -99,6 +99,8 @@ async def teach(rt: StepContext, facts: Facts, path: Path) -> StateRow | None:
     if clicks is None:  # a binding is exposed once per context; it outlives navigations
         clicks = LISTENING[context] = asyncio.Queue()
         await context.expose_binding(BINDING, lambda source, info: clicks.put_nowait(info))
+    while not clicks.empty():  # clicks on earlier pages (a double click, the sign-in's own) are not this page's
+        clicks.get_nowait()
     with contextlib.suppress(Exception):
         await rt.page.evaluate(BANNER_JS, [BINDING, BANNER])
     marks = f"PageID {facts.page_id or facts.pgid!r}" + (f", sErrorCode {facts.error_code}" if facts.error_code else "")
@@ -110,6 +112,8 @@ async def teach(rt: StepContext, facts: Facts, path: Path) -> StateRow | None:
             info = await asyncio.wait_for(clicks.get(), timeout=max(0.1, deadline - time.monotonic()))
         except TimeoutError:
             break
+        if info.get("url") != facts.url:
+            continue
         marker = element_marker(info)
         if marker is None:
             rt.announce("teach: that element has no id, name or data-* attribute to recognize it by; "

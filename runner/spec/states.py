@@ -70,7 +70,8 @@ class OneOf(Fields):
                     f"not {what}")
             return None
         if self.any_of and not any(key in out for key in self.any_of):
-            ctx.err(node, f"`match` needs at least one of {', '.join(self.any_of)}")
+            ctx.err(node, f"`match` needs at least one of {', '.join(self.any_of)} (a host alone would match every "
+                    "page of that host)")
             return None
         return out
 
@@ -83,8 +84,9 @@ def states_shape() -> Fields:
         "error_code": Str(variables=False, description="$Config.sErrorCode of the page, e.g. \"399218\""),
         "shows": ListOf(marker_shape("An element the page shows (visible)"), name="shows",
                         of="markers, e.g. [idBtn_Nudge_NotNow]", description="Markers that must all be visible"),
-    }, any_of=("page_id", "host", "error_code", "shows"), expected="`match` is a mapping of page_id, host, "
-        "error_code, shows", description="How the page is recognized; all given must hold")
+    }, any_of=("page_id", "error_code", "shows"), expected="`match` is a mapping of page_id, host, "
+        "error_code, shows", description="How the page is recognized; all given must hold; a host alone would "
+        "match every page of that host")
     fail = Fields({
         "category": Str(variables=False, enum=FAIL_CATEGORIES, description="The failure category"),
         "message": Str(variables=False, description="What the helpdesk reads"),
@@ -143,7 +145,6 @@ def row_yaml(row: StateRow) -> str:
         message = json.dumps(row.fail.get("message", ""), ensure_ascii=False)
         lines.append(f"    fail: {{category: {row.fail['category']}, message: {message}}}")
     return "\n".join(lines) + "\n"
-
 
 
 def append_row(path: Path, row: StateRow) -> str:

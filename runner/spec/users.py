@@ -96,6 +96,8 @@ def load_users(path: Path, flow: Flow | None) -> list[tuple[str, dict[str, Any],
         values = {k: v for k, v in entry.items() if k != "account"} if flow is not None else {}
         out.append((entry["account"].strip(), values, pos(item)[0]))
     return out
+
+
 def build_specs(flow: Flow, accounts: tuple[str, ...] | list[str], users_file: Path | None,
                 var_pairs: tuple[str, ...] | list[str]) -> list[AccountSpec]:
     if not accounts and users_file is None:
