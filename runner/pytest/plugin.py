@@ -107,6 +107,10 @@ def _read_files(config: pytest.Config) -> None:
 
             load_accounts(simulated)
         config.stash[STATES_KEY] = states_for_run(path("--m365-states"), path("--m365-config"))
+        from ..run.retry import MAX_RETRIES
+
+        if not 0 <= int(config.getoption("--m365-retries", 0) or 0) <= MAX_RETRIES:  # as `run --retries` refuses it
+            raise UsageError(f"--m365-retries takes 0 to {MAX_RETRIES}, not {config.getoption('--m365-retries')}")
     except FlowError as exc:
         raise pytest.UsageError("\n".join(str(p) for p in exc.problems)) from None
     except UsageError as exc:
