@@ -9,6 +9,7 @@ reporters read them, and none of those has to import another to get a dataclass.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -89,6 +90,13 @@ class Flow:
     # what running it changes in an account (`changes:`, e.g. ["profile photo"]), its sub-flows' included;
     # `run` refuses such a flow without --allow-changes
     changes: list[str] = field(default_factory=list)
+
+    def every_step(self) -> Iterator[Step]:
+        """The flow's steps and its sub-flows' steps, in the order they run."""
+        for step in self.steps:
+            yield step
+            if step.subflow is not None:
+                yield from step.subflow.every_step()
 
     def resolve_inputs(self, values: dict[str, Any]) -> dict[str, Any]:
         """Defaults filled in and types checked; ValueError names the first problem."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..checks.pictures import PictureMaker
 from ..core.errors import UsageError
-from ..core.model import GENERATE_PHOTO, AccountSpec, Flow, Listener, RunOptions, Step
+from ..core.model import GENERATE_PHOTO, AccountSpec, Flow, Listener, RunOptions
 from ..core.redact import redact
 from ..core.results import (
     Failure,
@@ -53,27 +53,14 @@ INTERRUPTED = "The run was stopped while this account was running."
 
 def needs(flow: Flow, kind: str) -> bool:
     """Whether the flow types this kind of secret (so a missing one fails before any browser work)."""
-    def walk(steps: list[Step]) -> bool:
-        for step in steps:
-            if step.command == "sign_in" and kind == "password":
-                return True
-            if step.command == "fill_secret" and (step.arg.get("secret") or "password") == kind:
-                return True
-            if step.subflow is not None and walk(step.subflow.steps):
-                return True
-        return False
-
-    return walk(flow.steps)
+    return any((step.command == "sign_in" and kind == "password")
+               or (step.command == "fill_secret" and (step.arg.get("secret") or "password") == kind)
+               for step in flow.every_step())
 
 
 def checks_in(flow: Flow) -> int:
-    """How many compare_images steps the flow runs, sub-flows included (each may re-check for as long
-    as --until-synced allows)."""
-    def count(steps: list[Step]) -> int:
-        return sum((step.command == "compare_images") + (count(step.subflow.steps) if step.subflow else 0)
-                   for step in steps)
-
-    return count(flow.steps)
+    """How many compare_images steps the flow runs (each may re-check as long as --until-synced allows)."""
+    return sum(step.command == "compare_images" for step in flow.every_step())
 
 
 def to_failure(failure: StepFailure) -> Failure:
