@@ -81,8 +81,8 @@ async def run_sign_in(rt: StepContext, options: SignInOptions) -> None:
     `unrecognized_after` seconds is `page_changed`: Microsoft changed something the table
     does not know yet. The seconds count from the page's arrival or from the end of our own
     action on it (typing, clicking), whichever is later: the time the browser took to type is not
-    the page's, and on a busy machine it alone could exceed the wait. With `--teach`, a page no row recognizes waits for the person at the
-    window instead (teach.py).
+    the page's, and on a busy machine it alone could exceed the wait. With `--teach`, a page no row
+    recognizes waits for the person at the window instead (teach.py).
     """
     si = SignIn(rt, options)
     progress = time.monotonic()
