@@ -10,7 +10,7 @@ from rich.console import Console
 
 from runner.reporters import Outputs
 from runner.reporters.console import LinePrinter, LiveProgress, _Board, make_printer
-from runner.reporters.sample import sample_report, sample_run
+from tests.support.sample import sample_report, sample_run
 
 
 class FakeTerminal(io.StringIO):
