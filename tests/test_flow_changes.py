@@ -75,6 +75,21 @@ def test_a_flow_that_changes_an_account_says_so_at_its_top(tmp_path: Path) -> No
     [missing] = problems(refused)
     assert missing.startswith(f"{refused}:4:") and missing.endswith(": missing `message`: why, in the report: what "
                                                                    "the organization turned off")
+    neither = write(tmp_path, "neither.yaml", """
+        name: r
+        changes: [profile photo]
+        steps:
+          - upload: {css: "input[type=file]", file: x.png, refused: {message: Turned off}}
+    """)
+    assert problems(neither) == [f"{neither}:4:61: say how a refusal shows: the window that should offer the upload "
+                                 "(`window:`), a text the page shows instead (a locator), or both"]
+    window = write(tmp_path, "window.yaml", """
+        name: r
+        changes: [profile photo]
+        steps:
+          - upload: {css: "input[type=file]", file: x.png, refused: {window: {role: dialog}, message: Off, settle: 2}}
+    """)
+    assert load_flow(window).steps[0].arg["refused"] == {"window": {"role": "dialog"}, "message": "Off", "settle": 2}
     assert load_flow(FLOWS / "qa-profile-photo.yaml").changes == ["profile photo"]
     assert load_flow(FLOWS / "sync-profile-photo.yaml").changes == []
     # `photo` may be declared (a default, allowed values); `account` stays built in

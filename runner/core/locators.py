@@ -49,7 +49,10 @@ LOCATOR_PRIMARY = {
     "placeholder": "placeholder text (page.get_by_placeholder)",
     "alt": "alt text (page.get_by_alt_text)",
     "title": "title attribute (page.get_by_title)",
-    "any": "a list of locators: the first that matches (locator.or_)",
+    "any": "a list of locators, all tried at once (locator.or_): whichever is on the page; where two match "
+           "different elements, a click cannot tell which one is meant",
+    "first_of": "a list of locators tried in order (an ordered fallback): the first that is on the page is the one "
+                "used, e.g. a public id first, then role and name alternatives",
 }
 LOCATOR_MODIFIERS = {
     "name": "accessible name, with `role` (substring unless `exact`)",
@@ -58,7 +61,8 @@ LOCATOR_MODIFIERS = {
 }
 LOCATOR_KEYS = set(LOCATOR_PRIMARY) | set(LOCATOR_MODIFIERS)
 # What each key holds; every key not listed is text (and may use variables)
-LOCATOR_KINDS = {"any": "list", "exact": "bool", "nth": "index"}
+LOCATOR_KINDS = {"any": "list", "first_of": "list", "exact": "bool", "nth": "index"}
+LIST_KEYS = ("any", "first_of")  # the locators made of other locators
 # Primary keys that are one `page.get_by_*(text, exact=...)` call; the rest are built below
 _GET_BY_EXACT = {"label": "get_by_label", "text": "get_by_text", "placeholder": "get_by_placeholder",
                  "alt": "get_by_alt_text", "title": "get_by_title"}
@@ -93,12 +97,19 @@ def describe_locator(loc: dict[str, Any] | None) -> str:
         return loc["selector"]
     if "any" in loc:
         return " or ".join(describe_locator(item) for item in loc["any"])
+    if "first_of" in loc:
+        return ", else ".join(describe_locator(item) for item in loc["first_of"])
     if "role" in loc:
         return f"{loc['role']} {loc['name']!r}" if "name" in loc else loc["role"]
     if "id" in loc:
         return f"#{loc['id']}"
     key = next(k for k in loc if k not in LOCATOR_MODIFIERS)
     return f"{key} {loc[key]!r}"
+
+
+def alternatives(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The locators an `any:` or `first_of:` list holds, in the flow's order; the locator itself otherwise."""
+    return next((list(spec[key]) for key in LIST_KEYS if key in spec), [spec])
 
 
 def is_locator(value: Any) -> bool:
@@ -113,8 +124,8 @@ def build_locator(page: Page | Locator | FrameLocator, spec: dict[str, Any], tex
     exact = spec.get("exact")
     if "selector" in spec:
         loc = page.locator(text(spec["selector"]))
-    elif "any" in spec:
-        items = [build_locator(page, item, text) for item in spec["any"]]
+    elif "any" in spec or "first_of" in spec:  # first_of as a whole: any of them (in order: AccountRun.find)
+        items = [build_locator(page, item, text) for item in spec.get("any") or spec["first_of"]]
         loc = items[0]
         for other in items[1:]:
             loc = loc.or_(other)

@@ -21,7 +21,8 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import describe_locator, is_locator
+from ..core.locators import LIST_KEYS, describe_locator, is_locator
+from ..core.locators import alternatives as locator_alternatives
 from ..core.model import StateRow
 from ..core.redact import cut_tokens, redact
 from ..core.results import write_json_atomic
@@ -182,13 +183,14 @@ def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -
     def own(loc: dict[str, Any]) -> dict[str, Any]:
         return {k: rt.text(v) if isinstance(v, str) else v for k, v in loc.items()}
 
-    alternatives = [own(alt) for alt in locator["any"]] if "any" in locator else [own(locator)]
+    listed = next((key for key in LIST_KEYS if key in locator), None)  # any: or first_of:
+    alternatives = [own(alt) for alt in locator_alternatives(locator)]
     candidates = rank_any(alternatives, elements)
-    out: dict[str, Any] = {"locator": describe_locator(own(locator) if "any" not in locator else locator),
+    out: dict[str, Any] = {"locator": describe_locator(own(locator) if listed is None else locator),
                            "candidates": candidates}
     if candidates:
         best = locator_for(candidates[0]["element"], alternatives[candidates[0]["alternative"]])
-        new = {"any": [*locator["any"], best]} if "any" in locator else best  # one more name for it
+        new = {listed: [*locator[listed], best]} if listed else best  # one more name for it, tried last
         command = step.command
         rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
         out["proposed_edit"] = {
