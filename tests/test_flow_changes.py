@@ -29,6 +29,8 @@ from runner.spec.users import build_specs
 from tests.conftest import FLOWS
 from tests.test_plugin import pytest_run, users_file
 
+ADD = FLOWS / "add-profile-photo.yaml"
+
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
@@ -83,6 +85,16 @@ def test_a_flow_that_changes_an_account_says_so_at_its_top(tmp_path: Path) -> No
     """)
     assert problems(neither) == [f"{neither}:4:61: say how a refusal shows: the window that should offer the upload "
                                  "(`window:`), a text the page shows instead (a locator), or both"]
+    step = write(tmp_path, "step.yaml", """
+        name: s
+        changes: [profile photo]
+        steps:
+          - click: {role: button, name: Apply}
+            changes: [profile photo, display name]
+    """)
+    assert problems(step) == [f"{step}:4:5: the step changes display name: declare it at the flow's top too "
+                              "(`changes: [profile photo, display name]`)"]
+    assert [s.changes for s in load_flow(ADD).steps if s.changes] == [["profile photo"]]  # its Apply
     window = write(tmp_path, "window.yaml", """
         name: r
         changes: [profile photo]

@@ -162,27 +162,39 @@ def test_qa_loop_in_turkish_and_german_both_ways(replay, tmp_path: Path, locale:
             "was not on the page")
 
 
-def test_add_profile_photo_from_a_file_through_the_file_chooser(replay, tmp_path: Path) -> None:
+DONE_GUARD = """    when:
+      any:
+        - {role: button, name: Done, exact: true}
+        - {role: button, name: Bitti, exact: true}
+        - {role: button, name: Fertig, exact: true}
+"""
+
+
+def test_add_profile_photo_from_a_file_through_the_file_chooser_and_a_change_then_a_failure(
+        replay, tmp_path: Path) -> None:
     """The flow with its upload step on the window's buttons only: `upload` answers the file chooser
-    the button opens ("Upload a new photo", My Account's "Select a photo"); a picture from a file."""
+    the button opens ("Upload a new photo", My Account's "Select a photo"); a picture from a file. And
+    "Done" required everywhere, as the flow once had it: on My Account, which has none, the account
+    fails after its photo was changed, and says so, with a failed wait that names its step, what it
+    waited for and the page."""
     flow = tmp_path / "add-by-button.yaml"
     text = ADD.read_text(encoding="utf-8")
-    assert text.count('        - {css: "input[type=file]"}\n') == 1
-    flow.write_text(text.replace('        - {css: "input[type=file]"}\n', ""), encoding="utf-8")
+    assert text.count('        - {css: "input[type=file]"}\n') == 1 and text.count(DONE_GUARD) == 1
+    flow.write_text(text.replace('        - {css: "input[type=file]"}\n', "").replace(DONE_GUARD, ""), encoding="utf-8")
     own = SimAccount("own.photo@contoso.com", "Pw-own-123", home_layout="tiles")
     myaccount = SimAccount("own.myaccount@contoso.com", "Pw-own2-123", photo_ui="my_account")
     picture = tmp_path / "bob.jpg"  # the user's own picture, as the helpdesk has it
     picture.write_bytes(encode(face(4242), 500, quality=80))
     specs = [AccountSpec(a.upn, {"photo": str(picture)}, photo=str(picture)) for a in (own, myaccount)]
-    out = replay([own, myaccount], specs=specs, flow=flow, workers=2)
+    out = replay([own, myaccount], specs=specs, flow=flow, workers=2, timeout=5.0)
 
-    for acc in (own, myaccount):
-        done = out.run(acc.upn)
-        assert done.status == "passed" and done.outcome["status"] == "synced", out.stdout
-        assert done.outcome["reference"]["source"] == str(picture) and done.generated_photo is None
-        assert done.outcome["candidate"]["label"] == "Exchange's copy"
+    done = out.run(own.upn)
+    assert done.status == "passed" and done.outcome["status"] == "synced", out.stdout
+    assert done.outcome["reference"]["source"] == str(picture) and done.generated_photo is None
+    assert done.outcome["candidate"]["label"] == "Exchange's copy" and done.changed == ["profile photo"]
+    for acc in (own, myaccount):  # the photo changed either way: Exchange has it, SharePoint not yet (no visit)
         assert same_picture(picture.read_bytes(), out.sim.app.photos.exchange_photo(acc.upn, "HR240x240"))[0]
-        assert not out.sim.events_for(acc.upn, "onedrive_loaded")  # no visit: SharePoint has not followed
+        assert not out.sim.events_for(acc.upn, "onedrive_loaded")
         assert not same_picture(picture.read_bytes(), out.sim.app.photos.sharepoint_photo(acc.upn, "L"))[0]
     assert out.sim.events_for(myaccount.upn, "photo_uploaded")[0]["host"] == "myaccount.microsoft.com"
     uploads = {acc.upn: next(s for s in out.run(acc.upn).steps if s.name == "Upload a new photo")
@@ -190,3 +202,18 @@ def test_add_profile_photo_from_a_file_through_the_file_chooser(replay, tmp_path
     assert uploads[own.upn].message is None  # the first alternative
     assert uploads[myaccount.upn].message == ("found by button 'Select a photo' (alternative 4 of 6); button "
                                              "'Upload a new photo' was not on the page")
+
+    changed = out.run(myaccount.upn)  # a changed account is never a plain failure
+    assert changed.status == "failed" and changed.failure.category == "page_changed" and changed.failure.step == "Done"
+    assert changed.changed == ["profile photo"]
+    said = ("profile photo: a step that changes it passed before the failure; step 'Done' after it could not be "
+            "completed")
+    assert f"    changed: {said}\n    page_changed at step 'Done'" in out.stdout
+    record = next(r for r in json.loads((out.report_dir / "report.json").read_text())["runs"]
+                  if r["account"] == myaccount.upn)
+    assert record["changed"] == ["profile photo"] and record["status"] == "failed"
+    html = (out.report_dir / "report.html").read_text().replace("&#x27;", "'")
+    assert '<b class="changed">changed: profile photo</b>' in html and f"Changed in the account: {said}" in html
+    case = next(c for c in ET.parse(out.report_dir / "junit.xml").getroot().iter("testcase")
+                if c.get("name") == myaccount.upn)
+    assert f"changed: {said}" in case.find("failure").text  # type: ignore[union-attr]

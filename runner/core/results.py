@@ -115,6 +115,9 @@ class RunResult:
     # this run's own answer; empty when the first try was the answer. `flaky`: passed after a failed try.
     attempts: list[dict[str, Any]] = field(default_factory=list)
     flaky: bool = False
+    # what this run changed in the account: the `changes:` of every step that passed (e.g. ["profile
+    # photo"]), any try's; a failure after such a step is told beside it, never as a plain failure
+    changed: list[str] = field(default_factory=list)
 
 
 @dataclass

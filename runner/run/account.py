@@ -58,6 +58,7 @@ class AccountRun:
         self.variables: dict[str, Any] = {**self.builtins, **inputs}
         self.outcome: dict[str, Any] | None = None
         self.uploaded: set[str] = set()  # files `upload` handed to a page (a check then names them so)
+        self.changed: list[str] = []  # what the steps that passed changed (their `changes:`)
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
         self.timeout_ms = options.timeout * 1000
@@ -366,6 +367,8 @@ class AccountRun:
             failure = self._failure(exc, step)
             result.status, result.message = "failed", redact(failure.message)
         result.duration_ms = int((time.monotonic() - started) * 1000)
+        if result.status == "passed":
+            self.changed += [change for change in step.changes if change not in self.changed]
         if self.notes and result.status == "passed" and step.subflow is None:  # a sub-flow's are its steps
             result.message = redact("; ".join(dict.fromkeys(self.notes)))
         from_child = failure is not None and "step" in failure.details

@@ -68,6 +68,7 @@ def describe(result: RunResult, attempt: int) -> dict[str, Any]:
         "trace": result.trace,
         "video": result.video,
         "page_card": failure.page_card if failure else None,  # a sign-in that timed out leaves one
+        "changed": list(result.changed),
     }
 
 
@@ -110,6 +111,7 @@ def combine(final: RunResult, earlier: list[dict[str, Any]], started_at: str | N
     if not earlier:
         return final
     final.attempts = [*earlier, describe(final, len(earlier) + 1)]
+    final.changed = list(dict.fromkeys([c for attempt in final.attempts for c in attempt.get("changed") or []]))
     final.flaky = final.status == "passed"
     final.started_at = started_at or final.started_at
     final.duration_ms = max(total_ms, final.duration_ms)
