@@ -22,6 +22,7 @@ import pytest
 
 from runner.checks.photos import THRESHOLD, distance, load_image, same_picture
 from runner.core.model import AccountSpec
+from runner.core.results import slug
 from runner.simulator import SimAccount
 from runner.simulator.photos import encode, face, seed_of
 from tests.conftest import FLOWS
@@ -206,6 +207,14 @@ def test_add_profile_photo_from_a_file_through_the_file_chooser_and_a_change_the
     changed = out.run(myaccount.upn)  # a changed account is never a plain failure
     assert changed.status == "failed" and changed.failure.category == "page_changed" and changed.failure.step == "Done"
     assert changed.changed == ["profile photo"]
+    # the failed wait names its step, what it waited for in the flow's words, the page, and the page card
+    card = f"{slug(myaccount.upn)}/page.json"
+    assert changed.failure.message == (
+        "Step 'Done' waited 5 s for button 'Done' / 'Bitti' / 'Fertig' on https://myaccount.microsoft.com/?ref="
+        f"MeControl&login_hint=own.myaccount%40contoso.com. The page card {card} shows what the page had instead.")
+    assert changed.failure.page_card == card and (out.report_dir / card).is_file()
+    assert changed.failure.details["waited_for"] == "button 'Done' / 'Bitti' / 'Fertig'"
+    assert "Timeout" not in out.stdout and f"page_changed at step 'Done': {changed.failure.message}" in out.stdout
     said = ("profile photo: a step that changes it passed before the failure; step 'Done' after it could not be "
             "completed")
     assert f"    changed: {said}\n    page_changed at step 'Done'" in out.stdout

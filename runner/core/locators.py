@@ -96,15 +96,37 @@ def describe_locator(loc: dict[str, Any] | None) -> str:
     if "selector" in loc:
         return loc["selector"]
     if "any" in loc:
-        return " or ".join(describe_locator(item) for item in loc["any"])
+        return _listed(loc["any"], " or ")
     if "first_of" in loc:
-        return ", else ".join(describe_locator(item) for item in loc["first_of"])
+        return _listed(loc["first_of"], ", else ")
     if "role" in loc:
         return f"{loc['role']} {loc['name']!r}" if "name" in loc else loc["role"]
     if "id" in loc:
         return f"#{loc['id']}"
     key = next(k for k in loc if k not in LOCATOR_MODIFIERS)
     return f"{key} {loc[key]!r}"
+
+
+def _listed(items: list[dict[str, Any]], joiner: str) -> str:
+    """An `any:`/`first_of:` list in words, names of one role together, in the flow's order:
+    `#mectrl_viewAccount, else link 'View account' / 'Hesabı görüntüle'`."""
+    parts: list[str] = []
+    role = None
+    for item in items:
+        named = "role" in item and "name" in item and set(item) <= {"role", "name", "exact"}
+        if named and item["role"] == role:
+            parts[-1] += f" / {item['name']!r}"
+            continue
+        parts.append(describe_locator(item))
+        role = item["role"] if named else None
+    return joiner.join(parts)
+
+
+def interpolate_locator(spec: dict[str, Any], text: Callable[[str], str]) -> dict[str, Any]:
+    """A locator with `${var}` read in every text of it, its alternatives' too (for messages)."""
+    return {key: text(value) if isinstance(value, str) else
+            [interpolate_locator(item, text) for item in value] if isinstance(value, list) else value
+            for key, value in spec.items()}
 
 
 def alternatives(spec: dict[str, Any]) -> list[dict[str, Any]]:

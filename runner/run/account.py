@@ -27,8 +27,10 @@ from .failures import (
     navigation_race,
     network_error,
     under_faults,
+    waited,
+    with_card,
 )
-from .pagecard import wants_card, write_card
+from .pagecard import waited_for, wants_card, write_card
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
 from .watch import ContextWatch
@@ -343,6 +345,10 @@ class AccountRun:
         if "url" not in failure.details:
             with contextlib.suppress(Exception):
                 failure.details["url"] = self.page.url
+        what = waited_for(step, self.text) if not isinstance(exc, StepFailure) else None
+        if what and failure.category == "page_changed":  # an element that never came
+            failure = waited(failure, self.current_step or step.name, what, str(failure.details.get("url") or ""),
+                             self.timeout_ms / 1000)
         return failure
 
     async def run_step(self, step: Step, prefix: str = "") -> None:
@@ -374,6 +380,9 @@ class AccountRun:
         from_child = failure is not None and "step" in failure.details
         if failure is not None and not from_child and not step.optional and wants_card(step, failure):
             failure.page_card = await write_card(self, self.folder, step, name, failure)
+            if "waited_for" in failure.details:
+                failure.message = with_card(failure)
+                result.message = redact(failure.message)
         if (step.doc or failure is not None) and result.status != "skipped" and not from_child:
             await self.resume_tracing()
             result.screenshot = await self.screenshot(name, settle=failure is None)

@@ -21,7 +21,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import LIST_KEYS, describe_locator, is_locator
+from ..core.locators import LIST_KEYS, describe_locator, interpolate_locator, is_locator
 from ..core.locators import alternatives as locator_alternatives
 from ..core.model import StateRow
 from ..core.redact import cut_tokens, redact
@@ -40,6 +40,7 @@ from ..signin.states import STATES
 from ..spec.states import row_yaml
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from ..core.context import StepContext
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("m365replay")
 CARD_FILE = "page.json"
-LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press")
+LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press", "fill_secret", "upload")
 
 # One look at the page: every visible interactive element and heading, by its markers. Values of
 # inputs are never read (a button's caption is its `value` only for input type=submit/button).
@@ -174,6 +175,21 @@ def step_locator(step: Step) -> dict[str, Any] | None:
     return None
 
 
+def waited_for(step: Step, text: Callable[[str], str]) -> str | None:
+    """What a step that waits for an element waited for, in the flow's own words (the id, or the role
+    and the names tried, `${var}` read); None for a step that waits for no element."""
+    locator = step_locator(step)
+    if locator is None:
+        return None
+    what = describe_locator(interpolate_locator(locator, text))
+    state = step.arg.get("state") if step.command == "wait_for" else None
+    if state and state != "visible":
+        what += f" to be {state}"
+    if step.command == "expect_text":
+        what += f" to contain {text(step.arg['text'])!r}"
+    return what
+
+
 def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -> dict[str, Any]:
     """For a step whose locator found nothing: the elements a person would take for it, best first,
     and the flow edit that would use the best."""
@@ -181,7 +197,7 @@ def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -
     if locator is None:
         return {}
     def own(loc: dict[str, Any]) -> dict[str, Any]:
-        return {k: rt.text(v) if isinstance(v, str) else v for k, v in loc.items()}
+        return interpolate_locator(loc, rt.text)
 
     listed = next((key for key in LIST_KEYS if key in locator), None)  # any: or first_of:
     alternatives = [own(alt) for alt in locator_alternatives(locator)]
