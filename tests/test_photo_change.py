@@ -15,11 +15,13 @@ and add-profile-photo with its upload step on the window's buttons (the file cho
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
+from runner.checks.outcome import ROUNDING_S
 from runner.checks.photos import THRESHOLD, distance, load_image, same_picture
 from runner.core.model import AccountSpec
 from runner.core.results import slug
@@ -69,6 +71,16 @@ def assert_new_photo_synced(out, acc: SimAccount) -> None:  # type: ignore[no-un
     visit = out.sim.events_for(acc.upn, "onedrive_loaded")[0]
     changed = out.sim.events_for(acc.upn, "sharepoint_photo_changed")
     assert len(changed) == 1 and abs(changed[0]["time"] - visit["time"] - DELAY) < 0.01
+    # synced_after_s against the simulator's own record of when SharePoint changed its copy, both from the
+    # visit the check timed: the change came after the last check that found not_yet was asked and by the
+    # time the answer that found synced arrived; the tolerance is the figures' stated rounding (and
+    # visited_at's milliseconds), never the machine's speed
+    outcome = run.outcome
+    origin = datetime.fromisoformat(outcome["visited_at"].replace("Z", "+00:00")).timestamp()
+    sync_s = changed[0]["time"] - origin
+    tolerance = ROUNDING_S / 2 + 0.001
+    assert (outcome["last_not_yet_s"] or 0.0) - tolerance <= sync_s <= outcome["synced_after_s"] + tolerance, (
+        sync_s, outcome)
     assert changed[0]["picture"] == out.sim.events_for(acc.upn, "photo_uploaded")[0]["picture"]
     generated = (out.report_dir / run.generated_photo["file"]).read_bytes()
     assert same_picture(generated, out.sim.app.photos.exchange_photo(acc.upn, "HR240x240"))[0]
@@ -121,7 +133,14 @@ def test_qa_loop_in_english_both_ways_and_a_tenant_that_turned_photo_changes_off
         assert not same_picture(pictures[other.upn], exchange)[0]
         assert runs[acc.upn].inputs["photo"] == "generate"  # as asked; the file is in generated_photo
 
+    # the check's reference is the generated picture add-profile-photo uploaded, and is called so
+    check = runs[dialog.upn].outcome
+    assert check["reference"]["label"] == "the uploaded picture" and check["candidate"]["label"] == "SharePoint's copy"
+    assert check["message"].startswith("SharePoint's copy shows the same picture as the uploaded picture")
+    assert f"outcome: synced: {check['message']}" in out.stdout and "Exchange's copy" not in out.stdout
+
     data = json.loads((out.report_dir / "report.json").read_text())
+    assert data["runs"][0]["outcome"]["reference"]["label"] == "the uploaded picture"
     record = data["runs"][0]["generated_photo"]
     assert set(record) >= {"file", "seed", "hashes", "compared_with", "nearest_distance", "threshold"}
     seconds = runs[dialog.upn].outcome["synced_after_s"]
@@ -129,6 +148,7 @@ def test_qa_loop_in_english_both_ways_and_a_tenant_that_turned_photo_changes_off
     assert f"{dialog.upn}: synced after {seconds:.1f} s; no earlier timed run to compare with" in out.stdout
     html = (out.report_dir / "report.html").read_text()
     assert f"synced {seconds:.1f} s after the documented visit" in html and 'id="generated-photo-0"' in html
+    assert "<b>the uploaded picture</b>" in html and "Exchange&#x27;s copy" not in html
     suite = ET.parse(out.report_dir / "junit.xml").getroot().find("testsuite")
     assert suite is not None
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
@@ -193,6 +213,8 @@ def test_add_profile_photo_from_a_file_through_the_file_chooser_and_a_change_the
     assert done.status == "passed" and done.outcome["status"] == "synced", out.stdout
     assert done.outcome["reference"]["source"] == str(picture) and done.generated_photo is None
     assert done.outcome["candidate"]["label"] == "Exchange's copy" and done.changed == ["profile photo"]
+    assert done.outcome["reference"]["label"] == "the uploaded picture"
+    assert done.outcome["message"].startswith("Exchange's copy shows the same picture as the uploaded picture")
     for acc in (own, myaccount):  # the photo changed either way: Exchange has it, SharePoint not yet (no visit)
         assert same_picture(picture.read_bytes(), out.sim.app.photos.exchange_photo(acc.upn, "HR240x240"))[0]
         assert not out.sim.events_for(acc.upn, "onedrive_loaded")
