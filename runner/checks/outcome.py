@@ -114,9 +114,9 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
     visit = await visit_time(rt, candidate_spec)
     reference = await _fetch_side(rt, reference_spec)
     rechecks = Rechecks(rt.options.until_synced, visit)
-    attempts, asked, not_yet_at = 0, 0.0, None
+    checks, asked, not_yet_at = 0, 0.0, None
     while True:
-        attempts += 1
+        checks += 1
         asked = time.time()
         candidate = await _fetch_side(rt, candidate_spec)
         outcome = decide(reference, candidate, threshold, labels)
@@ -127,10 +127,10 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
         wait = rechecks.next_wait()
         if wait is None:
             break
-        rt.progress(f"{outcome.status} after {attempts} check(s); checking again in {wait:.0f} s "
+        rt.progress(f"{outcome.status} after {checks} check(s); checking again in {wait:.0f} s "
                     f"({left:.0f} s left of --until-synced)")
         await asyncio.sleep(wait)
-    outcome.attempts = attempts
+    outcome.checks = checks
     if visit is not None:
         outcome.visited_at = datetime.fromtimestamp(visit, UTC).isoformat(timespec="milliseconds").replace(
             "+00:00", "Z")
@@ -139,5 +139,5 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
             outcome.last_not_yet_s = round(not_yet_at - visit, 1) if not_yet_at is not None else None
     outcome.reference.image = _keep(rt, reference, "reference")
     outcome.candidate.image = _keep(rt, candidate, "candidate")
-    rt.record_outcome(outcome.to_dict())
+    rt.record_outcome(outcome)
     return outcome

@@ -25,12 +25,12 @@ import contextlib
 import io
 import mimetypes
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..core.results import OUTCOMES, now_iso
+from ..core.results import Outcome, Side
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -73,43 +73,6 @@ class Fetched:
     @property
     def ok(self) -> bool:
         return self.data is not None and self.error is None and not self.missing
-
-
-@dataclass
-class Side:
-    """A side as the report records it: the source, the hash, the saved image, or the error."""
-
-    source: str
-    hash: str | None = None
-    image: str | None = None  # the saved picture, relative to the report folder (beside the screenshots)
-    error: str | None = None
-    label: str | None = None  # what the image is, from the flow (e.g. Exchange's copy)
-
-
-@dataclass
-class Outcome:
-    """The answer of an image check, the `outcome` of a run in report.json (fields only added)."""
-
-    status: str  # one of OUTCOMES
-    reference: Side
-    candidate: Side
-    distance: int | None = None
-    threshold: int = THRESHOLD
-    checked_at: str = field(default_factory=now_iso)
-    attempts: int = 1
-    message: str = ""
-    # the sync's timing (outcome.py), when the check stands on the page of the documented visit: when
-    # that page loaded, and with --until-synced, how many seconds after it SharePoint's copy was first
-    # found synced (and last found not_yet: the sync came in between)
-    visited_at: str | None = None
-    synced_after_s: float | None = None
-    last_not_yet_s: float | None = None
-
-    def __post_init__(self) -> None:
-        assert self.status in OUTCOMES, self.status
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 # ---------------------------------------------------------------------------------------------- compare

@@ -23,8 +23,9 @@ import random
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..core.results import GeneratedPhoto
 from ..reporters.data import REPORT_FILE
 from .photos import CROPS, HASH_SIZE, THRESHOLD
 
@@ -96,7 +97,7 @@ class PictureMaker:
             self._known = earlier_generated(self.report_dir)
         return self._known
 
-    def make(self, folder: Path) -> dict[str, Any]:
+    def make(self, folder: Path) -> GeneratedPhoto:
         """A new picture saved as `folder`/photo-generated.png; its record for report.json. Raises
         RuntimeError when no seed gives a distinct picture (never seen: a broken generator)."""
         earlier = self._earlier()
@@ -112,8 +113,8 @@ class PictureMaker:
                                f"{len(earlier)} earlier ones")
         path = folder / FILE_NAME
         img.save(path, "PNG")
-        record = {"file": str(path.relative_to(self.report_dir)), "seed": seed, "hashes": [str(h) for h in hashes],
-                  "compared_with": len(earlier), "nearest_distance": nearest, "threshold": self.threshold}
+        record = GeneratedPhoto(str(path.relative_to(self.report_dir)), seed, [str(h) for h in hashes], len(earlier),
+                                nearest, self.threshold)
         earlier.append(hashes)
         return record
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
-from ..core.results import Report, RunResult, slug
+from ..core.results import Outcome, Report, RunResult, slug
 from .data import REPORT_FILE, read_report_dict, report_from_dict
 
 
@@ -30,7 +30,7 @@ def outcome(run: RunResult) -> str:
 
 def checked(run: RunResult) -> str | None:
     """What the flow's check found (synced, not_yet...), None without a check."""
-    return str(run.outcome.get("status")) if isinstance(run.outcome, dict) and run.outcome.get("status") else None
+    return run.outcome.status if run.outcome else None
 
 
 STARTED_RE = re.compile(r'"started_at":\s*"([^"]*)"')
@@ -106,61 +106,44 @@ def not_passed(report: Report) -> list[RunResult]:
 def merge(folders: list[Path], out: Path) -> dict[str, Any]:
     """One report from several: the union of accounts; where an account ran more than once the
     latest run that actually ran wins (a rerun's answer replaces the first one). Each account's
-    screenshots and trace are copied into `out` so the merged folder stands on its own."""
+    screenshots and trace are copied into `out` so the merged folder stands on its own. Reports of
+    any schema version merge; the merged one is written in the current version."""
     if not folders:
         raise UsageError("report --merge needs at least one results folder")
-    reports = [(folder, read_report_dict(folder)) for folder in folders]
-    flows = sorted({str(data.get("flow")) for _, data in reports})
+    reports = [(folder, report_from_dict(read_report_dict(folder))) for folder in folders]
+    flows = sorted({report.flow for _, report in reports})
     if len(flows) > 1:
         raise UsageError(f"Cannot merge reports of different flows: {', '.join(flows)}")
-    chosen: dict[str, tuple[Path, dict[str, Any]]] = {}
-    order: list[str] = []
-    for folder, data in sorted(reports, key=lambda item: str(item[1].get("started_at") or "")):
-        for run in data["runs"]:
-            if not isinstance(run, dict) or not run.get("account"):
+    chosen: dict[str, tuple[Path, RunResult]] = {}
+    for folder, report in sorted(reports, key=lambda item: item[1].started_at):
+        for run in report.runs:
+            key = run.account.lower()
+            if key in chosen and run.status == "skipped" and chosen[key][1].status != "skipped":
                 continue
-            key = str(run["account"]).lower()
-            if key not in chosen:
-                order.append(key)
-            elif run.get("status") == "skipped" and chosen[key][1].get("status") != "skipped":
-                continue
-            chosen[key] = (folder, run)
+            chosen[key] = (folder, run)  # a dict keeps the order in which accounts first came
     out.mkdir(parents=True, exist_ok=True)
     for folder, run in chosen.values():
         _copy_artifacts(folder, out, run)
-    first = min(reports, key=lambda item: str(item[1].get("started_at") or ""))[1]
-    finished = [str(d.get("finished_at")) for _, d in reports if d.get("finished_at")]
-    merged = {key: value for key, value in first.items() if key not in ("runs", "summary")}
-    merged.update(started_at=min(str(d.get("started_at") or "") for _, d in reports),
-                  finished_at=max(finished) if finished else None,
-                  merged_from=[str(folder) for folder in folders])
-    runs = [chosen[key][1] for key in order]
-    checked = [d["doc_check"] for _, d in reports if isinstance(d.get("doc_check"), dict)]
-    if checked:  # `run --doc-check` in any of them: the latest check's answer
-        merged["doc_check"] = max(checked, key=lambda check: str(check.get("checked_at") or ""))
-    if any("interrupted" in d for _, d in reports):  # stopped early only if an account is still unreached
-        merged["interrupted"] = any(run.get("status") == "skipped" for run in runs)
-    merged["summary"] = report_from_dict({**merged, "runs": runs}).summary()
-    merged["runs"] = runs
-    return merged
+    first = min((report for _, report in reports), key=lambda report: report.started_at)
+    finished = [report.finished_at for _, report in reports if report.finished_at]
+    runs = [run for _, run in chosen.values()]
+    checked = [report.doc_check for _, report in reports if isinstance(report.doc_check, dict)]
+    merged = Report(first.flow, first.source, first.flow_file, first.started_at, max(finished) if finished else None,
+                    runs, interrupted=any(run.status == "skipped" for run in runs),  # an account still unreached
+                    # `run --doc-check` in any of them: the latest check's answer
+                    doc_check=max(checked, key=lambda check: str(check.get("checked_at") or "")) if checked else None)
+    return {**merged.to_dict(), "merged_from": [str(folder) for folder in folders]}
 
 
-def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
+def _copy_artifacts(source: Path, out: Path, run: RunResult) -> None:
     if source.resolve() == out.resolve():
         return
-    paths = {s.get("screenshot") for s in run.get("steps") or [] if isinstance(s, dict)}
-    paths |= {run.get("trace"), run.get("video"), f"{slug(str(run.get('account')))}/log.txt"}
-    failure = run.get("failure") if isinstance(run.get("failure"), dict) else {}
-    paths.add(failure.get("page_card"))
-    check = run.get("outcome") if isinstance(run.get("outcome"), dict) else {}
-    paths |= {side.get("image") for side in (check.get("reference"), check.get("candidate")) if isinstance(side, dict)}
-    generated = run.get("generated_photo")
-    if isinstance(generated, dict):  # the picture `photo: generate` made for the account
-        paths.add(generated.get("file"))
-    for attempt in run.get("attempts") or []:  # the earlier tries' evidence (--retries), under attempt-N/
-        if isinstance(attempt, dict):
-            paths |= {*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video"),
-                      attempt.get("page_card")}
+    paths = {s.screenshot for s in run.steps} | {run.trace, run.video, f"{slug(run.account)}/log.txt"}
+    paths.add(run.failure.page_card if run.failure else None)
+    paths |= set(run.outcome.images if run.outcome else [])
+    paths.add(run.generated_photo.file if run.generated_photo else None)  # the picture `photo: generate` made
+    for earlier in run.tries:  # the earlier tries' evidence (--retries), under attempt-N/
+        paths |= set(earlier.evidence)
     for rel in filter(None, paths):
         src = source / str(rel)
         if src.is_file():
@@ -174,19 +157,19 @@ HISTORY_RUNS = 10  # earlier runs of the same flow a sync time is set against
 SLOWER = 1.25  # a sync time more than a quarter above (or below) the earlier runs' median, and by over 1 s
 
 
-def sync_time_text(outcome: dict[str, Any] | None) -> str | None:
+def sync_time_text(outcome: Outcome | None) -> str | None:
     """`synced_after_s` in words (None without one): when SharePoint was first found showing the
     picture, and when it was last found not yet showing it (the sync came in between)."""
-    if not isinstance(outcome, dict) or not isinstance(outcome.get("synced_after_s"), (int, float)):
+    if outcome is None or outcome.synced_after_s is None:
         return None
-    before = outcome.get("last_not_yet_s")
-    when = f"still not at {before:.1f} s" if isinstance(before, (int, float)) else "at the first check"
-    return f"synced {outcome['synced_after_s']:.1f} s after the documented visit ({when})"
+    before = outcome.last_not_yet_s
+    when = f"still not at {before:.1f} s" if before is not None else "at the first check"
+    return f"synced {outcome.synced_after_s:.1f} s after the documented visit ({when})"
 
 
 def _sync_times(report: Report) -> dict[str, float]:
-    return {run.account.lower(): float(run.outcome["synced_after_s"]) for run in report.runs
-            if isinstance(run.outcome, dict) and isinstance(run.outcome.get("synced_after_s"), (int, float))}
+    return {run.account.lower(): float(run.outcome.synced_after_s) for run in report.runs
+            if run.outcome is not None and run.outcome.synced_after_s is not None}
 
 
 def earlier_reports(report_dir: Path, started_at: str, limit: int) -> list[Path]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.redact import redact
-from ..core.results import StepFailure, StepResult, slug
+from ..core.results import Outcome, StepFailure, StepResult, slug
 from ..secrets.account_secrets import Secrets
 from .failures import (
     classify,
@@ -56,7 +56,7 @@ class AccountRun:
         self.secrets = secrets
         self.builtins: dict[str, Any] = {"account": account, "photo": photo or ""}  # flow.BUILTIN_VARIABLES
         self.variables: dict[str, Any] = {**self.builtins, **inputs}
-        self.outcome: dict[str, Any] | None = None
+        self.outcome: Outcome | None = None
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
         self.timeout_ms = options.timeout * 1000
@@ -140,7 +140,7 @@ class AccountRun:
             await self._settle(error_page)
             if last:
                 raise StepFailure("unreachable", f"{url} could not be reached ({network}) after {attempts} tries.",
-                                  url=url, network_error=network, attempts=attempts) from None
+                                  url=url, network_error=network, navigation_tries=attempts) from None
             return False
         finally:
             page.remove_listener("framenavigated", on_navigated)
@@ -217,7 +217,7 @@ class AccountRun:
             return None
         return str(path.relative_to(self.options.report_dir))
 
-    def record_outcome(self, outcome: dict[str, Any]) -> None:
+    def record_outcome(self, outcome: Outcome) -> None:
         self.outcome = outcome
 
     async def screenshot(self, name: str, full_page: bool = False, settle: bool = True) -> str | None:

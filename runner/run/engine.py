@@ -26,6 +26,8 @@ from ..core.model import GENERATE_PHOTO, AccountSpec, Flow, Listener, RunOptions
 from ..core.redact import redact
 from ..core.results import (
     Failure,
+    GeneratedPhoto,
+    Outcome,
     Report,
     RunResult,
     StepFailure,
@@ -213,13 +215,13 @@ class Engine:
             return result(*refused, final_url=None)
         rt: AccountRun | None = None
         failure: StepFailure | None = None
-        generated: dict[str, Any] | None = None
+        generated: GeneratedPhoto | None = None
         try:
             # report.json keeps the inputs as given (`photo: generate`); the steps get the picture's file
             photo = spec.photo or spec.inputs.get("photo")  # the users file's, or a `photo` input the flow declares
             if photo == GENERATE_PHOTO:  # a new picture, distinct from every earlier one (pictures.py)
                 generated = self._pictures.make(folder)
-                photo = str((self.options.report_dir / generated["file"]).resolve())
+                photo = str((self.options.report_dir / generated.file).resolve())
             run_spec = self._with_photo(spec, photo) if photo != spec.photo else spec
             context, page = await self._open(folder, context, page)
             rt = AccountRun(self.options, self.listener, spec.account, run_spec.inputs, context, page, folder,
@@ -255,12 +257,12 @@ class Engine:
         inputs = {**spec.inputs, "photo": photo} if "photo" in spec.inputs else spec.inputs
         return AccountSpec(spec.account, inputs, photo=photo)
 
-    def _unsynced(self, outcome: dict[str, Any] | None) -> StepFailure | None:
+    def _unsynced(self, outcome: Outcome | None) -> StepFailure | None:
         """--require-synced: a replay that passed, but whose check did not find `synced`, fails."""
-        if not self.options.require_synced or outcome is None or outcome.get("status") == "synced":
+        if not self.options.require_synced or outcome is None or outcome.status == "synced":
             return None
-        return StepFailure("not_synced", f"--require-synced: the check found {outcome.get('status')}: "
-                           f"{outcome.get('message') or ''}".rstrip(": "))
+        return StepFailure("not_synced", f"--require-synced: the check found {outcome.status}: "
+                           f"{outcome.message or ''}".rstrip(": "))
 
     async def _close_context(self, context: BrowserContext, folder: Path, keep_video: bool) -> str | None:
         videos = [page.video for page in context.pages if page.video]
