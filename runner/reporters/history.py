@@ -1,15 +1,12 @@
 """Runs in relation to other runs: what changed since the previous one, which accounts to rerun,
 and merging the reports of shards or reruns into one.
 
-A results folder defaults to `m365-replay-results/<timestamp>/`, so "the previous run" is the
-newest sibling folder with a report.json that started before this one; that needs no index
-file that could go stale.
+"The previous run" is the newest run of the same flow beside this one that started before it
+(past.py finds the runs beside it).
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
 import shutil
 import statistics
 from pathlib import Path
@@ -17,7 +14,8 @@ from typing import Any
 
 from ..core.errors import UsageError
 from ..core.results import Outcome, Report, RunResult, slug
-from .data import REPORT_FILE, read_report_dict, report_from_dict
+from .data import read_report_dict, report_from_dict
+from .past import earlier_runs
 
 
 def outcome(run: RunResult) -> str:
@@ -33,39 +31,11 @@ def checked(run: RunResult) -> str | None:
     return run.outcome.status if run.outcome else None
 
 
-STARTED_RE = re.compile(r'"started_at":\s*"([^"]*)"')
-
-
-def started_at_of(folder: Path) -> str:
-    """A report's top-level started_at without parsing the whole file: results folders pile up,
-    and each report.json of a big run is megabytes. The top-level key comes before `runs`."""
-    try:
-        with (folder / REPORT_FILE).open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(8192)
-    except OSError:
-        return ""
-    found = STARTED_RE.search(head.split('"runs"', 1)[0])
-    if found:
-        return found.group(1)
-    try:
-        return str(read_report_dict(folder).get("started_at") or "")
-    except UsageError:
-        return ""
-
-
-def previous_report_dir(report_dir: Path, started_at: str) -> Path | None:
-    """The newest sibling results folder whose run started before `started_at`."""
-    parent = report_dir.resolve().parent
-    me = report_dir.resolve()
-    best: tuple[str, Path] | None = None
-    with contextlib.suppress(OSError):
-        for candidate in parent.iterdir():
-            if candidate == me or not (candidate / REPORT_FILE).is_file():
-                continue
-            when = started_at_of(candidate)
-            if when and when < started_at and (best is None or when > best[0]):
-                best = (when, candidate)
-    return best[1] if best else None
+def previous_report_dir(report_dir: Path, started_at: str, flow: str | None = None) -> Path | None:
+    """The newest run beside this one that started before `started_at`: of the same flow, when `flow`
+    (its name) is given, since another flow's accounts tell nothing about this one's."""
+    earlier = earlier_runs(report_dir, before=started_at, flow=flow)
+    return earlier[0].folder if earlier else None
 
 
 def changes(previous: Report, current: Report) -> list[str]:
@@ -87,14 +57,13 @@ def changes(previous: Report, current: Report) -> list[str]:
 
 
 def diff_with_previous(report_dir: Path, report: Report) -> tuple[Path | None, list[str]]:
-    prev_dir = previous_report_dir(report_dir, report.started_at)
-    if prev_dir is None:
-        return None, []
-    try:
-        previous = report_from_dict(read_report_dict(prev_dir))
-    except UsageError:
-        return None, []
-    return prev_dir, changes(previous, report)
+    """What changed since the previous run of the same flow, and that run's folder (None when there
+    is none): a sync run is never compared with a QA run before it."""
+    for past in earlier_runs(report_dir, before=report.started_at, flow=report.flow)[:1]:
+        previous = past.report()
+        if previous is not None:
+            return past.folder, changes(previous, report)
+    return None, []
 
 
 def not_passed(report: Report) -> list[RunResult]:
@@ -172,19 +141,6 @@ def _sync_times(report: Report) -> dict[str, float]:
             if run.outcome is not None and run.outcome.synced_after_s is not None}
 
 
-def earlier_reports(report_dir: Path, started_at: str, limit: int) -> list[Path]:
-    """The sibling results folders whose runs started before `started_at`, newest first."""
-    parent, me = report_dir.resolve().parent, report_dir.resolve()
-    found = []
-    with contextlib.suppress(OSError):
-        for candidate in parent.iterdir():
-            if candidate != me and (candidate / REPORT_FILE).is_file():
-                when = started_at_of(candidate)
-                if when and when < started_at:
-                    found.append((when, candidate))
-    return [folder for _, folder in sorted(found, reverse=True)[:limit]]
-
-
 def sync_times(report_dir: Path, report: Report, limit: int = HISTORY_RUNS) -> list[str]:
     """One line per account whose check timed the sync (`synced_after_s`, qa-profile-photo with
     --until-synced): this run's time against the earlier runs of the same flow beside it, newest
@@ -193,12 +149,9 @@ def sync_times(report_dir: Path, report: Report, limit: int = HISTORY_RUNS) -> l
     if not now:
         return []
     series: dict[str, list[float]] = {account: [] for account in now}
-    for folder in earlier_reports(report_dir, report.started_at, limit * 3):
-        try:
-            earlier = report_from_dict(read_report_dict(folder))
-        except UsageError:
-            continue
-        if earlier.flow != report.flow:
+    for past in earlier_runs(report_dir, before=report.started_at, flow=report.flow)[:limit * 3]:
+        earlier = past.report()
+        if earlier is None:
             continue
         for account, seconds in _sync_times(earlier).items():
             if account in series and len(series[account]) < limit:
