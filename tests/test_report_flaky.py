@@ -16,6 +16,7 @@ import xmlschema
 
 from runner.core.model import Listener, RunOptions
 from runner.core.results import CATEGORIES, Failure, RunResult, write_json_atomic
+from runner.core.retry import RETRYABLE, account_policy, retryable
 from runner.reporters.console import LinePrinter
 from runner.reporters.data import load_report
 from runner.reporters.evidence import write_evidence
@@ -23,7 +24,7 @@ from runner.reporters.history import changes, merge
 from runner.reporters.junit import render_junit
 from runner.reporters.notify import run_message
 from runner.reporters.sample import png, sample_report, sample_retried, write_artifacts
-from runner.run.retry import RETRYABLE, account_policy, retryable, with_retries
+from runner.run.retry import with_retries
 
 SCHEMA = Path(__file__).parent / "schemas" / "jenkins-junit.xsd"
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"

@@ -11,8 +11,8 @@ import pytest
 
 from runner.core.model import Listener, RunOptions
 from runner.core.results import Failure, RunResult, StepResult
-from runner.core.retry import RetryPolicy, Tries, retrying
-from runner.run.retry import AccountTries, account_policy
+from runner.core.retry import RetryPolicy, Tries, account_policy, retrying
+from runner.run.retry import AccountTries
 
 
 class Told(Listener):

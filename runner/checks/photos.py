@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..core.options import parse_duration as parse_duration  # where --until-synced is read
 from ..core.results import Outcome, Side
 
 if TYPE_CHECKING:
@@ -271,23 +272,6 @@ def _where(url: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- waiting
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
-
-
-def parse_duration(text: str | float) -> float:
-    """`--until-synced` values: seconds (`120`), or with a unit (`90s`, `5m`, `1h`)."""
-    if isinstance(text, (int, float)):
-        seconds = float(text)
-    else:
-        match = _DURATION.match(text)
-        if not match:
-            raise ValueError(f"a duration is seconds (120) or a number with s, m or h (90s, 5m); got {text!r}")
-        seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[(match.group(2) or "s").lower()]
-    if seconds <= 0:
-        raise ValueError(f"a duration must be more than 0 seconds; got {text!r}")
-    return seconds
-
-
 def backoff(total_s: float, first_s: float = 2.0, factor: float = 2.0, cap_s: float = 60.0) -> list[float]:
     """The waits between re-checks within `total_s`: 2, 4, 8... seconds up to `cap_s`, the last one
     shortened so that the final check happens when the duration ends."""

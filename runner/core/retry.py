@@ -14,10 +14,14 @@ from its own sync loop, since it runs on pytest-playwright's page, outside any e
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from .model import option_default
+
+if TYPE_CHECKING:
+    from .results import RunResult
 
 T = TypeVar("T")
 
@@ -44,6 +48,23 @@ class RetryPolicy(Generic[T]):
     def schedule(self, joiner: str = ", ") -> str:
         """The waits in words, for a help text: `5 s, 15 s, 45 s`."""
         return joiner.join(f"{seconds:g} s" for seconds in self.backoff)
+
+
+# ------------------------------------------------------------------------------------------ accounts
+# `--retries`: which answers of an account are transient faults, worth a new try from the start in a new
+# context (runner/run/retry.py says why these and never the others)
+RETRYABLE = ("unreachable", "timeout", "browser_error")
+MAX_RETRIES = 3  # at most 4 tries, so at most 4 password submissions for an account in one run
+
+
+def retryable(result: RunResult) -> bool:
+    """Whether this answer is a transient fault that another try may clear."""
+    return result.status == "failed" and result.failure is not None and result.failure.category in RETRYABLE
+
+
+def account_policy(retries: int = 0, backoff: tuple[float, ...] | None = None) -> RetryPolicy[RunResult]:
+    """The accounts' policy: the transient faults above, `retries` more tries, RunOptions' backoff."""
+    return RetryPolicy(retryable, retries, option_default("retry_backoff") if backoff is None else backoff)
 
 
 class Tries(Generic[T]):
@@ -81,6 +102,8 @@ async def retrying(tries: Tries[T], once: Callable[[], Awaitable[T]], stop_keeps
     """Run `once` until its answer stands or the policy's retries are spent, waiting its backoff in
     between. A stop (task cancelled) while waiting ends with the last answer when `stop_keeps_answer`
     (an account: the try that ended is its answer), and is passed on otherwise."""
+    import asyncio  # here, not at the top: `--help` reads the accounts' policy and must stay fast
+
     answer = await once()
     while (wait := tries.next_wait(answer)) is not None:
         try:

@@ -5,6 +5,7 @@ artifacts, and a failure told in the CLI's words (plugin.py collects the tests a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -51,6 +52,7 @@ class FlowSession:
             request: pytest.FixtureRequest | None = None) -> None:
         from ..core.errors import UsageError
         from ..core.model import RunOptions
+        from ..core.options import PLUGIN_OPTIONS
         from ..run.engine import Engine
         from ..secrets.credentials import KeyringStore
         from . import pwbridge
@@ -63,13 +65,10 @@ class FlowSession:
                 pytest.fail(str(exc), pytrace=False)
             self.store = store
         folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
+        # the run options the plugin takes (--m365-timeout, --m365-retries...), read and checked as `run`'s
+        given = {row.field: self.config.getoption(row.pytest) for row in PLUGIN_OPTIONS if row.field}
         options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
-                             timeout=self.config.getoption("--m365-timeout"),
-                             account_timeout=self.config.getoption("--m365-account-timeout"),
-                             require_synced=bool(self.config.getoption("--m365-require-synced")),
-                             until_synced=_duration(self.config.getoption("--m365-until-synced")),
-                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])),
-                             retries=int(self.config.getoption("--m365-retries") or 0))  # 0-3: plugin.py refuses more
+                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])), **given)
         options.browser.headed = bool(self.config.getoption("--headed", False))
         engine = Engine(flow, options, self.store)
         traced = self.config.getoption("--tracing", "off") != "off"
@@ -143,8 +142,11 @@ class TerminalListener(Listener):
         text = redact(f"m365-replay: {message}") or ""
         log.info("%s", text)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(text, yellow=True)
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line(text, yellow=True)  # past pytest's capture, as its live log is
 
 
 def _slug(text: str) -> str:
@@ -182,15 +184,3 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path,
         lines.append(f"    page card: {os.path.relpath(card, base) if card.is_absolute() else card}")
         lines += [f"      {line}" for line in card_lines(loaded)[:HEAD]]
     return "\n".join(lines)
-
-
-def _duration(text: str | None) -> float | None:
-    """--m365-until-synced as `run --until-synced` reads it; a wrong one stops the session (exit 4)."""
-    if not text:
-        return None
-    from ..checks.photos import parse_duration
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise pytest.UsageError(f"--m365-until-synced: {exc}") from None

@@ -25,26 +25,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..core.model import option_default
 from ..core.results import RunResult, Try, slug
-from ..core.retry import RetryPolicy, Tries, retrying
+from ..core.retry import Tries, account_policy, retrying
 
 if TYPE_CHECKING:
     from ..core.model import Listener, RunOptions
 
-RETRYABLE = ("unreachable", "timeout", "browser_error")
-MAX_RETRIES = 3  # at most 4 tries, so at most 4 password submissions for an account in one run
 ATTEMPT_DIR = "attempt-{n}"
-
-
-def retryable(result: RunResult) -> bool:
-    """Whether this answer is a transient fault that another try may clear."""
-    return result.status == "failed" and result.failure is not None and result.failure.category in RETRYABLE
-
-
-def account_policy(retries: int = 0, backoff: tuple[float, ...] | None = None) -> RetryPolicy[RunResult]:
-    """The accounts' policy: the transient faults above, `retries` more tries, RunOptions' backoff."""
-    return RetryPolicy(retryable, retries, option_default("retry_backoff") if backoff is None else backoff)
 
 
 def set_aside(result: RunResult, report_dir: Path, attempt: int) -> Try:
