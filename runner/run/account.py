@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.redact import redact
 from ..core.results import Outcome, StepFailure, StepResult, slug
 from ..secrets.account_secrets import Secrets
+from ..spec.steps import STEP_TYPES
 from .failures import (
     classify,
     explain,
@@ -282,15 +283,8 @@ class AccountRun:
             await asyncio.gather(*probes.values(), return_exceptions=True)
 
     def _budget(self, step: Step) -> float:
-        """Outer bound on a whole step; Playwright's own timeouts normally fire first."""
-        if step.command == "sign_in":
-            base = step.timeout or self.options.sign_in_timeout
-            return base + (self.options.mfa_wait if self.options.can_ask_a_person else 0)
-        if step.command == "use":
-            return self.options.account_timeout
-        if step.command == "compare_images":  # two fetches, and the re-checks of --until-synced
-            return (step.timeout or self.options.timeout) * 4 + 10 + (self.options.until_synced or 0)
-        return (step.timeout or self.options.timeout) * 2 + 10
+        """Outer bound on a whole step, as its type declares it (runner/spec/steps.py)."""
+        return STEP_TYPES[step.command].budget(step.timeout, self.options)
 
     async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None:
         saved = self.variables
@@ -315,7 +309,7 @@ class AccountRun:
         return None
 
     def _failure(self, exc: Exception, step: Step) -> StepFailure:
-        failure = self.explain(classify(exc, HANDLERS[step.command].on_timeout, self._budget(step)))
+        failure = self.explain(classify(exc, STEP_TYPES[step.command].on_timeout, self._budget(step)))
         failure = under_faults(failure, exc, self.watch.navigation_failed)
         if "url" not in failure.details:
             with contextlib.suppress(Exception):

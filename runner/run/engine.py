@@ -39,6 +39,7 @@ from ..core.results import (
 )
 from ..secrets.account_secrets import Secrets
 from ..signin import PASSKEY_GUARD_JS
+from ..spec.steps import STEP_TYPES
 from .account import AccountRun
 from .browser import context_args, launch, plain_user_agent
 from .failures import classify
@@ -55,14 +56,12 @@ INTERRUPTED = "The run was stopped while this account was running."
 
 def needs(flow: Flow, kind: str) -> bool:
     """Whether the flow types this kind of secret (so a missing one fails before any browser work)."""
-    return any((step.command == "sign_in" and kind == "password")
-               or (step.command == "fill_secret" and (step.arg.get("secret") or "password") == kind)
-               for step in flow.every_step())
+    return any(STEP_TYPES[step.command].secret_in(step.arg) == kind for step in flow.every_step())
 
 
 def checks_in(flow: Flow) -> int:
-    """How many compare_images steps the flow runs (each may re-check as long as --until-synced allows)."""
-    return sum(step.command == "compare_images" for step in flow.every_step())
+    """How many steps of the flow re-check as long as --until-synced allows (compare_images)."""
+    return sum(STEP_TYPES[step.command].until_synced for step in flow.every_step())
 
 
 def to_failure(failure: StepFailure) -> Failure:
