@@ -125,7 +125,9 @@ def test_the_check_only_flow_with_outlook_unreachable_and_a_reference_file(repla
     unknown = runs[down.upn].outcome
     assert unknown.status == "unknown" and unknown.distance is None
     assert unknown.message == ("Exchange's copy could not be checked: outlook.office.com could not be reached "
-                                  "(net::ERR_TUNNEL_CONNECTION_FAILED)")
+                               "(net::ERR_TUNNEL_CONNECTION_FAILED) (3 tries); 2 image fetches tried again after a "
+                               "network or server error")
+    assert unknown.fetch_retries == 2, "a network error is tried again, at most 3 tries"
     assert unknown.candidate.image is not None  # SharePoint's copy was there all the same
     from_file = runs[own.upn].outcome
     assert from_file.status == "synced" and from_file.reference.source == str(picture)
