@@ -64,7 +64,7 @@ def assert_new_photo_synced(out, acc: SimAccount) -> None:  # type: ignore[no-un
     """The account passed with `synced`, the simulator's log reads upload, Exchange changed, the
     documented visit, SharePoint changed (the delay after the visit), and the way taken was its own."""
     run = out.run(acc.upn)
-    assert run.status == "passed" and run.outcome["status"] == "synced", out.stdout
+    assert run.status == "passed" and run.outcome.status == "synced", out.stdout
     events = out.sim.events_for(acc.upn)
     assert order(events, "photo_uploaded", "exchange_photo_changed", "onedrive_loaded", "sharepoint_photo_changed") == [
         "photo_uploaded", "exchange_photo_changed", "onedrive_loaded", "sharepoint_photo_changed"], events
@@ -76,13 +76,13 @@ def assert_new_photo_synced(out, acc: SimAccount) -> None:  # type: ignore[no-un
     # time the answer that found synced arrived; the tolerance is the figures' stated rounding (and
     # visited_at's milliseconds), never the machine's speed
     outcome = run.outcome
-    origin = datetime.fromisoformat(outcome["visited_at"].replace("Z", "+00:00")).timestamp()
+    origin = datetime.fromisoformat(outcome.visited_at.replace("Z", "+00:00")).timestamp()
     sync_s = changed[0]["time"] - origin
     tolerance = ROUNDING_S / 2 + 0.001
-    assert (outcome["last_not_yet_s"] or 0.0) - tolerance <= sync_s <= outcome["synced_after_s"] + tolerance, (
+    assert (outcome.last_not_yet_s or 0.0) - tolerance <= sync_s <= outcome.synced_after_s + tolerance, (
         sync_s, outcome)
     assert changed[0]["picture"] == out.sim.events_for(acc.upn, "photo_uploaded")[0]["picture"]
-    generated = (out.report_dir / run.generated_photo["file"]).read_bytes()
+    generated = (out.report_dir / run.generated_photo.file).read_bytes()
     assert same_picture(generated, out.sim.app.photos.exchange_photo(acc.upn, "HR240x240"))[0]
     uploaded = out.sim.events_for(acc.upn, "photo_uploaded")
     if acc.photo_ui == "my_account":  # View account, in the new tab it opens; Save, and no Done
@@ -123,27 +123,27 @@ def test_qa_loop_in_english_both_ways_and_a_tenant_that_turned_photo_changes_off
     runs = {r.account: r for r in out.report.runs}
 
     # two accounts, two generated pictures, each the reference of its own account's check only
-    generated = {a.upn: out.report_dir / runs[a.upn].generated_photo["file"] for a in (dialog, myaccount)}
+    generated = {a.upn: out.report_dir / runs[a.upn].generated_photo.file for a in (dialog, myaccount)}
     assert generated[dialog.upn].parent.name == "en.dialog_contoso.com" and generated[dialog.upn].is_file()
     pictures = {a: path.read_bytes() for a, path in generated.items()}
     assert distance(load_image(pictures[dialog.upn]), load_image(pictures[myaccount.upn])) > THRESHOLD
     for acc, other in ((dialog, myaccount), (myaccount, dialog)):
-        assert runs[acc.upn].outcome["reference"]["source"] == str(generated[acc.upn].resolve())
+        assert runs[acc.upn].outcome.reference.source == str(generated[acc.upn].resolve())
         exchange = out.sim.app.photos.exchange_photo(acc.upn, "HR240x240")
         assert not same_picture(pictures[other.upn], exchange)[0]
         assert runs[acc.upn].inputs["photo"] == "generate"  # as asked; the file is in generated_photo
 
     # the check's reference is the generated picture add-profile-photo uploaded, and is called so
     check = runs[dialog.upn].outcome
-    assert check["reference"]["label"] == "the uploaded picture" and check["candidate"]["label"] == "SharePoint's copy"
-    assert check["message"].startswith("SharePoint's copy shows the same picture as the uploaded picture")
-    assert f"outcome: synced: {check['message']}" in out.stdout and "Exchange's copy" not in out.stdout
+    assert check.reference.label == "the uploaded picture" and check.candidate.label == "SharePoint's copy"
+    assert check.message.startswith("SharePoint's copy shows the same picture as the uploaded picture")
+    assert f"outcome: synced: {check.message}" in out.stdout and "Exchange's copy" not in out.stdout
 
     data = json.loads((out.report_dir / "report.json").read_text())
     assert data["runs"][0]["outcome"]["reference"]["label"] == "the uploaded picture"
     record = data["runs"][0]["generated_photo"]
     assert set(record) >= {"file", "seed", "hashes", "compared_with", "nearest_distance", "threshold"}
-    seconds = runs[dialog.upn].outcome["synced_after_s"]
+    seconds = runs[dialog.upn].outcome.synced_after_s
     assert f"synced {seconds:.1f} s after the documented visit" in out.stdout
     assert f"{dialog.upn}: synced after {seconds:.1f} s; no earlier timed run to compare with" in out.stdout
     html = (out.report_dir / "report.html").read_text()
@@ -210,11 +210,11 @@ def test_add_profile_photo_from_a_file_through_the_file_chooser_and_a_change_the
     out = replay([own, myaccount], specs=specs, flow=flow, workers=2, timeout=5.0)
 
     done = out.run(own.upn)
-    assert done.status == "passed" and done.outcome["status"] == "synced", out.stdout
-    assert done.outcome["reference"]["source"] == str(picture) and done.generated_photo is None
-    assert done.outcome["candidate"]["label"] == "Exchange's copy" and done.changed == ["profile photo"]
-    assert done.outcome["reference"]["label"] == "the uploaded picture"
-    assert done.outcome["message"].startswith("Exchange's copy shows the same picture as the uploaded picture")
+    assert done.status == "passed" and done.outcome.status == "synced", out.stdout
+    assert done.outcome.reference.source == str(picture) and done.generated_photo is None
+    assert done.outcome.candidate.label == "Exchange's copy" and done.changed == ["profile photo"]
+    assert done.outcome.reference.label == "the uploaded picture"
+    assert done.outcome.message.startswith("Exchange's copy shows the same picture as the uploaded picture")
     for acc in (own, myaccount):  # the photo changed either way: Exchange has it, SharePoint not yet (no visit)
         assert same_picture(picture.read_bytes(), out.sim.app.photos.exchange_photo(acc.upn, "HR240x240"))[0]
         assert not out.sim.events_for(acc.upn, "onedrive_loaded")

@@ -249,6 +249,9 @@ def test_m365_retries_tries_a_transient_fault_again_in_a_new_context_and_reports
     assert result.returncode == 1, text
     summary = text.strip().splitlines()[-1]
     assert "sign-in[alice@contoso.com] FLAKY" in text and "1 failed" in summary and "1 flaky" in summary, text
+    # the retry is announced as `run` announces it, between the test lines
+    assert ("m365-replay: alice@contoso.com: try 1 of 3 ended unreachable at step 'goto https://www.office.com/'; "
+            "trying again from the start in a new context in 5 s") in text, text
     failure = text.split("sign-in[bob@contoso.com] _", 1)[1]
     assert "bad_credentials" in failure and "try 1:" not in failure, "a wrong password is not tried again"
     cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}

@@ -21,7 +21,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import LIST_KEYS, describe_locator, interpolate_locator, is_locator
+from ..core.locators import LIST_KEYS, describe_locator, interpolate_locator
 from ..core.locators import alternatives as locator_alternatives
 from ..core.model import StateRow
 from ..core.redact import cut_tokens, redact
@@ -38,6 +38,7 @@ from ..signin.rows import (
 )
 from ..signin.states import STATES
 from ..spec.states import row_yaml
+from ..spec.steps import STEP_TYPES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("m365replay")
 CARD_FILE = "page.json"
-LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press", "fill_secret", "upload")
 
 # One look at the page: every visible interactive element and heading, by its markers. Values of
 # inputs are never read (a button's caption is its `value` only for input type=submit/button).
@@ -166,13 +166,7 @@ async def sign_in_analysis(rt: StepContext, elements: list[dict[str, Any]]) -> d
 
 
 def step_locator(step: Step) -> dict[str, Any] | None:
-    if step.command not in LOCATOR_COMMANDS:
-        return None
-    if is_locator(step.arg):
-        return step.arg
-    if isinstance(step.arg, dict) and is_locator(step.arg.get("locator")):
-        return step.arg["locator"]
-    return None
+    return STEP_TYPES[step.command].locator_in(step.arg)  # where its declaration says the locator is
 
 
 def waited_for(step: Step, text: Callable[[str], str]) -> str | None:
