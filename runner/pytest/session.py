@@ -147,6 +147,7 @@ class TerminalListener(Listener):
             return
         with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
             reporter.write_line(text, yellow=True)  # past pytest's capture, as its live log is
+            reporter.flush()  # now, not with the next test's line: the wait is what it announces
 
 
 def _slug(text: str) -> str:
