@@ -18,6 +18,7 @@ from runner.core.model import Listener
 from runner.core.results import CATEGORIES
 from runner.reporters.console import Fanout, LinePrinter
 from runner.simulator import SimAccount
+from runner.spec.flow import load_flow
 from runner.spec.states import load_states
 from tests.conftest import FLOWS, cli
 
@@ -241,3 +242,22 @@ def test_a_failed_wait_cuts_the_tokens_from_the_page_it_names() -> None:
     assert failure.message == ("Step 'Sign in' waited 10 s for button 'Next' / 'İleri' on https://login.microsoftonline"
                                ".com/common/oauth2/authorize?client_id=x&state=…&nonce=….")
     assert with_card(failure).endswith(" No page card could be read from the page.")
+
+
+def test_a_page_card_adds_a_found_name_to_the_end_of_an_ordered_fallback(tmp_path: Path) -> None:
+    """For a `first_of:` step the card's proposed edit keeps the flow's order: the public id first, the
+    name found on the page tried last."""
+    from types import SimpleNamespace
+
+    from runner.run.pagecard import step_analysis, waited_for
+
+    flow = tmp_path / "f.yaml"
+    flow.write_text("name: f\nsteps:\n  - click: {first_of: [{id: mectrl_currentAccount_picture}, "
+                    "{role: link, name: Add or change your picture}]}\n")
+    [step] = load_flow(flow).steps
+    elements = [{"tag": "a", "id": "mectrl_currentAccount_photo", "role": "link", "label": "Profilbild ändern"}]
+    card = step_analysis(SimpleNamespace(text=lambda text: text), step, elements)  # type: ignore[arg-type]
+    assert card["locator"] == "#mectrl_currentAccount_picture, else link 'Add or change your picture'"
+    assert card["proposed_edit"]["new"] == ('click: {first_of: [{id: mectrl_currentAccount_picture}, {role: link, '
+                                            'name: "Add or change your picture"}, {id: mectrl_currentAccount_photo}]}')
+    assert waited_for(step, lambda text: text) == card["locator"]
