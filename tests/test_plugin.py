@@ -229,18 +229,24 @@ def test_the_pytest_path_makes_contexts_and_refuses_accounts_as_run_does(tmp_pat
     assert " passed" not in text and "Traceback" not in text
 
 
+def sign_in_with_faults(tmp_path: Path, fault: str, extra: str = "") -> tuple[Path, Path]:
+    """A simulator accounts file (alice, and `extra` accounts) with one fixed fault, and a flows folder
+    whose one flow opens Office.com and signs in."""
+    sim = tmp_path / "sim.yaml"
+    sim.write_text(f"accounts:\n  - {{upn: alice@contoso.com, password: alice-pw-1}}\n{extra}faults:\n  - {fault}\n")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    return sim, flows
+
+
 @pytest.mark.browser
 def test_m365_retries_tries_a_transient_fault_again_in_a_new_context_and_reports_it_flaky(tmp_path: Path) -> None:
     """--m365-retries: the first page load of Office.com answers 503 (a fixed fault of the simulator
     accounts file), so alice's first try is `unreachable`, her second, in a context from pytest-playwright's
     new_context, passes: FLAKY, still a pass; bob's wrong password is never tried again."""
-    sim = tmp_path / "sim.yaml"
-    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1}\n"
-                   "  - {upn: bob@contoso.com, password: bob-pw-1}\n"
-                   "faults:\n  - {host: www.office.com, kind: status, status: 503, times: 1}\n")
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    sim, flows = sign_in_with_faults(tmp_path, "{host: www.office.com, kind: status, status: 503, times: 1}",
+                                     extra="  - {upn: bob@contoso.com, password: bob-pw-1}\n")
     users = users_file(tmp_path, "{account: alice@contoso.com}", "{account: bob@contoso.com}")
     junit = tmp_path / "junit.xml"
     result = pytest_run(tmp_path, str(flows), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
@@ -268,12 +274,7 @@ def test_ctrl_c_while_a_retry_waits_ends_the_session_with_the_last_try(tmp_path:
     import signal
     import time
 
-    sim = tmp_path / "sim.yaml"
-    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1}\n"
-                   "faults:\n  - {host: www.office.com, kind: status, status: 503}\n")
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    sim, flows = sign_in_with_faults(tmp_path, "{host: www.office.com, kind: status, status: 503}")
     keyring_file = tmp_path / "keyring.json"
     keyring_file.write_text(json.dumps({"m365-replay\nalice@contoso.com": "alice-pw-1"}))
     env = {**os.environ, **KEYRING_ENV, "M365_TEST_KEYRING_FILE": str(keyring_file), "PYTHONPATH": str(ROOT)}
