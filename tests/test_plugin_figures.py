@@ -87,3 +87,14 @@ def test_the_figures_go_to_the_testsuite_where_the_junit_family_forbids_them_on_
     [case] = list(root.iter("testcase"))
     assert case.find("properties") is None, "xunit2 allows no properties on a testcase"
     assert f"1 passed, 0 failed; outcome: 1 synced. Report: {folder / 'report.json'}" in text
+
+
+def test_a_report_folder_that_cannot_be_written_stops_the_session_before_any_test(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    result = pytest_run(tmp_path, "sync-profile-photo", "--m365-account", "alice@contoso.com",
+                        "--m365-report-dir", str(taken), "--collect-only", "-q")
+    text = result.stdout + result.stderr
+    assert result.returncode == 4, text
+    assert f"Cannot use {taken} as the report folder: it is a file; choose another --m365-report-dir." in text
+    assert "Traceback" not in text
