@@ -147,9 +147,9 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         assert sum(n.endswith(".trace") for n in names) >= 2, "tracing resumed after the secret was typed"
         assert list((report / account / "video").glob("*.webm"))
     assert searched > 50
-    retried = [r for r in data["runs"] if r["attempts"]]
+    retried = [r for r in data["runs"] if r["tries"]]
     assert len(retried) == 1 and retried[0]["flaky"], "one account met the fault and passed on its second try"
-    folder = report / retried[0]["attempts"][0]["screenshot"].split("/")[0] / "attempt-1"
+    folder = report / retried[0]["tries"][0]["screenshot"].split("/")[0] / "attempt-1"
     assert (folder / "trace.zip").is_file() and list((folder / "video").glob("*.webm")), "its first try was searched"
     assert len(list((report / "evidence").glob("*.zip"))) == 5, "the evidence zips were searched too"
     card = json.loads((report / "nudge_contoso.com" / "page.json").read_text())
@@ -160,6 +160,37 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     assert b"onedrive.aspx" in (report / "mfa_contoso.com" / "trace.zip").read_bytes() or any(
         b"onedrive.aspx" in blob for name, blob in blobs(report / "mfa_contoso.com") if ".trace" in name)
     assert "Playwright's debug logs would record passwords" in result.stderr
+
+
+@pytest.mark.browser
+def test_no_secret_in_a_pytest_sessions_report_junit_or_output(tmp_path: Path) -> None:
+    """The pytest plugin writes the session's report folder (report.json, report.html, junit.xml, the
+    runs' evidence) and pytest's junit.xml (the check's figures): every file of both, pytest-playwright's
+    --output and the terminal, searched for the password and the TOTP values, a wrong password too."""
+    from tests.test_plugin import pytest_run, users_file
+
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n"
+                   f"  - {{upn: mfa@contoso.com, password: '{PASSWORD}', mfa: totp, totp_secret: {TOTP_SECRET}}}\n"
+                   "  - {upn: badpw@contoso.com, password: another-password}\n")
+    users = users_file(tmp_path, "{account: mfa@contoso.com}", "{account: badpw@contoso.com}")
+    report, out = tmp_path / "session", tmp_path / "out"
+    started = time.time()
+    result = pytest_run(tmp_path, "sync-profile-photo", "--m365-users", str(users), "--m365-simulator-accounts",
+                        str(sim), "--m365-report-dir", str(report), "--junitxml", str(tmp_path / "junit.xml"),
+                        "--output", str(out), "--screenshot", "on", "-n", "2",
+                        passwords={"mfa@contoso.com": PASSWORD, "badpw@contoso.com": PASSWORD},
+                        totp={"mfa@contoso.com": TOTP_SECRET})
+    finished = time.time()
+    data = json.loads((report / "report.json").read_text())
+    assert {r["account"]: r["status"] for r in data["runs"]} == {"mfa@contoso.com": "passed",
+                                                                 "badpw@contoso.com": "failed"}, result.stdout
+    assert (report / "report.html").is_file() and (report / "junit.xml").is_file() and list(out.rglob("*.png"))
+    needles = needles_between(started, finished)
+    searched, leaks = search(report, needles, {"stdout": result.stdout, "stderr": result.stderr})
+    more, more_leaks = search(out, needles, {"junit.xml": (tmp_path / "junit.xml").read_text()})
+    assert leaks + more_leaks == [], "\n".join(leaks + more_leaks)
+    assert searched > 10 and more > 2
 
 
 def test_redactor_masks_every_form_and_log_tracebacks(caplog: pytest.LogCaptureFixture) -> None:

@@ -13,11 +13,12 @@ if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
 
     from .model import RunOptions, Step
-    from .results import StepFailure
+    from .results import Outcome, StepFailure
 
 
 class StepContext(Protocol):
     page: Page  # the account's current tab (a click that opens a tab moves it there)
+    uploaded: set[str]  # the files an `upload` step handed to a page in this run (resolved paths)
     options: RunOptions
     timeout_ms: float  # this step's timeout
 
@@ -27,6 +28,9 @@ class StepContext(Protocol):
         ...
 
     def locator(self, spec: dict[str, Any], page: Page | None = None) -> Locator: ...
+    async def find(self, spec: dict[str, Any], state: str = "visible") -> Locator:
+        """The element a step acts on, waited for; a `first_of:` list resolved in its order."""
+        ...
 
     # pages and the network
     async def navigate(self, url: str) -> None: ...
@@ -63,7 +67,7 @@ class StepContext(Protocol):
         """Write `data` in the account's folder; the path relative to the report folder."""
         ...
 
-    def record_outcome(self, outcome: dict[str, Any]) -> None: ...
+    def record_outcome(self, outcome: Outcome) -> None: ...
 
     # sub-flows
     async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None: ...

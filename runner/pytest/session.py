@@ -5,14 +5,18 @@ artifacts, and a failure told in the CLI's words (plugin.py collects the tests a
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from ..core.model import Listener
+from .report import flow_folder, record_on_test
 
 if TYPE_CHECKING:
     from ..core.model import AccountSpec
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from ..simulator import Simulator
     from ..spec.flow import Flow
 
+log = logging.getLogger("m365replay")
 CHUNKS_KEY = pytest.StashKey[list[Path]]()
 STATES_KEY = pytest.StashKey[list[Any]]()  # the sign-in states file's rows, read once per session
 
@@ -38,7 +43,6 @@ class FlowSession:
     """What the flow tests of a session share: credentials, options, a scratch folder."""
 
     config: pytest.Config
-    scratch: Path
     store: KeyringStore | None = None
     simulator: Simulator | None = None
     results: list[RunResult] = field(default_factory=list)
@@ -47,6 +51,7 @@ class FlowSession:
             request: pytest.FixtureRequest | None = None) -> None:
         from ..core.errors import UsageError
         from ..core.model import RunOptions
+        from ..core.options import PLUGIN_OPTIONS
         from ..run.engine import Engine
         from ..secrets.credentials import KeyringStore
         from . import pwbridge
@@ -58,13 +63,11 @@ class FlowSession:
             except UsageError as exc:
                 pytest.fail(str(exc), pytrace=False)
             self.store = store
-        folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
+        folder = flow_folder(self.config, flow.path)  # the session's report folder (report.py), as `run`'s
+        # the run options the plugin takes (--m365-timeout, --m365-retries...), read and checked as `run`'s
+        given = {row.field: self.config.getoption(row.pytest) for row in PLUGIN_OPTIONS if row.field}
         options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
-                             timeout=self.config.getoption("--m365-timeout"),
-                             account_timeout=self.config.getoption("--m365-account-timeout"),
-                             require_synced=bool(self.config.getoption("--m365-require-synced")),
-                             until_synced=_duration(self.config.getoption("--m365-until-synced")),
-                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])))
+                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])), **given)
         options.browser.headed = bool(self.config.getoption("--headed", False))
         engine = Engine(flow, options, self.store)
         traced = self.config.getoption("--tracing", "off") != "off"
@@ -76,6 +79,7 @@ class FlowSession:
         if request is not None:
             result = self._retried(request, engine, spec, result, traced)
         self.results.append(result)
+        record_on_test(item, flow, folder, result)
         account_dir = folder / _slug(spec.account)
         item.stash[CHUNKS_KEY] = sorted(account_dir.glob(".trace-*.zip"), key=lambda p: int(p.stem.split("-")[-1]))
         failed = result.status != "passed"
@@ -95,29 +99,55 @@ class FlowSession:
     def _retried(self, request: pytest.FixtureRequest, engine: Any, spec: AccountSpec, result: RunResult,
                  traced: bool) -> RunResult:
         """--m365-retries: a try that ended in a transient fault runs again from the start in a new
-        context from pytest-playwright's `new_context` (its browser_context_args, tracing and video), as
-        `run --retries` does in its own (runner/run/retry.py); a flaky pass is recorded on the test."""
+        context from pytest-playwright's `new_context` (its browser_context_args, tracing and video),
+        under the policy of `run --retries` (runner/run/retry.py): announced in the terminal, the failed
+        try set aside, the tries combined; a flaky pass is recorded on the test. Ctrl-C during the wait
+        ends the session with the last try as the account's answer."""
         import time
 
-        from ..run.retry import MAX_RETRIES, backoff, combine, retryable, set_aside
+        from ..run.retry import AccountTries
         from . import pwbridge
 
-        retries = max(0, min(MAX_RETRIES, int(self.config.getoption("--m365-retries") or 0)))
-        started, first_started_at = time.monotonic() - result.duration_ms / 1000, result.started_at
-        earlier: list[dict[str, Any]] = []
-        while retryable(result) and len(earlier) < retries:
-            time.sleep(backoff(len(earlier) + 1, engine.options.retry_backoff))
-            earlier.append(set_aside(result, engine.options.report_dir, len(earlier) + 1))
+        tries = AccountTries(engine.options, TerminalListener(self.config),
+                             started=time.monotonic() - result.duration_ms / 1000)
+        while (wait := tries.next_wait(result)) is not None:
+            try:
+                time.sleep(wait)
+            except KeyboardInterrupt:
+                self.results.append(tries.answer(result))
+                raise
+            tries.set_aside(result)
             fresh = request.getfixturevalue("new_context")().new_page()
             apage = pwbridge.to_async(fresh)
             result = pwbridge.run(fresh, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
-        result = combine(result, earlier, first_started_at, int((time.monotonic() - started) * 1000))
+        result = tries.answer(result)
         if result.flaky:
             from ..reporters.console import attempt_lines
 
             request.node.user_properties.append(("m365_flaky", " / ".join(line.strip() for line in
                                                                            attempt_lines(result))))
         return result
+
+
+class TerminalListener(Listener):
+    """What a flow test has to say while it runs (a retry coming), in pytest's terminal between the
+    test lines, and in the log."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def announce(self, message: str) -> None:
+        from ..core.redact import redact
+
+        text = redact(f"m365-replay: {message}") or ""
+        log.info("%s", text)
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line(text, yellow=True)  # past pytest's capture, as its live log is
+            reporter.flush()  # now, not with the next test's line: the wait is what it announces
 
 
 def _slug(text: str) -> str:
@@ -127,13 +157,14 @@ def _slug(text: str) -> str:
 
 
 def _keep_screenshots(result: RunResult, folder: Path, target: Path) -> dict[str, str]:
-    """Move the step screenshots (secret fields masked) next to pytest-playwright's artifacts."""
+    """Copy the step screenshots (secret fields masked) next to pytest-playwright's artifacts; the
+    session's report keeps its own."""
     kept: dict[str, str] = {}
     for step in result.steps:
         if step.screenshot and (folder / step.screenshot).is_file():
             target.mkdir(parents=True, exist_ok=True)
             dest = target / Path(step.screenshot).name
-            shutil.move(str(folder / step.screenshot), dest)
+            shutil.copy2(folder / step.screenshot, dest)
             kept[step.screenshot] = str(dest)
     return kept
 
@@ -146,7 +177,7 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path,
 
     lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
              *account_lines(result, detail=True)]
-    shot = next((s.screenshot for s in reversed(result.steps) if s.status == "failed" and s.screenshot), None)
+    shot = result.failure_screenshot()
     if shot in screenshots:
         path = Path(screenshots[shot])
         lines.append(f"    screenshot: {os.path.relpath(path, base) if path.is_absolute() else path}")
@@ -155,15 +186,3 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path,
         lines.append(f"    page card: {os.path.relpath(card, base) if card.is_absolute() else card}")
         lines += [f"      {line}" for line in card_lines(loaded)[:HEAD]]
     return "\n".join(lines)
-
-
-def _duration(text: str | None) -> float | None:
-    """--m365-until-synced as `run --until-synced` reads it; a wrong one stops the session (exit 4)."""
-    if not text:
-        return None
-    from ..checks.photos import parse_duration
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise pytest.UsageError(f"--m365-until-synced: {exc}") from None

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.redact import redact
-from ..core.results import StepFailure, StepResult, slug
+from ..core.results import Outcome, StepFailure, StepResult, slug
 from ..secrets.account_secrets import Secrets
+from ..spec.steps import STEP_TYPES
 from .failures import (
     classify,
     explain,
@@ -27,8 +28,10 @@ from .failures import (
     navigation_race,
     network_error,
     under_faults,
+    waited,
+    with_card,
 )
-from .pagecard import wants_card, write_card
+from .pagecard import waited_for, wants_card, write_card
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
 from .watch import ContextWatch
@@ -56,7 +59,9 @@ class AccountRun:
         self.secrets = secrets
         self.builtins: dict[str, Any] = {"account": account, "photo": photo or ""}  # flow.BUILTIN_VARIABLES
         self.variables: dict[str, Any] = {**self.builtins, **inputs}
-        self.outcome: dict[str, Any] | None = None
+        self.outcome: Outcome | None = None
+        self.uploaded: set[str] = set()  # files `upload` handed to a page (a check then names them so)
+        self.changed: list[str] = []  # what the steps that passed changed (their `changes:`)
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
         self.timeout_ms = options.timeout * 1000
@@ -77,10 +82,31 @@ class AccountRun:
 
         return build_locator(page or self.page, spec, self.text)
 
+    async def find(self, spec: dict[str, Any], state: str = "visible") -> Locator:
+        """The locator a step acts on, once it is in `state` (visible, attached). For an ordered
+        fallback (`first_of:`) that is the first alternative, in the flow's order, in that state as
+        soon as any is: never several at once (a click on two matches would be ambiguous)."""
+        from ..core.locators import alternatives, describe_locator
+
+        whole = self.locator(spec)
+        await whole.first.wait_for(state=state, timeout=self.timeout_ms)  # type: ignore[arg-type]
+        if "first_of" not in spec:
+            return whole
+        listed = alternatives(spec)
+        for n, alternative in enumerate(listed):
+            found = self.locator(alternative)
+            if await found.count() and (state != "visible" or await found.first.is_visible()):
+                if n:  # worth knowing: the earlier ones (a public id, say) are no longer on the page
+                    self.notes.append(f"found by {describe_locator(alternative)} (alternative {n + 1} of "
+                                      f"{len(listed)}); {describe_locator(listed[0])} was not on the page")
+                return found.nth(int(spec["nth"])) if "nth" in spec else found
+        return whole  # gone again in between: the whole, as `any:` would
+
     # ------------------------------------------------------------------ pages
     def switch_to(self, page: Page) -> None:
         if page is not self.page:
             log.debug("%s: continuing in the new tab %s", self.account, page.url)
+            self.notes.append("continued in the new tab it opened")
             self.page = page
 
     def _adopt_new_page(self) -> None:
@@ -140,7 +166,7 @@ class AccountRun:
             await self._settle(error_page)
             if last:
                 raise StepFailure("unreachable", f"{url} could not be reached ({network}) after {attempts} tries.",
-                                  url=url, network_error=network, attempts=attempts) from None
+                                  url=url, network_error=network, navigation_tries=attempts) from None
             return False
         finally:
             page.remove_listener("framenavigated", on_navigated)
@@ -217,7 +243,7 @@ class AccountRun:
             return None
         return str(path.relative_to(self.options.report_dir))
 
-    def record_outcome(self, outcome: dict[str, Any]) -> None:
+    def record_outcome(self, outcome: Outcome) -> None:
         self.outcome = outcome
 
     async def screenshot(self, name: str, full_page: bool = False, settle: bool = True) -> str | None:
@@ -282,15 +308,8 @@ class AccountRun:
             await asyncio.gather(*probes.values(), return_exceptions=True)
 
     def _budget(self, step: Step) -> float:
-        """Outer bound on a whole step; Playwright's own timeouts normally fire first."""
-        if step.command == "sign_in":
-            base = step.timeout or self.options.sign_in_timeout
-            return base + (self.options.mfa_wait if self.options.can_ask_a_person else 0)
-        if step.command == "use":
-            return self.options.account_timeout
-        if step.command == "compare_images":  # two fetches, and the re-checks of --until-synced
-            return (step.timeout or self.options.timeout) * 4 + 10 + (self.options.until_synced or 0)
-        return (step.timeout or self.options.timeout) * 2 + 10
+        """Outer bound on a whole step, as its type declares it (runner/spec/steps.py)."""
+        return STEP_TYPES[step.command].budget(step.timeout, self.options)
 
     async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None:
         saved = self.variables
@@ -315,11 +334,15 @@ class AccountRun:
         return None
 
     def _failure(self, exc: Exception, step: Step) -> StepFailure:
-        failure = self.explain(classify(exc, HANDLERS[step.command].on_timeout, self._budget(step)))
+        failure = self.explain(classify(exc, STEP_TYPES[step.command].on_timeout, self._budget(step)))
         failure = under_faults(failure, exc, self.watch.navigation_failed)
         if "url" not in failure.details:
             with contextlib.suppress(Exception):
                 failure.details["url"] = self.page.url
+        what = waited_for(step, self.text) if not isinstance(exc, StepFailure) else None
+        if what and failure.category == "page_changed":  # an element that never came
+            failure = waited(failure, self.current_step or step.name, what, str(failure.details.get("url") or ""),
+                             self.timeout_ms / 1000)
         return failure
 
     async def run_step(self, step: Step, prefix: str = "") -> None:
@@ -344,11 +367,16 @@ class AccountRun:
             failure = self._failure(exc, step)
             result.status, result.message = "failed", redact(failure.message)
         result.duration_ms = int((time.monotonic() - started) * 1000)
-        if self.notes and result.status == "passed":
+        if result.status == "passed":
+            self.changed += [change for change in step.changes if change not in self.changed]
+        if self.notes and result.status == "passed" and step.subflow is None:  # a sub-flow's are its steps
             result.message = redact("; ".join(dict.fromkeys(self.notes)))
         from_child = failure is not None and "step" in failure.details
         if failure is not None and not from_child and not step.optional and wants_card(step, failure):
             failure.page_card = await write_card(self, self.folder, step, name, failure)
+            if "waited_for" in failure.details:
+                failure.message = with_card(failure)
+                result.message = redact(failure.message)
         if (step.doc or failure is not None) and result.status != "skipped" and not from_child:
             await self.resume_tracing()
             result.screenshot = await self.screenshot(name, settle=failure is None)
