@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
+from ..core.pagemarks import page_marks
 
 HEAD = 6  # lines of a card the terminal prints under the account
 
@@ -28,14 +29,7 @@ def load_card(report_dir: Path, relative: str | None) -> dict[str, Any] | None:
 
 def _marks(card: dict[str, Any]) -> str:
     config = card.get("config") or {}
-    marks = [f"PageID {card['page_id']!r}" if card.get("page_id") else "no PageID"]
-    if config.get("pgid") and config.get("pgid") != card.get("page_id"):
-        marks.append(f"pgid {config['pgid']!r}")
-    if config.get("hpgid"):
-        marks.append(f"hpgid {config['hpgid']}")
-    if config.get("sErrorCode"):
-        marks.append(f"sErrorCode {config['sErrorCode']}")
-    return ", ".join(marks)
+    return page_marks(card.get("page_id"), config.get("sErrorCode"), config.get("pgid"), config.get("hpgid"))
 
 
 def _shown(marker: str, label: str | None) -> str:

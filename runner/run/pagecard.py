@@ -16,13 +16,11 @@ A password or code field's value is never read, nor anything typed; the card pas
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
 
 from ..core.locators import describe_locator, is_locator
-from ..core.model import StateRow
 from ..core.redact import cut_tokens, redact
 from ..core.results import write_json_atomic
 from ..signin.page import probe
@@ -36,7 +34,8 @@ from ..signin.rows import (
     watched_markers,
 )
 from ..signin.states import STATES
-from ..spec.states import row_yaml
+from ..spec.states import row_mapping, row_yaml
+from ..spec.yamlwrite import flow
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -156,10 +155,9 @@ async def sign_in_analysis(rt: StepContext, elements: list[dict[str, Any]]) -> d
     buttons = candidate_buttons(elements)
     row = proposed_row(facts, buttons)
     out = {"resembles": like, "new_markers": new_markers(facts, elements, near), "buttons": buttons,
-           "proposed_row": row}
+           "proposed_row": row_mapping(row) if row is not None else None}
     if row is not None:
-        text = row_yaml(StateRow(row["name"], row["match"], row.get("click"), row.get("fail"), row["description"]))
-        out["proposed_row_yaml"] = "states:\n" + text
+        out["proposed_row_yaml"] = "states:\n" + row_yaml(row)
     return out
 
 
@@ -193,8 +191,8 @@ def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -
         rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
         out["proposed_edit"] = {
             "at": f"{step.file}:{step.line}",
-            "old": f"{command}: {flow_yaml({**locator, **rest})}",
-            "new": f"{command}: {flow_yaml({**new, **rest})}",
+            "old": f"{command}: {flow({**locator, **rest})}",
+            "new": f"{command}: {flow({**new, **rest})}",
         }
     return out
 
@@ -277,21 +275,3 @@ def locator_for(element: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     if element.get("id"):
         return {"id": element["id"]}
     return {"css": f'[data-testid="{element["data-testid"]}"]'} if element.get("data-testid") else {"role": role}
-
-
-def flow_yaml(value: dict[str, Any]) -> str:
-    """A mapping as a one-line YAML flow mapping, as flows write locators: {id: O365_MainLink_Me}."""
-    def scalar(v: Any) -> str:
-        if isinstance(v, bool | int | float):
-            return json.dumps(v)
-        text = str(v)
-        return text if re.fullmatch(r"[A-Za-z_$][\w.${}-]*", text) else json.dumps(text, ensure_ascii=False)
-
-    def item(v: Any) -> str:
-        if isinstance(v, dict):
-            return flow_yaml(v)
-        if isinstance(v, list):
-            return "[" + ", ".join(item(x) for x in v) + "]"
-        return scalar(v)
-
-    return "{" + ", ".join(f"{k}: {item(v)}" for k, v in value.items()) + "}"

@@ -16,6 +16,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from ..core.pagemarks import page_marks
 from ..core.redact import cut_tokens
 from ..core.results import StepFailure
 from .actions import SignIn, SignInOptions
@@ -35,14 +36,6 @@ WAITS_FOR_A_PERSON = ("mfa_push", "passwordless")
 # teach mode asks the person only about a page that stayed unknown this long (pages between two known
 # ones, a redirect or a page still drawing, are unknown for a moment)
 TEACH_AFTER = 3.0
-
-
-def page_marks(facts: Facts | None) -> str:
-    """", PageID 'X', sErrorCode N" of a page: what a new row of STATES would recognize it by."""
-    if facts is None:
-        return ""
-    marks = f", PageID {facts.page_id!r}" if facts.page_id else ""
-    return marks + (f", sErrorCode {facts.error_code}" if facts.error_code else "")
 
 
 class Rows:
@@ -94,6 +87,7 @@ async def run_sign_in(rt: StepContext, options: SignInOptions) -> None:
             raise rt.explain(StepFailure("page_changed", "The sign-in page did not load."))
         state = None
         if facts is not None:
+            facts.after_credentials = si.credentials_given
             last = facts
             state = recognize(facts, rows.states)
             if state is not None:
@@ -124,6 +118,7 @@ def _stuck(rt: StepContext, options: SignInOptions, last: Facts | None,
     title = last.title if last else ""
     url = cut_tokens(last.url if last else rt.page.url)
     what = f"stayed on the {where[0]!r} page" if where else "found no known sign-in page"
+    marks = ", " + page_marks(last.page_id, last.error_code, last.pgid) if last else ""
     return StepFailure("page_changed", f"The sign-in {what} for {options.unrecognized_after:.0f} s "
-                       f"at {url} (title {title!r}{page_marks(last)}).", url=url, title=title,
+                       f"at {url} (title {title!r}{marks}).", url=url, title=title,
                        page_id=last.page_id if last else None, error_code=last.error_code if last else None)

@@ -9,13 +9,12 @@ markers it shows and lacks), the markers only it shows, and a proposed row ready
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..core.model import StateRow
 from .actions import PageState, SignIn, fail
+from .match import Match, marker_shown
 from .page import WATCHED_KEYS, Facts
-
-if TYPE_CHECKING:
-    from ..core.model import StateRow
 
 # error codes every sign-in page carries without an error (50058: not signed in yet)
 HARMLESS_CODES = ("", "0", "50058")
@@ -26,17 +25,6 @@ GO_ON_WORDS = re.compile(r"(skip|later|not_?now|notnow|cancel|back|dismiss|decli
 
 def from_row(row: StateRow) -> PageState:
     """The page state of a states file's row."""
-    match = row.match
-
-    def recognize(f: Facts) -> bool:
-        if "page_id" in match and not f.is_page(str(match["page_id"])):
-            return False
-        if "host" in match and f.host != str(match["host"]).lower():
-            return False
-        if "error_code" in match and f.error_code != str(match["error_code"]):
-            return False
-        return all(marker in f.visible for marker in match.get("shows") or ())
-
     if row.click is not None:
         marker = row.click
 
@@ -46,16 +34,7 @@ def from_row(row: StateRow) -> PageState:
     else:
         assert row.fail is not None
         act = fail(row.fail["category"], row.fail.get("message") or row.name)
-    return PageState(row.name, row.description or f"from {row.where}", recognize, act, row_markers(row), row.where)
-
-
-def row_markers(row: StateRow) -> tuple[str, ...]:
-    """What a row recognizes a page by, in the built-in table's notation (PageState.markers)."""
-    match = row.match
-    out = [f"PageID:{match['page_id']}"] if match.get("page_id") else []
-    out += [f"host:{match['host']}"] if match.get("host") else []
-    out += [f"sErrorCode:{match['error_code']}"] if match.get("error_code") else []
-    return (*out, *(match.get("shows") or ()))
+    return PageState(row.name, row.description or f"from {row.where}", Match.of_row(row.match), act, row.where)
 
 
 def watched_markers(rows: list[StateRow]) -> tuple[str, ...]:
@@ -68,17 +47,32 @@ def watched_markers(rows: list[StateRow]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def marker_shown(marker: str, f: Facts) -> bool:
-    kind, _, value = marker.partition(":")
-    if kind == "PageID" and value:
-        return f.is_page(value)
-    if kind == "sErrorCode" and value:
-        return f.error_code == value
-    if kind == "host" and value:
-        return f.host == value
-    if marker == "form:hiddenform":
-        return f.hidden_form
-    return marker in f.visible
+def row_name(f: Facts, prefix: str = "", taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A new row's name: its page's PageID in snake case (ConvergedTermsOfUse: converged_terms_of_use),
+    else its host's; after `prefix`, and numbered where `taken` has it already."""
+    page_id = f.page_id or f.pgid
+    base = re.sub(r"(?<!^)(?=[A-Z])", "_", page_id) if page_id else f.host
+    base = prefix + (re.sub(r"[^a-z0-9_]+", "_", base.lower()).strip("_") or "new_page")
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def row_for(f: Facts, click: str | None, description: str, name: str, fail_with: dict[str, str] | None = None
+            ) -> StateRow:
+    """The one way a row is made from a page (teach mode's taught row, a page card's proposal): it
+    matches the page by its PageID, its host, an error code other than the harmless ones, and the
+    marker it clicks; it clicks that marker, or fails (`fail_with`) when there is none to click."""
+    page_id = f.page_id or f.pgid
+    match: dict[str, Any] = {"page_id": page_id} if page_id else {}
+    match["host"] = f.host
+    if f.error_code not in (None, *HARMLESS_CODES):
+        match["error_code"] = f.error_code
+    if click is not None:
+        match["shows"] = [click]
+    return StateRow(name=name, match=match, click=click, fail=None if click is not None else fail_with,
+                    description=description)
 
 
 def resemblance(f: Facts, states: list[PageState], top: int = 3) -> list[dict[str, Any]]:
@@ -131,28 +125,15 @@ def candidate_buttons(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def proposed_row(f: Facts, buttons: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """A row for this page in the states file's format, clicking the likeliest button; None when
-    the page has nothing of its own to be recognized by (no PageID, no error code, no button with a
-    marker): a row matching its host alone would match every page there."""
+def proposed_row(f: Facts, buttons: list[dict[str, Any]]) -> StateRow | None:
+    """A row for this page, clicking the likeliest button; None when the page has nothing of its
+    own to be recognized by (no PageID, no error code, no button with a marker): a row matching its
+    host alone would match every page there."""
     page_id = f.page_id or f.pgid
     if not (page_id or buttons or f.error_code not in (None, *HARMLESS_CODES)):
         return None
-    name = re.sub(r"(?<!^)(?=[A-Z])", "_", page_id).lower() if page_id else "new_page"
-    name = re.sub(r"[^a-z0-9_]", "_", name).strip("_") or "new_page"
-    match: dict[str, Any] = {}
-    if page_id:
-        match["page_id"] = page_id
-    match["host"] = f.host
-    if f.error_code not in (None, *HARMLESS_CODES):
-        match["error_code"] = f.error_code
-    row: dict[str, Any] = {"name": name, "description": f"{f.title!r} at {f.host}".strip(), "match": match}
-    if buttons:
-        match["shows"] = [buttons[0]["marker"]]
-        row["click"] = buttons[0]["marker"]
-    else:
-        row["fail"] = {"category": "action_required", "message": "Sign in once by hand to answer this page."}
-    return row
+    return row_for(f, buttons[0]["marker"] if buttons else None, f"{f.title!r} at {f.host}", row_name(f),
+                   fail_with={"category": "action_required", "message": "Sign in once by hand to answer this page."})
 
 
 def new_markers(f: Facts, elements: list[dict[str, Any]], like: list[PageState]) -> list[str]:
