@@ -11,7 +11,8 @@ import pytest
 from runner.core.model import StateRow
 from runner.signin.match import KINDS, Match
 from runner.signin.page import LOGIN_HOSTS, WATCHED_KEYS, Facts
-from runner.signin.rows import from_row, proposed_row, row_for, row_name
+from runner.signin.proposal import proposed_row
+from runner.signin.rows import from_row, row_for, row_name
 from runner.signin.states import STATES, recognize
 from runner.spec.states import append_row, load_states, row_mapping, row_yaml
 

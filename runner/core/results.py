@@ -61,7 +61,7 @@ class StepFailure(Exception):
         self.category = category
         self.message = message
         self.details = details
-        self.page_card: str | None = None  # page.json, when one was written (runner/run/pagecard.py)
+        self.page_card: str | None = None  # page.json, when one was written (runner/run/pageread.py)
 
 
 def now_iso() -> str:
@@ -86,7 +86,7 @@ class Failure:
     action: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     # page.json in the account's folder (relative to the report folder): what the page the runner did
-    # not understand looked like, and the proposed fix (runner/run/pagecard.py); on page_changed, and
+    # not understand looked like, and the proposed fix (runner/run/pageread.py); on page_changed, and
     # on a sign-in timeout
     page_card: str | None = None
 

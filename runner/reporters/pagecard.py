@@ -1,4 +1,4 @@
-"""A page card (page.json, written by runner/run/pagecard.py) in words: the terminal prints its first
+"""A page card (page.json, written by runner/run/pageread.py) in words: the terminal prints its first
 lines under the failed account, `m365-replay explain` prints all of it, report.html shows it.
 
 The card is read from disk as plain JSON, so a reporter needs nothing but the report folder.

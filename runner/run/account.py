@@ -28,7 +28,7 @@ from .failures import (
     network_error,
     under_faults,
 )
-from .pagecard import wants_card, write_card
+from .pageread import wants_card, write_card
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
 from .watch import ContextWatch

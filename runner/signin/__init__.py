@@ -5,6 +5,11 @@ Every page a real account can meet is recognized by language-independent markers
 into a failure category the helpdesk can act on. When Microsoft changes a page, the fix is a
 row in states.py, not a change to any flow.
 
+`page.py` is how the sign-in sees a page (the probe), `match.py` a row's page test, `words.py` the
+visible words a few built-in rows may read (the documented exception), `actions.py` what it does on
+each page, `states.py` the built-in table, `rows.py` a states file's rows and the one row builder,
+`teach.py` teach mode, and `proposal.py` what a page card proposes for a page no row knows.
+
 May import: `runner.core` (the StepContext protocol, results) and `runner.spec` (teach mode writes a
 states file); Playwright at run time. The engine (`runner.run`) calls it through the `sign_in` step; it
 never imports the engine.

@@ -1,4 +1,4 @@
-"""A page card: what a page the runner did not understand looked like, and the fix it proposes.
+"""Reading a page the runner did not understand, in the browser, into its page card (page.json).
 
 Nobody who writes m365-replay sees the real Microsoft 365 pages; the first real account that meets a
 page no public source described is where the fix must start. So on `page_changed` (the sign-in or
@@ -11,31 +11,24 @@ every visible interactive element and heading by its language-independent marker
 - for a flow step whose locator found nothing: the elements a person would take for it (same
   accessible name or role, an id close to the old one) and the flow edit, with the step's file:line.
 A password or code field's value is never read, nor anything typed; the card passes the redactor too.
+
+This module only reads (INVENTORY_JS, the sign-in's probe) and writes the file; what the card
+proposes is worked out without a browser: the sign-in's row in runner/signin/proposal.py, the flow
+edit in flowedit.py. runner/reporters/pagecard.py puts a card into words.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import describe_locator, is_locator
 from ..core.redact import cut_tokens, redact
 from ..core.results import write_json_atomic
 from ..signin.page import probe
-from ..signin.rows import (
-    candidate_buttons,
-    element_marker,
-    from_row,
-    new_markers,
-    proposed_row,
-    resemblance,
-    watched_markers,
-)
-from ..signin.states import STATES
-from ..spec.states import row_mapping, row_yaml
-from ..spec.yamlwrite import flow
+from ..signin.proposal import propose
+from ..signin.rows import watched_markers
+from .flowedit import propose_edit
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("m365replay")
 CARD_FILE = "page.json"
-LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press")
 
 # One look at the page: every visible interactive element and heading, by its markers. Values of
 # inputs are never read (a button's caption is its `value` only for input type=submit/button).
@@ -133,7 +125,7 @@ async def _write_card(rt: StepContext, folder: Path, step: Step, step_name: str,
     if step.command == "sign_in":
         card.update(await sign_in_analysis(rt, elements))
     else:
-        card.update(step_analysis(rt, step, elements))
+        card.update(propose_edit(step, elements, rt.text))
     path = folder / CARD_FILE
     try:
         write_json_atomic(path, _redacted(card))
@@ -147,131 +139,4 @@ async def sign_in_analysis(rt: StepContext, elements: list[dict[str, Any]]) -> d
     """What the sign-in knows that this page is like, and the row that would teach it the page."""
     rows = rt.options.sign_in_states
     facts = await probe(rt, watched_markers(rows))
-    if facts is None:
-        return {}
-    states = [from_row(r) for r in rows] + STATES
-    like = resemblance(facts, states)
-    near = [s for s in states if s.name in {entry["state"] for entry in like}]
-    buttons = candidate_buttons(elements)
-    row = proposed_row(facts, buttons)
-    out = {"resembles": like, "new_markers": new_markers(facts, elements, near), "buttons": buttons,
-           "proposed_row": row_mapping(row) if row is not None else None}
-    if row is not None:
-        out["proposed_row_yaml"] = "states:\n" + row_yaml(row)
-    return out
-
-
-def step_locator(step: Step) -> dict[str, Any] | None:
-    if step.command not in LOCATOR_COMMANDS:
-        return None
-    if is_locator(step.arg):
-        return step.arg
-    if isinstance(step.arg, dict) and is_locator(step.arg.get("locator")):
-        return step.arg["locator"]
-    return None
-
-
-def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -> dict[str, Any]:
-    """For a step whose locator found nothing: the elements a person would take for it, best first,
-    and the flow edit that would use the best."""
-    locator = step_locator(step)
-    if locator is None:
-        return {}
-    def own(loc: dict[str, Any]) -> dict[str, Any]:
-        return {k: rt.text(v) if isinstance(v, str) else v for k, v in loc.items()}
-
-    alternatives = [own(alt) for alt in locator["any"]] if "any" in locator else [own(locator)]
-    candidates = rank_any(alternatives, elements)
-    out: dict[str, Any] = {"locator": describe_locator(own(locator) if "any" not in locator else locator),
-                           "candidates": candidates}
-    if candidates:
-        best = locator_for(candidates[0]["element"], alternatives[candidates[0]["alternative"]])
-        new = {"any": [*locator["any"], best]} if "any" in locator else best  # one more name for it
-        command = step.command
-        rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
-        out["proposed_edit"] = {
-            "at": f"{step.file}:{step.line}",
-            "old": f"{command}: {flow({**locator, **rest})}",
-            "new": f"{command}: {flow({**new, **rest})}",
-        }
-    return out
-
-
-def rank_any(alternatives: list[dict[str, Any]], elements: list[dict[str, Any]], top: int = 5
-             ) -> list[dict[str, Any]]:
-    """rank_candidates over each alternative of an `any:` locator (or the one locator): per element
-    its best score, with the alternative it answers."""
-    best: dict[int, dict[str, Any]] = {}
-    for n, alternative in enumerate(alternatives):
-        for candidate in rank_candidates(alternative, elements, top=len(elements)):
-            key = id(candidate["element"])
-            if key not in best or candidate["score"] > best[key]["score"]:
-                best[key] = {**candidate, "alternative": n}
-    return sorted(best.values(), key=lambda c: -c["score"])[:top]
-
-
-def _wanted_id(loc: dict[str, Any]) -> str | None:
-    if loc.get("id"):
-        return str(loc["id"])
-    found = re.fullmatch(r"#([\w-]+)", str(loc.get("css") or loc.get("selector") or ""))
-    return found.group(1) if found else None
-
-
-def rank_candidates(loc: dict[str, Any], elements: list[dict[str, Any]], top: int = 5) -> list[dict[str, Any]]:
-    """Elements that could be what `loc` looked for: an id close to the old one (edit distance),
-    the same accessible name or text, the same role, the same test id; each with why."""
-    from rapidfuzz import fuzz
-
-    want_id, want_role = _wanted_id(loc), loc.get("role")
-    want_name = next((str(loc[k]) for k in ("name", "text", "label", "title", "alt", "placeholder") if loc.get(k)),
-                     None)
-    scored = []
-    for element in elements:
-        score, why = 0.0, []
-        if want_id and element.get("id"):
-            close, how = id_closeness(want_id, element["id"])
-            if close >= 60:
-                score += close
-                why.append(f"id close to {want_id!r} ({how})")
-        label = (element.get("label") or "").strip().casefold()
-        if want_name and label:
-            if label == want_name.strip().casefold():
-                score, why = score + 100, [*why, "same accessible name"]
-            elif want_name.strip().casefold() in label:
-                score, why = score + 60, [*why, "accessible name contains it"]
-        if want_role and element.get("role") == want_role:
-            score, why = score + 20, [*why, "same role"]
-        if loc.get("testid") and element.get("data-testid"):
-            close = fuzz.ratio(str(loc["testid"]), element["data-testid"])
-            if close >= 60:
-                score, why = score + close, [*why, f"test id close ({close:.0f}%)"]
-        if score >= 50:
-            scored.append({"element": element, "marker": element_marker(element), "why": why, "score": round(score)})
-    scored.sort(key=lambda c: -c["score"])
-    return scored[:top]
-
-
-def id_closeness(old: str, new: str) -> tuple[float, str]:
-    """How close a renamed id is to the old one, 0-100, and why: an id that keeps the old one whole
-    (O365_MainLink_Me -> O365_MainLink_MeControl) is a rename; else the edit distance decides."""
-    from rapidfuzz.distance import Levenshtein
-
-    a, b = old.lower(), new.lower()
-    if a != b and (b.startswith(a) or b.endswith(a) or a.startswith(b)):
-        return 95.0, "keeps the old id"
-    edits = Levenshtein.distance(a, b)
-    return 100.0 * (1 - edits / max(len(a), len(b), 1)), f"edit distance {edits}"
-
-
-def locator_for(element: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    """The new locator, of the old one's kind where the element has it (an id for an id)."""
-    role, label = element.get("role"), element.get("label")
-    if ("id" in old or "css" in old or "selector" in old) and element.get("id"):
-        return {"id": element["id"]}
-    if "testid" in old and element.get("data-testid"):
-        return {"testid": element["data-testid"]}
-    if role and label:
-        return {"role": role, "name": label}
-    if element.get("id"):
-        return {"id": element["id"]}
-    return {"css": f'[data-testid="{element["data-testid"]}"]'} if element.get("data-testid") else {"role": role}
+    return propose(facts, elements, rows) if facts is not None else {}

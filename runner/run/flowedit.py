@@ -1,0 +1,139 @@
+"""The flow edit a page card proposes when a step's locator found nothing, without a browser: the
+page's elements ranked by how much each looks like what the step looked for (the same accessible
+name or role, an id close to the old one, the same test id), the locator the best one would give,
+and the edit at the step's file:line, written by the one YAML writer (runner/spec/yamlwrite.py).
+
+Pure: it works on the elements run/pageread.py read, so it is tested without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..core.locators import describe_locator, is_locator
+from ..signin.rows import element_marker
+from ..spec.yamlwrite import flow
+
+if TYPE_CHECKING:
+    from ..core.model import Step
+
+LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press")
+
+
+def step_locator(step: Step) -> dict[str, Any] | None:
+    if step.command not in LOCATOR_COMMANDS:
+        return None
+    if is_locator(step.arg):
+        return step.arg
+    if isinstance(step.arg, dict) and is_locator(step.arg.get("locator")):
+        return step.arg["locator"]
+    return None
+
+
+def propose_edit(step: Step, elements: list[dict[str, Any]], text: Callable[[str], str]) -> dict[str, Any]:
+    """For a step whose locator found nothing: the elements a person would take for it, best first,
+    and the flow edit that would use the best (`text`: the account's `${var}` interpolation)."""
+    locator = step_locator(step)
+    if locator is None:
+        return {}
+
+    def own(loc: dict[str, Any]) -> dict[str, Any]:
+        return {k: text(v) if isinstance(v, str) else v for k, v in loc.items()}
+
+    alternatives = [own(alt) for alt in locator["any"]] if "any" in locator else [own(locator)]
+    candidates = rank_any(alternatives, elements)
+    out: dict[str, Any] = {"locator": describe_locator(own(locator) if "any" not in locator else locator),
+                           "candidates": candidates}
+    if candidates:
+        best = locator_for(candidates[0]["element"], alternatives[candidates[0]["alternative"]])
+        new = {"any": [*locator["any"], best]} if "any" in locator else best  # one more name for it
+        command = step.command
+        rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
+        out["proposed_edit"] = {
+            "at": f"{step.file}:{step.line}",
+            "old": f"{command}: {flow({**locator, **rest})}",
+            "new": f"{command}: {flow({**new, **rest})}",
+        }
+    return out
+
+
+def rank_any(alternatives: list[dict[str, Any]], elements: list[dict[str, Any]], top: int = 5
+             ) -> list[dict[str, Any]]:
+    """rank_candidates over each alternative of an `any:` locator (or the one locator): per element
+    its best score, with the alternative it answers."""
+    best: dict[int, dict[str, Any]] = {}
+    for n, alternative in enumerate(alternatives):
+        for candidate in rank_candidates(alternative, elements, top=len(elements)):
+            key = id(candidate["element"])
+            if key not in best or candidate["score"] > best[key]["score"]:
+                best[key] = {**candidate, "alternative": n}
+    return sorted(best.values(), key=lambda c: -c["score"])[:top]
+
+
+def _wanted_id(loc: dict[str, Any]) -> str | None:
+    if loc.get("id"):
+        return str(loc["id"])
+    found = re.fullmatch(r"#([\w-]+)", str(loc.get("css") or loc.get("selector") or ""))
+    return found.group(1) if found else None
+
+
+def rank_candidates(loc: dict[str, Any], elements: list[dict[str, Any]], top: int = 5) -> list[dict[str, Any]]:
+    """Elements that could be what `loc` looked for: an id close to the old one (edit distance),
+    the same accessible name or text, the same role, the same test id; each with why."""
+    from rapidfuzz import fuzz
+
+    want_id, want_role = _wanted_id(loc), loc.get("role")
+    want_name = next((str(loc[k]) for k in ("name", "text", "label", "title", "alt", "placeholder") if loc.get(k)),
+                     None)
+    scored = []
+    for element in elements:
+        score, why = 0.0, []
+        if want_id and element.get("id"):
+            close, how = id_closeness(want_id, element["id"])
+            if close >= 60:
+                score += close
+                why.append(f"id close to {want_id!r} ({how})")
+        label = (element.get("label") or "").strip().casefold()
+        if want_name and label:
+            if label == want_name.strip().casefold():
+                score, why = score + 100, [*why, "same accessible name"]
+            elif want_name.strip().casefold() in label:
+                score, why = score + 60, [*why, "accessible name contains it"]
+        if want_role and element.get("role") == want_role:
+            score, why = score + 20, [*why, "same role"]
+        if loc.get("testid") and element.get("data-testid"):
+            close = fuzz.ratio(str(loc["testid"]), element["data-testid"])
+            if close >= 60:
+                score, why = score + close, [*why, f"test id close ({close:.0f}%)"]
+        if score >= 50:
+            scored.append({"element": element, "marker": element_marker(element), "why": why, "score": round(score)})
+    scored.sort(key=lambda c: -c["score"])
+    return scored[:top]
+
+
+def id_closeness(old: str, new: str) -> tuple[float, str]:
+    """How close a renamed id is to the old one, 0-100, and why: an id that keeps the old one whole
+    (O365_MainLink_Me -> O365_MainLink_MeControl) is a rename; else the edit distance decides."""
+    from rapidfuzz.distance import Levenshtein
+
+    a, b = old.lower(), new.lower()
+    if a != b and (b.startswith(a) or b.endswith(a) or a.startswith(b)):
+        return 95.0, "keeps the old id"
+    edits = Levenshtein.distance(a, b)
+    return 100.0 * (1 - edits / max(len(a), len(b), 1)), f"edit distance {edits}"
+
+
+def locator_for(element: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """The new locator, of the old one's kind where the element has it (an id for an id)."""
+    role, label = element.get("role"), element.get("label")
+    if ("id" in old or "css" in old or "selector" in old) and element.get("id"):
+        return {"id": element["id"]}
+    if "testid" in old and element.get("data-testid"):
+        return {"testid": element["data-testid"]}
+    if role and label:
+        return {"role": role, "name": label}
+    if element.get("id"):
+        return {"id": element["id"]}
+    return {"css": f'[data-testid="{element["data-testid"]}"]'} if element.get("data-testid") else {"role": role}
