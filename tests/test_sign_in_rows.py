@@ -82,10 +82,10 @@ def test_one_row_builder_for_teach_mode_and_the_proposal() -> None:
                          "shows": ["idSIButton9"]}  # 50058 is every sign-in page's code: not a mark
     confirm = facts(("PageID:ConvergedUserConfirmation", "sErrorCode:399218"))
     assert row_for(confirm, None, "d", "n", fail_with={"category": "action_required"}).match["error_code"] == "399218"
-    proposed = proposed_row(page, [{"marker": "idSIButton9"}])
+    proposed = proposed_row(page, "idSIButton9")
     assert proposed == StateRow("converged_terms_of_use", row.match, "idSIButton9", None,
                                 "'Sign in to your account' at login.microsoftonline.com")
-    assert proposed_row(facts(url="https://login.microsoftonline.com/x"), []) is None  # nothing of its own
+    assert proposed_row(facts(url="https://login.microsoftonline.com/x"), None) is None  # nothing of its own
 
 
 def test_a_built_row_reads_back_through_the_states_file_loader(tmp_path: Path) -> None:

@@ -77,9 +77,16 @@ def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp
     best = moved["candidates"][0]
     assert best["marker"] == "O365_MainLink_MeControl" and any("id close" in why for why in best["why"])
     edit = moved["proposed_edit"]
-    assert edit == {"at": f"{FLOWS / 'sync-profile-photo.yaml'}:{moved['step']['line']}",
+    # the shipped flow is not edited where it is installed: the edit is for a copy (`flows copy`)
+    line = moved["step"]["line"]
+    assert edit == {"at": f"my-flows/sync-profile-photo.yaml:{line}", "copy": "m365-replay flows copy my-flows",
+                    "shipped": f"{FLOWS / 'sync-profile-photo.yaml'}:{line}",
+                    "run": "m365-replay run my-flows/sync-profile-photo.yaml",
                     "old": "expect_visible: {id: O365_MainLink_Me}",
                     "new": "expect_visible: {id: O365_MainLink_MeControl}"}
+    assert "copy the flows first (m365-replay flows copy my-flows), then edit my-flows/sync-profile-photo.yaml:" \
+        in first.stdout
+    assert "<code class=\"cmd\">m365-replay flows copy my-flows</code>" in html
 
     # `explain` prints the cards again; a run without one exits 1
     explained = cli("explain", str(first.report_dir), "--account", nudge.upn)

@@ -36,15 +36,24 @@ def _shown(marker: str, label: str | None) -> str:
     return f"{marker} ({label!r})" if label else marker
 
 
+def _edit_lines(card: dict[str, Any], step: dict[str, Any]) -> list[str]:
+    """The proposed flow edit; for a shipped flow, in a copy (`flows copy`), never in the package."""
+    edit = card["proposed_edit"]
+    if edit.get("copy"):
+        head = (f"step {step.get('name')!r} ({edit.get('shipped')}, a shipped flow) looked for {card.get('locator')}; "
+                f"copy the flows first ({edit['copy']}), then edit {edit['at']}:")
+    else:
+        head = f"step {step.get('name')!r} ({edit['at']}) looked for {card.get('locator')}; proposed flow edit:"
+    lines = [head, f"  {edit['new']}", f"  instead of {edit['old']}"]
+    return lines + ([f"  and run the copy: {edit['run']}"] if edit.get("run") else [])
+
+
 def card_lines(card: dict[str, Any]) -> list[str]:
     """The card, most useful first: the page, the proposed fix, then what it was compared with."""
     lines = [f"page: {card.get('title')!r} at {card.get('url')} ({_marks(card)})"]
     step = card.get("step") or {}
     if card.get("proposed_edit"):
-        edit = card["proposed_edit"]
-        lines.append(f"step {step.get('name')!r} ({edit['at']}) looked for {card.get('locator')}; proposed flow edit:")
-        lines.append(f"  {edit['new']}")
-        lines.append(f"  instead of {edit['old']}")
+        lines += _edit_lines(card, step)
     elif card.get("locator"):
         lines.append(f"step {step.get('name')!r} ({step.get('file')}:{step.get('line')}) looked for "
                      f"{card['locator']}: nothing on the page looks like it")
@@ -54,6 +63,8 @@ def card_lines(card: dict[str, Any]) -> list[str]:
         lines.append(f"proposed row {row.get('name')!r}: {fix} on the page with "
                      + ", ".join(f"{k} {v}" for k, v in (row.get("match") or {}).items())
                      + " (the whole row below; add it to a states file: --states FILE)")
+        if card.get("proposal_rule"):
+            lines.append(f"  chosen by the rule: {card['proposal_rule']}")
     if card.get("buttons"):
         lines.append("buttons: " + ", ".join(_shown(b["marker"], b.get("label")) for b in card["buttons"][:8]))
     for candidate in card.get("candidates") or []:

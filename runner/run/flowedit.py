@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.locators import describe_locator, is_locator
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from ..core.model import Step
 
 LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press")
+COPY_DIR = "my-flows"  # where a proposed edit of a shipped flow suggests copying the flows to
 
 
 def step_locator(step: Step) -> dict[str, Any] | None:
@@ -52,11 +54,29 @@ def propose_edit(step: Step, elements: list[dict[str, Any]], text: Callable[[str
         command = step.command
         rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
         out["proposed_edit"] = {
-            "at": f"{step.file}:{step.line}",
+            **where_to_edit(step.file, step.line),
             "old": f"{command}: {flow({**locator, **rest})}",
             "new": f"{command}: {flow({**new, **rest})}",
         }
     return out
+
+
+def where_to_edit(file: str, line: int) -> dict[str, str]:
+    """Where a person makes the edit: the flow's own file:line, or, for a flow shipped with
+    m365-replay (a file inside the installed package, replaced by the next upgrade), the line in a
+    copy that `m365-replay flows copy` makes, with the command."""
+    from ..spec.catalog import shipped_dir
+
+    base = shipped_dir()
+    try:
+        inside = Path(file).resolve().relative_to(base.resolve()) if base is not None else None
+    except (OSError, ValueError):
+        inside = None
+    if inside is None:
+        return {"at": f"{file}:{line}"}
+    copy = Path(COPY_DIR) / inside
+    return {"at": f"{copy.as_posix()}:{line}", "copy": f"m365-replay flows copy {COPY_DIR}",
+            "shipped": f"{file}:{line}", "run": f"m365-replay run {copy.as_posix()}"}
 
 
 def rank_any(alternatives: list[dict[str, Any]], elements: list[dict[str, Any]], top: int = 5

@@ -7,9 +7,9 @@ it says it offers and by its way out. So a built-in row may use these word marke
 card ranks a page's buttons by the same words. Everything else stays with ids, names and PageIDs;
 a states file never matches text (a user who meets another wording adds a row by its markers).
 
-Every pattern is matched against casefolded text (`ß` is `ss`, `İ` is `i̇`), so it is written in
-lower case. Button patterns are anchored at the label's start ("Skip for now (14 days until this
-is required)" is a way out; "Don't skip" is not).
+Every pattern is matched against casefolded text (`ß` is `ss`, `İ` is `i`: folded()), so it is
+written in lower case. Button patterns are anchored at the label's start ("Skip for now (14 days
+until this is required)" is a way out; "Don't skip" is not).
 """
 
 from __future__ import annotations
@@ -56,8 +56,14 @@ WORD_MARKERS = {"passkey_offer": PASSKEY_OFFER, "way_out": WAY_OUT, "set_up": SE
 ON_TEXT = ("passkey_offer",)
 
 
+def folded(text: str) -> str:
+    """Text as the patterns are written: casefolded, and Turkish `İ` as plain `i` (casefold makes it
+    `i` and a combining dot)."""
+    return text.casefold().replace("\u0307", "")
+
+
 def label_says(pattern: re.Pattern[str], label: str | None) -> bool:
-    return bool(label) and bool(pattern.search(str(label).casefold()))
+    return bool(label) and bool(pattern.search(folded(str(label))))
 
 
 def says(f: Facts, name: str) -> bool:
@@ -65,5 +71,5 @@ def says(f: Facts, name: str) -> bool:
     the label of one of its visible buttons and links."""
     pattern = WORD_MARKERS[name]
     if name in ON_TEXT:
-        return bool(pattern.search(f"{f.title}\n{f.page_text}".casefold()))
+        return bool(pattern.search(folded(f"{f.title}\n{f.page_text}")))
     return any(label_says(pattern, label) for label in f.labels)
