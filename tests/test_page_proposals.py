@@ -17,7 +17,7 @@ from runner.signin.proposal import propose, proposed_row, rank_buttons
 from tests.conftest import FLOWS
 
 # the simulator's wording of the pages below (runner/simulator/i18n.py)
-CONFIRM = {"en": ("Confirm your sign-in", "Cancel", "Continue"), "tr": ("Oturum açma işleminizi onaylayın", "İptal",
+CONFIRM = {"en": ("Confirm your sign-in", "Cancel", "Continue"), "tr": ("Oturum açmanızı onaylayın", "İptal",
                                                                        "Devam"),
            "de": ("Anmeldung bestätigen", "Abbrechen", "Weiter")}
 CAMPAIGN = {"en": ("Create a passkey", "Not now", "Next"), "tr": ("Geçiş anahtarı oluşturun", "Şimdi değil", "İleri"),
@@ -83,7 +83,7 @@ def test_markers_decide_before_labels_and_labels_in_the_page_language() -> None:
 
 def test_the_card_part_names_the_rule_and_its_row_reads_back() -> None:
     elements = [button("İptal", "idBtn_Back"), button("Devam", "idSIButton9", primary=True, type="submit")]
-    card = propose(page("Oturum açma işleminizi onaylayın"), elements, [])
+    card = propose(page("Oturum açmanızı onaylayın"), elements, [])
     assert card["proposal_rule"].startswith("primary action")
     assert card["proposed_row"]["click"] == "idSIButton9"
     assert card["proposed_row"]["match"] == {"page_id": "ConvergedUserConfirmation",

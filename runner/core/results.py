@@ -91,6 +91,27 @@ class Failure:
     page_card: str | None = None
 
 
+# the pages Microsoft puts into a sign-in that the run met and answered, or stopped at (Interrupt.kind)
+INTERRUPT_KINDS = {
+    "passkey_campaign": "the passkey registration campaign (register a passkey, or not now)",
+    "tenant_confirmation": "the user's confirmation to sign in to this tenant (AADSTS399218)",
+}
+
+
+@dataclass
+class Interrupt:
+    """A page Microsoft put into the sign-in, as the run met it: what it was (`kind`, one of
+    INTERRUPT_KINDS), what the run did (`action`: "snoozed" by its way out, "action_required" when
+    the run stopped there, "row" when a states file's row answered it), when (`at`, ISO 8601 UTC),
+    and in words what was pressed or which row answered (`detail`). Kept on the run so that the
+    next runs can count them (the passkey campaign allows only so many snoozes)."""
+
+    kind: str
+    action: str
+    at: str
+    detail: str | None = None
+
+
 @dataclass
 class RunResult:
     account: str
@@ -115,6 +136,8 @@ class RunResult:
     # this run's own answer; empty when the first try was the answer. `flaky`: passed after a failed try.
     attempts: list[dict[str, Any]] = field(default_factory=list)
     flaky: bool = False
+    # the interrupts the sign-in met (the passkey registration campaign, the tenant confirmation), in order
+    interrupts: list[Interrupt] = field(default_factory=list)
 
 
 @dataclass

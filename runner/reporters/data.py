@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
-from ..core.results import Failure, Report, RunResult, StepResult
+from ..core.results import Failure, Interrupt, Report, RunResult, StepResult
 
 REPORT_FILE = "report.json"
 
@@ -28,6 +28,8 @@ def run_from_dict(data: dict[str, Any]) -> RunResult:
     failure = raw.get("failure")
     raw["failure"] = Failure(**_known(Failure, failure)) if isinstance(failure, dict) else None
     raw["steps"] = [StepResult(**_known(StepResult, s)) for s in raw.get("steps") or [] if isinstance(s, dict)]
+    raw["interrupts"] = [Interrupt(**_known(Interrupt, i)) for i in raw.get("interrupts") or []
+                         if isinstance(i, dict) and {"kind", "action", "at"} <= i.keys()]
     raw.setdefault("duration_ms", 0)
     raw.setdefault("final_url", None)
     return RunResult(**raw)

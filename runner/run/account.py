@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.redact import redact
-from ..core.results import StepFailure, StepResult, slug
+from ..core.results import Interrupt, StepFailure, StepResult, now_iso, slug
 from ..secrets.account_secrets import Secrets
 from .failures import (
     classify,
@@ -59,6 +59,7 @@ class AccountRun:
         self.outcome: dict[str, Any] | None = None
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
+        self.interrupts: list[Interrupt] = []  # what the sign-in met (results.INTERRUPT_KINDS)
         self.timeout_ms = options.timeout * 1000
         self.current_step: str | None = None
         self.trace = AccountTrace(context, folder, account)
@@ -204,6 +205,9 @@ class AccountRun:
 
     def announce(self, message: str) -> None:
         self.listener.announce(redact(message) or "")
+
+    def record_interrupt(self, kind: str, action: str, detail: str | None = None) -> None:
+        self.interrupts.append(Interrupt(kind, action, now_iso(), redact(detail)))
 
     def progress(self, message: str) -> None:
         self.listener.step_started(self.account, f"{self.current_step} · {message}" if self.current_step else message)

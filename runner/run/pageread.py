@@ -2,9 +2,10 @@
 
 Nobody who writes m365-replay sees the real Microsoft 365 pages; the first real account that meets a
 page no public source described is where the fix must start. So on `page_changed` (the sign-in or
-any flow step) and on a sign-in `timeout`, one look at the page becomes `page.json` in the account's
-folder: its URL (tokens cut), title, PageID and $Config's page ids and key names (never values),
-every visible interactive element and heading by its language-independent markers, and
+any flow step), on a sign-in `timeout` and at the tenant confirmation (AADSTS399218), one look at
+the page becomes `page.json` in the account's folder: its URL (tokens cut), title, PageID and
+$Config's page ids and key names (never values), every visible interactive element and heading by
+its language-independent markers, and
 - for the sign-in: the known states it resembles (markers shown and lacking), the markers only it
   shows, the buttons a person could press (the likeliest first) and a proposed row for a states
   file, ready to paste (runner/spec/states.py);
@@ -86,7 +87,10 @@ INVENTORY_JS = """() => {
 
 
 def wants_card(step: Step, failure: StepFailure) -> bool:
-    return failure.category == "page_changed" or (step.command == "sign_in" and failure.category == "timeout")
+    """On page_changed, on a sign-in timeout, and on the tenant confirmation the sign-in does not
+    answer on its own (its card proposes the row that would, for a person to decide)."""
+    return failure.category == "page_changed" or (step.command == "sign_in" and (
+        failure.category == "timeout" or failure.details.get("interrupt") == "tenant_confirmation"))
 
 
 async def write_card(rt: StepContext, folder: Path, step: Step, step_name: str, failure: StepFailure) -> str | None:

@@ -13,8 +13,10 @@ from typing import Any
 
 from ..core.model import StateRow
 from .actions import PageState, SignIn, fail
+from .interrupts import answered_by_row
 from .match import Match
 from .page import WATCHED_KEYS, Facts
+from .states import recognize
 
 # error codes every sign-in page carries without an error (50058: not signed in yet)
 HARMLESS_CODES = ("", "0", "50058")
@@ -27,11 +29,22 @@ def from_row(row: StateRow) -> PageState:
 
         async def act(si: SignIn, f: Facts) -> None:
             if si.once(f"row:{row.name}:{f.url}"):  # once per page: a click that does not move on is page_changed
+                answered_by_row(si, builtin_name(f), row.name, row.where, f"click {marker}")
                 await si.click(marker)
     else:
         assert row.fail is not None
-        act = fail(row.fail["category"], row.fail.get("message") or row.name)
+        failing = fail(row.fail["category"], row.fail.get("message") or row.name)
+
+        async def act(si: SignIn, f: Facts) -> None:
+            answered_by_row(si, builtin_name(f), row.name, row.where, f"fail {row.fail['category']}")
+            await failing(si, f)
     return PageState(row.name, row.description or f"from {row.where}", Match.of_row(row.match), act, row.where)
+
+
+def builtin_name(f: Facts) -> str | None:
+    """The built-in row that would have answered this page, had no states file's row come first."""
+    state = recognize(f)
+    return state.name if state is not None else None
 
 
 def watched_markers(rows: list[StateRow]) -> tuple[str, ...]:

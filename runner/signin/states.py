@@ -34,12 +34,18 @@ from .actions import (
     use_password_instead,
     wait,
 )
+from .interrupts import campaign_without_way_out, snooze_campaign, tenant_confirmation
 from .match import Match
 from .page import LANDING_SIGN_IN_IDS, Facts
 
 # the converged sign-in page (username, password, picker, passkey): on a sign-in host, with its
 # PageID or none yet (the page is built by script)
 SIGN_IN = {"login_host": True, "page_id": ("ConvergedSignIn", None)}
+# the passkey registration campaign (interrupts.py), recognized by what it offers: after the password or
+# second factor, on a sign-in host, on none of the pages where "Authenticator" or "passkey" is a word of
+# the sign-in itself (the username, password, passkey and picker views, MFA, "Stay signed in?", errors)
+CAMPAIGN = {"login_host": True, "after_credentials": True}
+NOT_A_CAMPAIGN = ("PageID:ConvergedSignIn", "PageID:ConvergedTFA", "PageID:KmsiInterrupt", "PageID:ConvergedError")
 
 
 def row(name: str, description: str, act: Action, **match: Any) -> PageState:
@@ -48,10 +54,13 @@ def row(name: str, description: str, act: Action, **match: Any) -> PageState:
 
 # ---------------------------------------------------------------------------------- the table
 # First match wins. Each row's test is written once (match.py) and its markers follow from it:
-# ids, names, PageIDs and error codes, never visible text.
+# ids, names, PageIDs and error codes, never visible text, but for the passkey campaign's two rows.
 STATES: list[PageState] = [
     row("working", 'The auto-posted "Working..." form back to the application', wait,
         shows=("form:hiddenform",)),
+    # AADSTS399218 on its own page or an error page: never confirmed on the runner's own (interrupts.py)
+    row("tenant_confirmation", "Confirm the sign-in to this tenant (AADSTS399218)", tenant_confirmation,
+        error_code="399218"),
     row("error", "Error page (e.g. Conditional Access AADSTS53003)", error_page,
         any_of=("service_exception_message", "PageID:ConvergedError")),
     row("personal_account", "Personal Microsoft account at login.live.com (usernameEntry, data-testid)",
@@ -93,6 +102,12 @@ STATES: list[PageState] = [
     row("password_expired", "Update your password (ConvergedChangePassword)", fail(
         "password_expired", "The password has expired and must be changed (AADSTS50055)."),
         page_id=("ConvergedChangePassword",)),
+    # the documented exception to "never text" (words.py): no public capture has this page's ids
+    row("passkey_campaign", "Passkey registration campaign, snoozable: its way out (\"Not now\")", snooze_campaign,
+        **CAMPAIGN, shows=("words:passkey_offer", "words:way_out"), not_shown=NOT_A_CAMPAIGN),
+    row("passkey_campaign_enforced", "Passkey registration campaign with no way out (enforced, blocking)",
+        campaign_without_way_out, **CAMPAIGN, shows=("words:passkey_offer", "words:set_up"),
+        not_shown=(*NOT_A_CAMPAIGN, "words:way_out")),
     row("security_info", "Security info registration (mysignins)", fail(
         "action_required", "Microsoft sent the account to register security info."), host="mysignins.microsoft.com"),
     row("landing", "office.com signed-out landing page", click_landing_sign_in, login_host=False,
