@@ -13,6 +13,7 @@ gone is decided by the page (runner/signin/interrupts.py), never by this count.
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from ..core.results import Interrupt
@@ -20,6 +21,7 @@ from ..core.results import Interrupt
 ALLOWED = 3  # the snoozes a tenant that enforces registration allows (enforceRegistrationAfterAllowedSnoozes)
 HISTORY_RUNS = 100  # earlier results folders read at most (three months of nightly runs)
 KIND = "passkey_campaign"
+log = logging.getLogger("m365replay")
 
 
 def earlier_snoozes(report_dir: Path, started_at: str, limit: int = HISTORY_RUNS) -> tuple[dict[str, int], int]:
@@ -67,7 +69,8 @@ class SnoozeCounts:
             return []
         try:
             counts, runs = await self.history()
-        except OSError:
+        except Exception as exc:  # best effort: the account's answer never depends on reading old reports
+            log.warning("Could not read the earlier runs to count the passkey campaign's snoozes: %s", exc)
             runs, counts = 0, {}
         return [snooze_line(now, counts.get(account.lower(), 0) if runs else None, runs,
                             self.report_dir.resolve().parent)]
