@@ -37,6 +37,7 @@ ROW_KINDS = {"passkey_campaign": KIND, "passkey_campaign_enforced": KIND, "tenan
 # the way out by its accessible name, for Playwright (the label pattern of words.py, any case)
 WAY_OUT_NAME = re.compile(WAY_OUT.pattern, re.IGNORECASE)
 SETTLE_S = 1.0  # how long a campaign page shows no way out before the sign-in believes it has none
+DRAWN_S = 3.0  # how long the sign-in waits for the confirmation page to draw its buttons (its card shows them)
 
 CAMPAIGN_REQUIRED = ("Microsoft requires this account to register a passkey: the registration campaign's page "
                      "offers no way out (no \"Not now\"). m365-replay never sets one up on its own.")
@@ -78,7 +79,10 @@ async def campaign_without_way_out(si: SignIn, f: Facts) -> None:
 
 
 async def tenant_confirmation(si: SignIn, f: Facts) -> None:
-    """AADSTS399218: never confirmed on the runner's own; action_required with the code and meaning."""
+    """AADSTS399218: never confirmed on the runner's own; action_required with the code and meaning,
+    once the page has drawn its buttons (its $Config comes first), so that its card shows them."""
+    if not f.labels and si.since(f"confirmation:{f.url}") < DRAWN_S:
+        return
     si.rt.record_interrupt(CONFIRMATION, "action_required", "AADSTS399218")
     raise StepFailure("action_required", CONFIRMATION_REQUIRED, url=f.url, aadsts="AADSTS399218",
                       interrupt=CONFIRMATION, action=CONFIRMATION_NEXT)
