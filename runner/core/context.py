@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
 
     from .model import RunOptions, Step
-    from .results import StepFailure
+    from .results import Outcome, StepFailure
 
 
 class StepContext(Protocol):
@@ -45,7 +45,7 @@ class StepContext(Protocol):
     # telling
     def warn(self, message: str) -> None: ...
     def record_interrupt(self, kind: str, action: str, detail: str | None = None) -> None:
-        """A page Microsoft put into the sign-in (results.INTERRUPT_KINDS), and what the run did there:
+        """A page Microsoft put into the sign-in (runner/signin/interrupts.py), and what the run did there:
         kept on the run's result (`interrupts`)."""
         ...
 
@@ -68,7 +68,7 @@ class StepContext(Protocol):
         """Write `data` in the account's folder; the path relative to the report folder."""
         ...
 
-    def record_outcome(self, outcome: dict[str, Any]) -> None: ...
+    def record_outcome(self, outcome: Outcome) -> None: ...
 
     # sub-flows
     async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None: ...

@@ -13,25 +13,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import describe_locator, is_locator
+from ..core.locators import describe_locator
 from ..signin.rows import element_marker
+from ..spec.steps import STEP_TYPES
 from ..spec.yamlwrite import flow
 
 if TYPE_CHECKING:
     from ..core.model import Step
 
-LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press")
 COPY_DIR = "my-flows"  # where a proposed edit of a shipped flow suggests copying the flows to
 
 
 def step_locator(step: Step) -> dict[str, Any] | None:
-    if step.command not in LOCATOR_COMMANDS:
-        return None
-    if is_locator(step.arg):
-        return step.arg
-    if isinstance(step.arg, dict) and is_locator(step.arg.get("locator")):
-        return step.arg["locator"]
-    return None
+    return STEP_TYPES[step.command].locator_in(step.arg)  # where its declaration says the locator is
 
 
 def propose_edit(step: Step, elements: list[dict[str, Any]], text: Callable[[str], str]) -> dict[str, Any]:

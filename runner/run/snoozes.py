@@ -25,25 +25,21 @@ log = logging.getLogger("m365replay")
 
 
 def earlier_snoozes(report_dir: Path, started_at: str, limit: int = HISTORY_RUNS) -> tuple[dict[str, int], int]:
-    """Snoozes per account (lower case) in the results folders beside `report_dir` whose runs
-    started before `started_at`, and how many such runs there were. The one place this reads the
-    run history, through reporters/history.py's scan."""
-    from ..core.errors import UsageError
-    from ..reporters.data import read_report_dict, report_from_dict
-    from ..reporters.history import earlier_reports
+    """Snoozes per account (lower case) in the runs beside `report_dir` that started before
+    `started_at` (any flow: every sign-in meets the campaign), and how many such runs were read.
+    The one place this reads the run history, through reporters/past.py's scan; a report that never
+    mentions the campaign is not parsed."""
+    from ..reporters.past import earlier_runs
 
     counts: dict[str, int] = {}
-    folders = earlier_reports(report_dir, started_at, limit)
-    for folder in folders:
-        try:
-            report = report_from_dict(read_report_dict(folder))
-        except UsageError:
-            continue
-        for run in report.runs:
+    runs = earlier_runs(report_dir, before=started_at)[:limit]
+    for past in runs:
+        report = past.report(mentioning=KIND)
+        for run in report.runs if report is not None else []:
             used = sum(i.kind == KIND and i.action == "snoozed" for i in run.interrupts)
             if used:
                 counts[run.account.lower()] = counts.get(run.account.lower(), 0) + used
-    return counts, len(folders)
+    return counts, len(runs)
 
 
 class SnoozeCounts:
