@@ -251,7 +251,8 @@ class Engine:
         interrupts = rt.interrupts if rt else []
         return result(status, fail, final_url=final_url, steps=rt.steps if rt else [], interrupts=interrupts,
                       warnings=[*rt.warnings, *await self._snoozes.warnings(spec.account, interrupts)] if rt else [],
-                      trace=trace, video=video, outcome=outcome, generated_photo=generated)
+                      trace=trace, video=video, outcome=outcome, generated_photo=generated,
+                      changed=rt.changed if rt else [])
 
     @staticmethod
     def _with_photo(spec: AccountSpec, photo: str) -> AccountSpec:

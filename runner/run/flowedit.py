@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import describe_locator
+from ..core.locators import LIST_KEYS, describe_locator, interpolate_locator
+from ..core.locators import alternatives as locator_alternatives
 from ..signin.rows import element_marker
 from ..spec.steps import STEP_TYPES
 from ..spec.yamlwrite import flow
@@ -28,6 +29,21 @@ def step_locator(step: Step) -> dict[str, Any] | None:
     return STEP_TYPES[step.command].locator_in(step.arg)  # where its declaration says the locator is
 
 
+def waited_for(step: Step, text: Callable[[str], str]) -> str | None:
+    """What a step that waits for an element waited for, in the flow's own words (the id, or the role
+    and the names tried, `${var}` read); None for a step that waits for no element."""
+    locator = step_locator(step)
+    if locator is None:
+        return None
+    what = describe_locator(interpolate_locator(locator, text))
+    state = step.arg.get("state") if step.command == "wait_for" else None
+    if state and state != "visible":
+        what += f" to be {state}"
+    if step.command == "expect_text":
+        what += f" to contain {text(step.arg['text'])!r}"
+    return what
+
+
 def propose_edit(step: Step, elements: list[dict[str, Any]], text: Callable[[str], str]) -> dict[str, Any]:
     """For a step whose locator found nothing: the elements a person would take for it, best first,
     and the flow edit that would use the best (`text`: the account's `${var}` interpolation)."""
@@ -36,15 +52,16 @@ def propose_edit(step: Step, elements: list[dict[str, Any]], text: Callable[[str
         return {}
 
     def own(loc: dict[str, Any]) -> dict[str, Any]:
-        return {k: text(v) if isinstance(v, str) else v for k, v in loc.items()}
+        return interpolate_locator(loc, text)
 
-    alternatives = [own(alt) for alt in locator["any"]] if "any" in locator else [own(locator)]
+    listed = next((key for key in LIST_KEYS if key in locator), None)  # any: or first_of:
+    alternatives = [own(alt) for alt in locator_alternatives(locator)]
     candidates = rank_any(alternatives, elements)
-    out: dict[str, Any] = {"locator": describe_locator(own(locator) if "any" not in locator else locator),
+    out: dict[str, Any] = {"locator": describe_locator(own(locator) if listed is None else locator),
                            "candidates": candidates}
     if candidates:
         best = locator_for(candidates[0]["element"], alternatives[candidates[0]["alternative"]])
-        new = {"any": [*locator["any"], best]} if "any" in locator else best  # one more name for it
+        new = {listed: [*locator[listed], best]} if listed else best  # one more name for it, tried last
         command = step.command
         rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
         out["proposed_edit"] = {
