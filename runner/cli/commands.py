@@ -289,7 +289,7 @@ def flows_copy(directory: Path, force: bool) -> None:
 @cli.command()
 @browser_options
 def doctor(browser: BrowserSettings) -> None:
-    """What a run needs and whether this machine has it; exit 1 if a run cannot start."""
+    """What a run needs and whether this machine has it; exit 1 if a run cannot start or the keyring is unencrypted."""
     from .doctor import FAIL, render, run_checks
 
     checks = run_checks(browser)
