@@ -19,6 +19,7 @@ from .creds import creds
 from .options import (
     TRACE_CHOICES,
     browser_options,
+    doc_offline_option,
     notify_options,
     outcome_options,
     page_options,
@@ -81,6 +82,7 @@ def cli() -> None:
               "redacted log, summary.txt) under REPORT_DIR/evidence/.")
 @click.option("--doc-check", "doc_check", is_flag=True, help="Also check the flow's `doc:` wording against its "
               "article first, and record when and with what result in report.json (see `doc-check`).")
+@doc_offline_option
 @outcome_options
 @click.option("--states", "states_file", type=click.Path(path_type=Path), metavar="FILE",
               help="A sign-in states file: page states checked before the built-in table (default: the config's "
@@ -96,7 +98,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         simulator_accounts: Path | None, verbose: int, quiet: bool, as_json: bool, rerun_failed: Path | None,
         evidence: bool, shard: str | None, doc_check: bool, notify: tuple[str, ...], notify_on: str,
         report_url: str | None, require_synced: bool, until_synced: float | None, states_file: Path | None,
-        teach: Path | None, retries: int = 0) -> None:
+        teach: Path | None, retries: int = 0, offline: Path | None = None) -> None:
     """Run FLOW for each account: a flow file, or a shipped flow's name (see `m365-replay flows`)."""
     from ..core.model import RunOptions
     from ..core.results import default_report_dir
@@ -110,6 +112,8 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
 
     if teach is not None and not browser.headed:
         raise UsageError("--teach needs --headed: a person at the browser window shows the runner the new page.")
+    if offline is not None and not doc_check:
+        raise UsageError("--offline FILE is the saved article for --doc-check: add --doc-check, or leave it out.")
     flow = load_flow(resolve_flow(flow_file))
     refuse_changes(flow, allow_changes, "--allow-changes")
     check_urls(notify)
@@ -128,7 +132,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         until_synced=until_synced, sign_in_states=states_for_run(states_file, config_file, teach), teach=teach,
         retries=retries,
     )
-    doc_summary = _doc_check_first(flow, locale, as_json) if doc_check else None
+    doc_summary = _doc_check_first(flow, locale, as_json, offline) if doc_check else None
     report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json,
                      evidence=evidence, doc_check=doc_summary)
     _send_notifications([(report, options.report_dir)], notify, notify_on, report_url)
@@ -174,12 +178,15 @@ def _simulator(wanted: bool, accounts_file: Path | None) -> Simulator | None:
         raise UsageError(f"{accounts_file}: {exc}") from None
 
 
-def _doc_check_first(flow: Flow, locale: str | None, as_json: bool) -> dict[str, object]:
+def _doc_check_first(flow: Flow, locale: str | None, as_json: bool, offline: Path | None) -> dict[str, object]:
     """`run --doc-check`: the article checked before any account, one line said about it (to
-    stderr with --json, whose stdout is report.json alone)."""
+    stderr with --json, whose stdout is report.json alone). A saved copy (--offline) that is no
+    article is bad input, so nothing runs (exit 2); a page that could not be fetched lets the run go on."""
     from ..checks.doccheck import for_run, run_line
 
-    summary = for_run(flow, locale)
+    summary = for_run(flow, locale, offline)
+    if offline is not None and summary["error"]:
+        raise UsageError(f"--offline: {summary['error']}")
     click.echo(run_line(summary), err=as_json)
     return summary
 
@@ -244,9 +251,7 @@ def validate(files: tuple[str, ...]) -> None:
 @cli.command("doc-check")
 @click.argument("files", nargs=-1, required=True, metavar="FLOW...")
 @click.option("--locale", help="The article's locale, e.g. tr-TR (default: the `source:` address as written).")
-@click.option("--offline", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
-              help="Check against this saved copy of the article instead of fetching it: a support.microsoft.com "
-              "or learn.microsoft.com page (HTML) or MicrosoftDocs Markdown.")
+@doc_offline_option
 @click.option("--threshold", type=click.FloatRange(50, 100), default=95.0, show_default=True,
               help="Fuzzy ratio (0-100) from which a quote is the same as the article's sentence.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("doc-check.json"),
