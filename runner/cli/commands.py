@@ -27,6 +27,7 @@ from .options import (
     retries_option,
     verbose_option,
 )
+from .show import show_report
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -320,6 +321,7 @@ def schema(kind: str | None) -> None:
 
 
 cli.add_command(creds)
+cli.add_command(show_report)
 
 
 @cli.command()
