@@ -326,7 +326,7 @@ def test_run_doc_check_reads_a_saved_copy_and_refuses_one_that_is_no_article(tmp
            "M365_TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}
     report = tmp_path / "r"
     sim = tmp_path / "sim.yaml"
-    sim.write_text("accounts:\n  - {upn: ok@contoso.com, password: right-pw-1}\n", encoding="utf-8")
+    sim.write_text("accounts:\n  - {upn: ok@contoso.com}\n", encoding="utf-8")  # no password anywhere
     hello = not_articles(tmp_path)["hello.txt"]
     for extra, message in ((["--doc-check", "--offline", str(hello)],
                             f"error: --offline: not an article: no headings or numbered steps found in {hello}"),
@@ -336,8 +336,8 @@ def test_run_doc_check_reads_a_saved_copy_and_refuses_one_that_is_no_article(tmp
                      "--report-dir", str(report), *extra, env=env)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and not report.exists()
-    # a saved copy that is an article: checked, said, and in report.json (the account has no password
-    # in the keyring, so it fails at once, without a browser)
+    # a saved copy that is an article: checked, said, and in report.json (the account has no password,
+    # neither in the keyring nor in the simulator's file, so it fails at once, without a browser)
     saved = tmp_path / "article.html"
     saved.write_text(ENGLISH.replace("go to Office.com</a>", "go to Microsoft365.com</a>"), encoding="utf-8")
     result = cli("run", "sync-profile-photo", "--account", "ok@contoso.com", "--simulator-accounts", str(sim),

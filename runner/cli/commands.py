@@ -69,11 +69,12 @@ def cli() -> None:
 @click.option("--video", type=TRACE_CHOICES, default="off", show_default=True, help="Video per account.")
 @click.option("--mfa-wait", type=click.FloatRange(0), default=60.0, show_default=True,
               help="With --headed: seconds to wait for a person to approve a push notification.")
-@click.option("--simulator", is_flag=True, help="Run against the built-in Microsoft 365 simulator.")
+@click.option("--simulator", is_flag=True, help="Run against the built-in Microsoft 365 simulator, with the demo's "
+              "accounts (all of them when no --account or --users is given); passwords from its file.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
               help="Config file (default: ./m365-replay.yaml, else the user's config file; `doctor` shows which).")
 @click.option("--simulator-accounts", type=click.Path(path_type=Path),
-              help="YAML of simulated accounts (with --simulator).")
+              help="YAML of your own simulated accounts (the simulator with them; see `schema --simulator-accounts`).")
 @verbose_option
 @click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout at the end.")
@@ -104,7 +105,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
     from ..core.model import RunOptions
     from ..core.results import default_report_dir
     from ..reporters.notify import check_urls
-    from ..secrets.credentials import KeyringStore
+    from ..secrets.credentials import run_store
     from ..spec.catalog import resolve_flow
     from ..spec.config import check_allowed
     from ..spec.flow import load_flow, refuse_changes
@@ -118,18 +119,20 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
     flow = load_flow(resolve_flow(flow_file))
     refuse_changes(flow, allow_changes, "--allow-changes")
     check_urls(notify)
+    sim = _simulator(simulator, simulator_accounts)
+    if sim is not None and not (accounts or users or rerun_failed):  # on the simulator: all its accounts
+        accounts = tuple(sim.app.accounts)
     specs = _select_specs(flow, accounts, users, variables, rerun_failed, shard)
     check_allowed([spec.account for spec in specs], config_file)
     if video != "off":
         from ..run.browser import check_video_support
 
         check_video_support(browser)
-    store = KeyringStore()
-    store.check()
+    store = run_store(sim.secrets() if sim is not None else None)  # on the simulator: its file too
     options = RunOptions(
         report_dir=report_dir or default_report_dir(), browser=browser, workers=workers, locale=locale,
         timeout=timeout, account_timeout=account_timeout, trace=trace, video=video, mfa_wait=mfa_wait,
-        simulator=_simulator(simulator, simulator_accounts), require_synced=require_synced,
+        simulator=sim, require_synced=require_synced,
         until_synced=until_synced, sign_in_states=states_for_run(states_file, config_file, teach), teach=teach,
         retries=retries,
     )
@@ -166,11 +169,14 @@ def _select_specs(flow: Flow, accounts: tuple[str, ...], users: Path | None, var
 
 
 def _simulator(wanted: bool, accounts_file: Path | None) -> Simulator | None:
-    """--simulator / --simulator-accounts: the built-in Microsoft 365 with those accounts, or None."""
+    """--simulator / --simulator-accounts: the built-in Microsoft 365 with the demo's accounts or the
+    file's, or None."""
     if not wanted and accounts_file is None:
         return None
     if accounts_file is None:
-        raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
+        from ..simulator import Simulator, demo_accounts
+
+        return Simulator(demo_accounts())
     from ..simulator import load_simulator
 
     try:

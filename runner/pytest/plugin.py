@@ -49,6 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--m365-shard", metavar="K/N", help="Only the accounts of shard K of N (as `run --shard`).")
     group.addoption("--m365-simulator-accounts", metavar="FILE",
                     help="Run against the built-in Microsoft 365 simulator holding these accounts.")
+    group.addoption("--m365-simulator", action="store_true",
+                    help="Run against the built-in Microsoft 365 simulator with the demo's accounts (as `run "
+                    "--simulator`); without --m365-account or --m365-users, every simulated account runs.")
     group.addoption("--m365-locale", metavar="LOCALE",
                     help="The browser's UI language, e.g. tr-TR (as `run --locale`).")
     group.addoption("--m365-config", metavar="FILE",
@@ -75,7 +78,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _active(config: pytest.Config) -> bool:
-    return bool(config.getoption("--m365-users", None) or config.getoption("--m365-account", None))
+    return bool(config.getoption("--m365-users", None) or config.getoption("--m365-account", None)
+                or _simulated(config))
+
+
+def _simulated(config: pytest.Config) -> bool:
+    return bool(config.getoption("--m365-simulator", False) or config.getoption("--m365-simulator-accounts", None))
+
+
+def _simulated_accounts(config: pytest.Config) -> tuple[str, ...]:
+    """Who runs on the simulator when no account is named: every account it holds (as `run --simulator`)."""
+    from ..simulator import demo_accounts, load_accounts
+
+    path = config.getoption("--m365-simulator-accounts", None)
+    return tuple(a.upn for a in (load_accounts(Path(path)) if path else demo_accounts()))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -173,8 +189,10 @@ class FlowFile(pytest.File):
                 "--m365-allow-changes to run it")
             return
         users = config.getoption("--m365-users")
-        specs = build_specs(flow, tuple(config.getoption("--m365-account")), Path(users) if users else None,
-                            tuple(config.getoption("--m365-var")))
+        accounts = tuple(config.getoption("--m365-account"))
+        if not accounts and not users and _simulated(config):
+            accounts = _simulated_accounts(config)
+        specs = build_specs(flow, accounts, Path(users) if users else None, tuple(config.getoption("--m365-var")))
         shard = config.getoption("--m365-shard")
         if shard:
             from ..run.shard import parse_shard, select
@@ -223,14 +241,15 @@ def _flow_test(flow: Flow, spec: AccountSpec) -> Any:
 
 @pytest.fixture(scope="session")
 def m365_simulator(pytestconfig: pytest.Config) -> Iterator[Simulator | None]:
-    """The built-in simulator for the session (per xdist worker), with --m365-simulator-accounts."""
+    """The built-in simulator for the session (per xdist worker), with --m365-simulator-accounts' accounts
+    or (--m365-simulator) the demo's."""
     path = pytestconfig.getoption("--m365-simulator-accounts", None)
-    if not path:
+    if not path and not pytestconfig.getoption("--m365-simulator", False):
         yield None
         return
-    from ..simulator import load_simulator
+    from ..simulator import Simulator, demo_accounts, load_simulator
 
-    sim = load_simulator(Path(path)).start()
+    sim = (load_simulator(Path(path)) if path else Simulator(demo_accounts())).start()
     try:
         yield sim
     finally:

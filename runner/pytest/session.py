@@ -17,7 +17,7 @@ import pytest
 if TYPE_CHECKING:
     from ..core.model import AccountSpec
     from ..core.results import RunResult
-    from ..secrets.credentials import KeyringStore
+    from ..secrets.credentials import CredentialStore
     from ..simulator import Simulator
     from ..spec.flow import Flow
 
@@ -39,7 +39,7 @@ class FlowSession:
 
     config: pytest.Config
     scratch: Path
-    store: KeyringStore | None = None
+    store: CredentialStore | None = None
     simulator: Simulator | None = None
     results: list[RunResult] = field(default_factory=list)
 
@@ -48,16 +48,14 @@ class FlowSession:
         from ..core.errors import UsageError
         from ..core.model import RunOptions
         from ..run.engine import Engine
-        from ..secrets.credentials import KeyringStore
+        from ..secrets.credentials import run_store
         from . import pwbridge
 
         if self.store is None:
-            store = KeyringStore()
-            try:
-                store.check()
+            try:  # as `run`: on the simulator, the keyring when it has the secret, else the simulator's file
+                self.store = run_store(self.simulator.secrets() if self.simulator is not None else None)
             except UsageError as exc:
                 pytest.fail(str(exc), pytrace=False)
-            self.store = store
         folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
         options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
                              timeout=self.config.getoption("--m365-timeout"),

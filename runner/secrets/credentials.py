@@ -166,6 +166,37 @@ class MemoryStore:
         self._secrets[(kind, account.lower())] = secret
 
 
+class FallbackStore:
+    """A store read first (the keyring, or None where there is none), then another: a simulated
+    account's password comes from the simulator's file when the keyring has none. Read only: nothing
+    from the second is ever written into the first, and a wrong password in the keyring still wins
+    (that is how a test tries one)."""
+
+    def __init__(self, first: CredentialStore | None, then: CredentialStore):
+        self.first = first
+        self.then = then
+
+    def get(self, kind: str, account: str) -> str | None:
+        value = self.first.get(kind, account) if self.first is not None else None
+        return value if value else self.then.get(kind, account)
+
+
+def run_store(simulated: dict[tuple[str, str], str] | None = None) -> CredentialStore:
+    """Where a run gets secrets: the keyring (UsageError, one sentence, when there is none). On the
+    simulator (`simulated`: its accounts file's (kind, account) -> secret), the keyring when it has the
+    secret, else the file: trying a flow on the simulator needs no keyring, and a wrong password stored
+    in the keyring is still the one typed."""
+    keyring = KeyringStore()
+    if simulated is None:
+        keyring.check()
+        return keyring
+    try:
+        keyring.check()
+    except UsageError:  # no keyring on this box: the simulator's file alone
+        return FallbackStore(None, MemoryStore(simulated))
+    return FallbackStore(keyring, MemoryStore(simulated))
+
+
 # Entra's "Set up a different authenticator app" page shows a 16-character base32 secret (80
 # bits), in groups of four and often in lower case. pyotp >= 2.12 enforces NIST's 112-bit minimum
 # by default and refuses it, so a real MFA account could not sign in: the minimum here is what
