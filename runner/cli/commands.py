@@ -16,6 +16,7 @@ import click
 from .. import __version__
 from ..core.errors import FlowError, UsageError
 from .creds import creds
+from .helptext import WholeHelpGroup
 from .options import (
     TRACE_CHOICES,
     browser_options,
@@ -42,7 +43,7 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=WholeHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="m365-replay")
 def cli() -> None:
     """Replay documented Microsoft 365 user-side procedures in a real browser, one private

@@ -14,9 +14,10 @@ from pathlib import Path
 import click
 
 from ..core.errors import UsageError
+from .helptext import WholeHelpGroup
 
 
-@click.group()
+@click.group(cls=WholeHelpGroup)
 def creds() -> None:
     """Passwords and TOTP secrets in the OS keyring."""
 

@@ -37,6 +37,8 @@ FLOW_SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`) are building blocks, not tests
 REFUSED_KEY = pytest.StashKey[list[str]]()  # the lines saying which changing flows were not run, and why
 DEFAULTS_PLUGIN = "runner.pytest.defaults"
+BASE_URL_PLUGIN = "runner.pytest.baseurl"
+PLAYWRIGHT_BASE_URL = "playwright-base-url"  # pytest-playwright's base_url when pytest-base-url is not in use
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-playwright's (a fixture overriding one of the same name can ask for the original).
     if not config.pluginmanager.has_plugin(DEFAULTS_PLUGIN):
         config.pluginmanager.import_plugin(DEFAULTS_PLUGIN)
+    if config.pluginmanager.has_plugin(PLAYWRIGHT_BASE_URL) and not config.pluginmanager.has_plugin(BASE_URL_PLUGIN):
+        config.pluginmanager.import_plugin(BASE_URL_PLUGIN)  # its base_url without a warning per session
     if _active(config):
         config.args[:] = [_shipped_argument(arg, config.invocation_params.dir) for arg in config.args]
         _read_files(config)
@@ -135,14 +139,24 @@ def _read_files(config: pytest.Config) -> None:
 
 def _shipped_argument(arg: str, base: Path) -> str:
     """A pytest argument naming a shipped flow (`sync-profile-photo`, maybe `::` and a test id)
-    becomes that flow's file; anything that exists, or names no shipped flow, is left to pytest."""
-    from ..spec.catalog import find_shipped
+    becomes that flow's file; anything that exists is left to pytest. A bare name (no folder, no
+    suffix) that is neither gets the CLI's answer, the shipped flows and a did-you-mean, rather than
+    pytest's "file or directory not found" (a usage error, exit 4)."""
+    from ..core.errors import FlowError
+    from ..spec.catalog import find_shipped, resolve_flow
 
     target, sep, rest = arg.partition("::")
     if not target or (base / target).exists():
         return arg
     shipped = find_shipped(target)
-    return f"{shipped.path}{sep}{rest}" if shipped is not None else arg
+    if shipped is not None:
+        return f"{shipped.path}{sep}{rest}"
+    if Path(target).parent == Path(".") and not Path(target).suffix:
+        try:
+            resolve_flow(target)  # says what `m365-replay run` would say about it
+        except FlowError as exc:
+            raise pytest.UsageError("\n".join(f"{target}: {p.message}" for p in exc.problems)) from None
+    return arg
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

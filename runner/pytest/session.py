@@ -142,8 +142,13 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path,
     from ..reporters.console import BADGES, account_lines
     from ..reporters.pagecard import HEAD, card_lines, load_card
 
-    lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
-             *account_lines(result, detail=True)]
+    failure = result.failure
+    # the first line is what pytest's short summary shows after the test id, cut to the terminal's
+    # width: the category and step first, as `run`'s summary table says them
+    headline = f"{failure.category} at {failure.step!r}" if failure and failure.step else \
+        (failure.category if failure else result.status)
+    badge = f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)"
+    lines = [headline, badge, *account_lines(result, detail=True)]
     shot = next((s.screenshot for s in reversed(result.steps) if s.status == "failed" and s.screenshot), None)
     if shot in screenshots:
         path = Path(screenshots[shot])
