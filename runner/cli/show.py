@@ -53,13 +53,18 @@ def find_report(given: Path | None, base: Path = RESULTS) -> Path:
                     if (folder / "report.json").is_file() else "is it a m365-replay results folder?")
             raise UsageError(f"{folder}: no {HTML_FILE} there; {hint}")
         return folder
-    from ..reporters.history import started_at_of
+    from ..reporters.past import head_of
 
     runs = [folder for folder in (base.iterdir() if base.is_dir() else []) if (folder / HTML_FILE).is_file()]
     if not runs:
         raise UsageError(f"No report under {base}/ here: give a run's results folder, "
                          "`m365-replay show-report DIR` (the run's --report-dir).")
-    return max(runs, key=lambda folder: (started_at_of(folder), (folder / HTML_FILE).stat().st_mtime))
+
+    def started(folder: Path) -> tuple[str, float]:  # the report's own start, then the page's time
+        head = head_of(folder)
+        return (head.started_at if head else "", (folder / HTML_FILE).stat().st_mtime)
+
+    return max(runs, key=started)
 
 
 def serve(folder: Path, port: int) -> ThreadingHTTPServer:
