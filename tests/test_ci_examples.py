@@ -62,7 +62,7 @@ def check_with_click(args: list[str]) -> str:
     the command's path, e.g. "creds set"."""
     command: click.Command = cli
     path = []
-    while isinstance(command, click.Group):
+    while isinstance(command, click.Group) and not (command.invoke_without_command and not args):
         assert args and args[0] in command.commands, f"no command {args[:1]} in `m365-replay {' '.join(path)}`"
         path.append(args[0])
         command, args = command.commands[args[0]], args[1:]
@@ -170,3 +170,29 @@ def test_the_nightly_replay_retries_transient_faults(name: str) -> None:
     assert runs, name
     for argv in runs:
         assert "--retries" in argv and argv[argv.index("--retries") + 1] == "2", argv
+
+
+def documented_commands() -> list[tuple[str, list[str]]]:
+    """Every m365-replay command line the README and the docs site show: each line of a ```sh block,
+    and each `$ m365-replay …` prompt line of an output block (a page, argv)."""
+    found = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for lang, block in re.findall(r"```(\w*)\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            lines = [line for line in block.replace("\\\n", " ").splitlines()
+                     if lang == "sh" or line.startswith("$ m365-replay ")]
+            found += [(page.name, argv) for argv in commands("\n".join(line.removeprefix("$ ") for line in lines))]
+    return found
+
+
+def test_every_command_the_docs_show_exists_in_the_cli() -> None:
+    """A reader copies the documentation's commands as they stand: each must parse as the CLI parses
+    it (an unknown command or option, a missing value, a bad choice fails), so no page can rot."""
+    shown = documented_commands()
+    assert len(shown) > 20
+    for page, argv in shown:
+        try:
+            check_with_click(argv)
+        except (AssertionError, click.ClickException) as problem:
+            raise AssertionError(f"{page}: m365-replay {shlex.join(argv)}: {problem}") from None
+    assert {"run", "creds set", "doctor", "show-report", "explain", "doc-check", "report", "flows copy"} <= {
+        check_with_click(argv) for _, argv in shown}
