@@ -122,3 +122,9 @@ outcome_options.__doc__ = "--require-synced, --until-synced: what a flow's check
 
 retries_option = run_option("retries")
 retries_option.__doc__ = "--retries N: transient faults tried again in a new context (runner/run/retry.py)."
+
+doc_offline_option = click.option(
+    "--offline", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+    help="Check against this saved copy of the article instead of fetching it: a support.microsoft.com or "
+    "learn.microsoft.com page (HTML) or MicrosoftDocs Markdown.")
+doc_offline_option.__doc__ = "--offline FILE: the saved article, for `doc-check` and `run --doc-check` alike."
