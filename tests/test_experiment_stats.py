@@ -185,3 +185,30 @@ def test_the_record_survives_a_round_trip_and_refuses_what_it_cannot_read(tmp_pa
     (tmp_path / FILE).write_text("{half")
     with pytest.raises(UsageError, match="not a readable experiment record"):
         load(tmp_path)
+
+
+def test_the_simulator_has_both_worlds_per_account() -> None:
+    """SharePoint follows only after a visit (the documented world), on its own some time after the
+    upload (the fix does not matter), or whichever comes first; one copy is logged once."""
+    from runner.simulator.photos import PhotoSetup, PhotoSync, encode, face
+
+    now = [0.0]
+    sync = PhotoSync({"visit@contoso.com": PhotoSetup(exchange_seed=1, delay=5),
+                      "own@contoso.com": PhotoSetup(exchange_seed=2, delay=None, unprompted=20),
+                      "either@contoso.com": PhotoSetup(exchange_seed=3, delay=5, unprompted=20)},
+                     clock=lambda: now[0])
+    for n, upn in enumerate(("visit@contoso.com", "own@contoso.com", "either@contoso.com")):
+        sync.upload(upn, encode(face(100 + n), 300))
+    now[0] = 10
+    sync.visited("own@contoso.com")  # a visit does nothing where SharePoint follows on its own
+    sync.visited("either@contoso.com")  # due at 15, before the upload's own copy at 20
+    now[0] = 14.9
+    assert not any(sync.synced(u) for u in ("visit@contoso.com", "own@contoso.com", "either@contoso.com"))
+    now[0] = 15
+    assert sync.synced("either@contoso.com") and not sync.synced("own@contoso.com")
+    now[0] = 20
+    assert sync.synced("own@contoso.com") and not sync.synced("visit@contoso.com"), "no visit, no sync"
+    now[0] = 10**6
+    assert not sync.synced("visit@contoso.com")
+    changes = sync.changes()
+    assert sorted(c.upn for c in changes) == ["either@contoso.com", "own@contoso.com"], "the later copy changes nothing"
