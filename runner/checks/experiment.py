@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from collections.abc import Sequence
 
 from ..core.experiment import (
@@ -99,13 +100,18 @@ def curve(times: list[tuple[float, bool]]) -> tuple[Curve, float | None]:
     return Curve(times=xs, share=ys, censored=censored), median
 
 
-def logrank(fix: list[tuple[float, bool]], control: list[tuple[float, bool]]) -> TestResult:
+def logrank(fix: list[tuple[float, bool]], control: list[tuple[float, bool]]) -> TestResult | None:
     """SciPy's two-sided log-rank test of the fix arm against the control arm; its statistic is
-    positive when the fix arm synced sooner than it would with no difference."""
+    positive when the fix arm synced sooner than it would with no difference. None when the test
+    has nothing to compare (no sync while accounts of both arms were observed)."""
     import scipy
     from scipy import stats
 
-    result = stats.logrank(_censored_data(fix), _censored_data(control), alternative="two-sided")
+    with warnings.catch_warnings():  # no account of one arm at risk when the other's synced: no variance
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = stats.logrank(_censored_data(fix), _censored_data(control), alternative="two-sided")
+    if not (math.isfinite(result.statistic) and math.isfinite(result.pvalue)):
+        return None
     return TestResult("log-rank (two-sided)", round(float(result.statistic), 6), float(result.pvalue),
                       f"scipy.stats.logrank (SciPy {scipy.__version__})")
 
@@ -136,8 +142,11 @@ def _decide(exp: Experiment, fix: list[tuple[float, bool]], control: list[tuple[
                                 f"control arm have been observed after their upload; the test needs at least "
                                 f"{MIN_PER_ARM} in each (two can never reach p < 0.05)")
     synced_fix, synced_control = sum(s for _, s in fix), sum(s for _, s in control)
-    if exp.test is None:
+    if not synced_fix and not synced_control:
         return "inconclusive", "no account's new photo has been seen in SharePoint yet: observe longer"
+    if exp.test is None:
+        return "inconclusive", ("no account of one arm was still observed when the other arm's synced, so the arms "
+                                "cannot be compared yet: observe longer")
     if exp.test.p_value < exp.alpha:
         return ("fix_makes_a_difference" if exp.test.statistic > 0 else "control_sooner"), None
     if synced_fix and synced_control:

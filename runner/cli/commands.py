@@ -16,6 +16,7 @@ import click
 from .. import __version__
 from ..core.errors import FlowError, UsageError
 from .creds import creds
+from .experiment import experiment, simulator_command
 from .options import (
     TRACE_CHOICES,
     browser_options,
@@ -315,6 +316,8 @@ def schema(kind: str | None) -> None:
 
 
 cli.add_command(creds)
+cli.add_command(experiment)
+cli.add_command(simulator_command)
 
 
 @cli.command()

@@ -98,6 +98,8 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
+duration_value = _duration  # a click callback: DURATION (120, 90s, 5m, 1h) as seconds, for any command
+
 outcome_options = stack(
     click.option("--require-synced", is_flag=True, help="Fail (exit 1) an account whose check did not find "
                  "`synced` (not_yet, no_photo, unknown): QA's gate. Without it a replay that ran passes, its "
