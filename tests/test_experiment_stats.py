@@ -177,7 +177,7 @@ def test_the_record_survives_a_round_trip_and_refuses_what_it_cannot_read(tmp_pa
     assert load(tmp_path / "nothing") is None
 
     (tmp_path / FILE).write_text(json.dumps({**data, "version": 99}))
-    with pytest.raises(UsageError, match="version 99 .* upgrade m365-replay"):
+    with pytest.raises(UsageError, match=r"version 99 .* upgrade m365-replay"):
         load(tmp_path)
     (tmp_path / FILE).write_text(json.dumps({"runs": []}))
     with pytest.raises(UsageError, match="not a m365-replay experiment record"):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..core.errors import UsageError
-from .options import browser_options, duration_value, page_options, stack, verbose_option
+from .options import TRACE_CHOICES, browser_options, duration_value, page_options, stack, verbose_option
 
 if TYPE_CHECKING:
     from ..core.model import BrowserSettings, SimulatorLike
@@ -53,6 +53,8 @@ start_options = stack(
                  "carries on with the experiment there."),
     click.option("--account-timeout", type=click.FloatRange(1), default=300.0, show_default=True,
                  help="Seconds per account's replay."),
+    click.option("--trace", type=TRACE_CHOICES, default="retain-on-failure", show_default=True,
+                 help="Playwright trace per account's replay (secrets are never recorded)."),
     click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (allowed tenants)."),
     click.option("--simulator-accounts", type=click.Path(path_type=Path), help="`run` only: against the built-in "
                  "simulator with these accounts, in this process."),
@@ -179,6 +181,7 @@ def _start(o: dict[str, Any], observe_after: bool) -> int:
         raise UsageError("Give --simulator-accounts or --simulator-proxy, not both.")
     session = _session(o["out"], o["browser"], o["locale"], o["timeout"], o["workers"], o["account_timeout"],
                        o["simulator_accounts"], o["simulator_proxy"], o["verbose"], o["quiet"], o["require_effect"])
+    session.options.trace = o["trace"]
     request = Request(o["out"], o["users"], o["observer"], o["control_share"], o["seed"], o["alpha"], o["every"],
                       o.get("deadline"), o["variables"], o["sharepoint_host"])
     exp, specs, flows = plan(request, session.store)
