@@ -200,6 +200,11 @@ def test_start_observe_report_in_separate_processes_with_observe_killed_and_carr
         assert f"left out: {broken} (fix): bad_credentials" in started.stdout
         record = json.loads((out / "experiment.json").read_text())
         assert record["start_finished_at"] and record["deadline_s"] is None
+        uploads = [e for a in ACCOUNTS for e in sim.events_for(a, "photo_uploaded")]
+        again = cli("experiment", "start", "--users", str(users_file(tmp_path)), "--observer", OBSERVER, "--seed",
+                    str(SEED), "--every", "1s", "--allow-changes", "--out", str(out), *common, env=env)
+        assert again.returncode == 0 and "Every account was replayed already" in again.stdout, again.stderr
+        assert [e for a in ACCOUNTS for e in sim.events_for(a, "photo_uploaded")] == uploads, "the same command resumes"
         rounds_after_start = len(record["rounds"])
 
         observe = subprocess.Popen(

@@ -91,6 +91,9 @@ class Subject:
     arm: str  # FIX | CONTROL
     uploaded_at: str | None = None  # when add-profile-photo's upload steps had finished
     picture: str | None = None  # the generated picture that was uploaded, relative to the experiment's folder
+    # its perceptual hashes as the comparison uses them (checks/pictures.py crop_hashes, hex): each
+    # observation compares with these, never decoding the picture again
+    picture_hashes: list[str] | None = None
     synced_after_upload_s: float | None = None  # to the first observation showing the new picture
     last_not_yet_after_upload_s: float | None = None  # to the last one still showing another
     observations: list[Sighting] = field(default_factory=list)
@@ -132,7 +135,7 @@ class Subject:
     def restart(self, uploaded_at: str, picture: str | None) -> None:
         """A new upload (the start run again for this account): what was seen of the old one no
         longer says anything about the new picture."""
-        self.uploaded_at, self.picture, self.failure = uploaded_at, picture, None
+        self.uploaded_at, self.picture, self.failure, self.picture_hashes = uploaded_at, picture, None, None
         self.observations = []
         self.synced_after_upload_s = self.last_not_yet_after_upload_s = None
 
@@ -236,8 +239,10 @@ class Experiment:
         order = ["kind", "version", "observer", "seed", "control_share", "alpha", "every_s", "deadline_s"]
         return {**{k: data.pop(k) for k in order}, **data}
 
-    def save(self, folder: Path) -> None:
-        write_json_atomic(folder / FILE, self.to_dict())
+    def save(self, folder: Path, durable: bool = True) -> None:
+        """The whole record, atomically. After each observation not `durable` (no fsync: a killed
+        process loses nothing, and a round over 200 accounts stays fast); at each round's end durable."""
+        write_json_atomic(folder / FILE, self.to_dict(), durable)
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:

@@ -77,6 +77,7 @@ class Recorder(Listener):
                                            self.flows.uploaded_step)
         if result.generated_photo and subject.uploaded_at:
             subject.picture = f"{self.start_dir}/{result.generated_photo['file']}"
+            subject.picture_hashes = result.generated_photo.get("hashes") or subject.picture_hashes
         self.exp.save(self.session.folder)
 
 
@@ -105,7 +106,7 @@ async def watch(observer: Observer, exp: Experiment, session: Session, say: Call
         started = time.time()
         subjects = pending(exp)
         if subjects:
-            current = await observer.round(subjects, lambda _: exp.save(session.folder))
+            current = await observer.round(subjects, lambda _: exp.save(session.folder, durable=False))
             analyse(exp)
             exp.save(session.folder)
             say(round_line(exp, current))

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from ..checks.outcome import LINK_ADDRESS_JS
-from ..checks.photos import Fetched, decide, fetch_image, read_file
+from ..checks.photos import THRESHOLD, Fetched, ImageCheckError, fetch_image, load_image, read_file
+from ..checks.pictures import crop_hashes, hash_distance
 from ..core.errors import UsageError
 from ..core.experiment import NOT_YET, SYNCED, UNKNOWN, Experiment, Round, Subject
 from ..core.locators import interpolate
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("m365replay")
 PARALLEL = 8  # fetches in flight at once within the observer's context
 LABELS = ("the uploaded picture", "SharePoint's copy")
-STATUSES = {"synced": SYNCED, "not_yet": NOT_YET}  # anything else the comparison says is `unknown`
 
 
 class ObserverError(Exception):
@@ -66,7 +66,7 @@ class Observer:
         self._browser: Browser | None = None
         self.context: BrowserContext | None = None
         self._rt: AccountRun | None = None
-        self._references: dict[str, Fetched] = {}
+        self._signed_in_to_sharepoint = False  # a tab has fetched a photo: the context holds SharePoint's session
 
     async def __aenter__(self) -> Observer:
         from playwright.async_api import async_playwright
@@ -141,27 +141,67 @@ class Observer:
         """Before anything changes: the observer reads `account`'s photo as it is now (any picture
         will do), or the experiment does not start."""
         assert self.context is not None
-        fetched = await fetch_image(self.context, self.url(account), timeout_s=self.options.timeout)
+        fetched = await self._fetch(self.url(account))
         if not fetched.ok:
             why = fetched.error or f"no image (HTTP {fetched.status})"
             raise ObserverError(f"The observer {self.exp.observer} cannot read {account}'s photo at "
                                 f"{self.exp.sharepoint_host}: {why}; nothing was changed.")
 
-    def _reference(self, subject: Subject) -> Fetched:
-        key = f"{subject.account}\n{subject.picture}"
-        if key not in self._references:
-            self._references[key] = read_file(self.folder / (subject.picture or "missing"))
-        return self._references[key]
+    def _reference(self, subject: Subject) -> list[Any]:
+        """The uploaded picture's crop hashes: from the record, else made once from its file (and kept
+        in the record, so no later round or process decodes it again). ImageCheckError when unreadable."""
+        import imagehash
+
+        if not subject.picture_hashes:
+            fetched = read_file(self.folder / (subject.picture or "missing"))
+            if fetched.data is None:
+                raise ImageCheckError(fetched.error or "the uploaded picture is missing")
+            subject.picture_hashes = [str(h) for h in crop_hashes(load_image(fetched.data, "the uploaded picture"))]
+        return [imagehash.hex_to_hash(h) for h in subject.picture_hashes]
+
+    def _compare(self, subject: Subject, fetched: Fetched) -> tuple[str, int | None, str]:
+        """The photo check's comparison (photos.py): the perceptual distance at the best of the small
+        crops, against its THRESHOLD; on the uploaded picture's hashes made once (pictures.py)."""
+        try:
+            reference = self._reference(subject)
+            if not fetched.ok:
+                raise ImageCheckError(fetched.error or f"no image (HTTP {fetched.status})")
+            distance = hash_distance(reference, crop_hashes(load_image(fetched.data or b"", LABELS[1])))
+        except ImageCheckError as exc:
+            return UNKNOWN, None, f"{LABELS[1]} could not be checked: {exc}"
+        return (SYNCED if distance <= THRESHOLD else NOT_YET), distance, ""
+
+    async def _fetch(self, url: str) -> Fetched:
+        """The photo at `url` in the observer's session. Once a tab has fetched one (through the sign-in
+        round trip to SharePoint, which only a browser completes), the session's cookies are the
+        context's, so the next ones are plain requests of the context: no tab to open, draw and close
+        for each of hundreds of accounts. Anything but a picture there (the session lapsed: a redirect
+        to the sign-in) is fetched again in a tab, as a browser would."""
+        assert self.context is not None
+        if self._signed_in_to_sharepoint:
+            with contextlib.suppress(Exception):
+                response = await self.context.request.get(url, max_redirects=0, timeout=self.options.timeout * 1000)
+                content_type = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
+                if response.ok and content_type.startswith("image/"):
+                    return Fetched(url, data=await response.body(), content_type=content_type, status=response.status)
+        fetched = await fetch_image(self.context, url, timeout_s=self.options.timeout)
+        self._signed_in_to_sharepoint = fetched.ok
+        return fetched
 
     async def read(self, subject: Subject) -> tuple[str, float, float, int | None, str]:
         """One observation: (status, asked, answered, distance, message), times in epoch seconds."""
         assert self.context is not None
         asked = time.time()
-        fetched = await fetch_image(self.context, self.url(subject.account), timeout_s=self.options.timeout)
+        fetched = await self._fetch(self.url(subject.account))
         answered = time.time()
-        outcome = await asyncio.to_thread(decide, self._reference(subject), fetched, labels=LABELS)
-        status = STATUSES.get(outcome.status, UNKNOWN)
-        return status, asked, answered, outcome.distance, "" if status != UNKNOWN else outcome.message
+        status, distance, message = await asyncio.to_thread(self._compare, subject, fetched)
+        return status, asked, answered, distance, message
+
+    def _hash_pictures(self, subjects: list[Subject]) -> None:
+        """The pictures not hashed yet (an account whose replay is still running), before the fetches."""
+        for subject in subjects:
+            with contextlib.suppress(ImageCheckError):
+                self._reference(subject)
 
     async def round(self, subjects: list[Subject], record: Callable[[Subject], None]) -> Round:
         """Read every subject's photo once (the first alone, then `parallel` at a time); `record` is
@@ -169,6 +209,7 @@ class Observer:
         record from its start, its `finished_at` set at its end."""
         current = Round(now_iso(), accounts=len(subjects))
         self.exp.rounds.append(current)
+        await asyncio.to_thread(self._hash_pictures, subjects)
         gate = asyncio.Semaphore(self.parallel)
 
         async def one(subject: Subject) -> None:
