@@ -76,7 +76,7 @@ def test_bad_input_is_told_before_anything_changes(setup, capsys, change: dict[s
 def test_a_folder_with_another_experiment_is_refused_and_the_same_one_carries_on(setup, capsys) -> None:
     tmp_path, users, accounts, _ = setup
     folder = tmp_path / "exp"
-    other = Experiment(OBSERVER, 5, 0.5, 0.05, 2.0, [Subject(a, "fix") for a in accounts[:5] + ["x@contoso.com"]])
+    other = Experiment(OBSERVER, 5, 0.5, 0.05, 2.0, [Subject(a, "fix") for a in [*accounts[:5], "x@contoso.com"]])
     other.save(folder)
     before = (folder / FILE).read_text()
     code, err = run(capsys, *start(tmp_path, users, "--allow-changes"))

@@ -25,6 +25,7 @@ from .options import (
     page_options,
     report_dir_option,
     retries_option,
+    simulator_from,
     verbose_option,
 )
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
     from ..core.model import AccountSpec, BrowserSettings, Flow
     from ..core.results import Report
-    from ..simulator import Simulator
 
 
 def _fail(message: str) -> None:
@@ -125,7 +125,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
     options = RunOptions(
         report_dir=report_dir or default_report_dir(), browser=browser, workers=workers, locale=locale,
         timeout=timeout, account_timeout=account_timeout, trace=trace, video=video, mfa_wait=mfa_wait,
-        simulator=_simulator(simulator, simulator_accounts), require_synced=require_synced,
+        simulator=simulator_from(simulator, simulator_accounts), require_synced=require_synced,
         until_synced=until_synced, sign_in_states=states_for_run(states_file, config_file, teach), teach=teach,
         retries=retries,
     )
@@ -159,20 +159,6 @@ def _select_specs(flow: Flow, accounts: tuple[str, ...], users: Path | None, var
 
     index, total = parse_shard(shard)
     return select(specs, index, total)
-
-
-def _simulator(wanted: bool, accounts_file: Path | None) -> Simulator | None:
-    """--simulator / --simulator-accounts: the built-in Microsoft 365 with those accounts, or None."""
-    if not wanted and accounts_file is None:
-        return None
-    if accounts_file is None:
-        raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
-    from ..simulator import load_simulator
-
-    try:
-        return load_simulator(accounts_file)  # its accounts, and any faults the file sets
-    except (OSError, ValueError, TypeError) as exc:
-        raise UsageError(f"{accounts_file}: {exc}") from None
 
 
 def _doc_check_first(flow: Flow, locale: str | None, as_json: bool) -> dict[str, object]:

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..core.errors import UsageError
-from .options import TRACE_CHOICES, browser_options, duration_value, page_options, stack, verbose_option
+from .options import (
+    TRACE_CHOICES,
+    browser_options,
+    duration_value,
+    page_options,
+    simulator_from,
+    stack,
+    verbose_option,
+)
 
 if TYPE_CHECKING:
     from ..core.model import BrowserSettings, SimulatorLike
@@ -143,9 +151,7 @@ def report_command(folder: Path, require_effect: bool) -> None:
 def simulator_command(simulator_accounts: Path, port: int) -> None:
     """Serve the built-in Microsoft 365 simulator until Ctrl-C, so that commands in separate processes
     (`experiment start`, `observe`) share one simulated tenant through --simulator-proxy URL."""
-    from .commands import _simulator
-
-    sim = _simulator(True, simulator_accounts)
+    sim = simulator_from(True, simulator_accounts)
     assert sim is not None
     sim.start(port)  # type: ignore[call-arg]
     click.echo(sim.proxy_server, nl=True)  # type: ignore[attr-defined]
@@ -198,9 +204,7 @@ def _session(folder: Path, browser: BrowserSettings, locale: str | None, timeout
 
     simulator: SimulatorLike | None = None
     if accounts_file is not None:
-        from .commands import _simulator
-
-        simulator = _simulator(True, accounts_file)
+        simulator = simulator_from(True, accounts_file)
     elif proxy is not None:
         from ..simulator import RunningSimulator
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ..core.errors import UsageError
 from ..core.model import BrowserSettings
 from ..reporters.notify import WHEN as NOTIFY_WHEN
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -119,3 +123,17 @@ RETRIES_HELP = ("Run an account again from the start, in a new private context, 
 retries_option = click.option("--retries", type=click.IntRange(0, 3), default=0, show_default=True, metavar="N",
                               help=RETRIES_HELP)
 retries_option.__doc__ = "--retries N: transient faults tried again in a new context (runner/run/retry.py)."
+
+
+def simulator_from(wanted: bool, accounts_file: Path | None) -> Simulator | None:
+    """--simulator / --simulator-accounts: the built-in Microsoft 365 with those accounts, or None."""
+    if not wanted and accounts_file is None:
+        return None
+    if accounts_file is None:
+        raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
+    from ..simulator import load_simulator
+
+    try:
+        return load_simulator(accounts_file)  # its accounts, and any faults the file sets
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"{accounts_file}: {exc}") from None
