@@ -68,17 +68,22 @@ def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int,
     return code, out, err
 
 
-def experiment_run(tmp_path: Path, capsys: pytest.CaptureFixture[str], memory_keyring: Any, sim: Simulator,
-                   deadline: str) -> tuple[int, str, dict[str, Any]]:
+def experiment_run(tmp_path: Path, capsys: pytest.CaptureFixture[str], memory_keyring: Any,
+                   options: dict[str, dict[str, Any]], deadline: str) -> tuple[int, str, dict[str, Any], Simulator]:
+    """`experiment run --require-effect` in this process, on a simulator whose accounts have `options`."""
     for account, password in passwords().items():
         memory_keyring.set_password("m365-replay", account, password)
     out = tmp_path / "experiment"
-    code, stdout, stderr = run_in_process(
-        capsys, "experiment", "run", "--users", str(users_file(tmp_path)), "--observer", OBSERVER, "--seed", str(SEED),
-        "--deadline", deadline, "--every", "1s", "--workers", "3", "--allow-changes", "--out", str(out),
-        "--simulator-proxy", sim.proxy_server, "--trace", "off", "--require-effect")
+    sim = simulator(options)
+    try:
+        code, stdout, stderr = run_in_process(
+            capsys, "experiment", "run", "--users", str(users_file(tmp_path)), "--observer", OBSERVER, "--seed",
+            str(SEED), "--deadline", deadline, "--every", "1s", "--workers", "3", "--allow-changes", "--out", str(out),
+            "--simulator-proxy", sim.proxy_server, "--trace", "off", "--require-effect")
+    finally:
+        sim.stop()
     assert "Traceback" not in stderr, stderr
-    return code, stdout, json.loads((out / "experiment.json").read_text())
+    return code, stdout, json.loads((out / "experiment.json").read_text()), sim
 
 
 def assert_times_bracket_the_sync(sim: Simulator, record: dict[str, Any]) -> None:
@@ -115,7 +120,7 @@ def assert_control_never_visited(sim: Simulator) -> None:
 
 
 def test_a_fix_that_works_is_found_and_the_control_arm_never_visits(tmp_path: Path, capsys, memory_keyring) -> None:
-    sim = simulator({a: {"photo_sync": "1s"} for a in ACCOUNTS})  # SharePoint follows a visit, and only a visit
+    sim = simulator({a: {"photo_sync": "1s"} for a in ACCOUNTS}, "12s")  # SharePoint follows a visit, and only a visit
     try:
         code, stdout, record = experiment_run(tmp_path, capsys, memory_keyring, sim, deadline="25s")
     finally:
@@ -145,11 +150,8 @@ def test_a_fix_that_works_is_found_and_the_control_arm_never_visits(tmp_path: Pa
 def test_a_sharepoint_that_follows_on_its_own_shows_no_difference(tmp_path: Path, capsys, memory_keyring) -> None:
     # no visit makes a difference; each account has its own delay, the two arms' delays interleaved
     delays = {**dict(zip(FIXED, (3, 9, 15), strict=True)), **dict(zip(CONTROLS, (6, 12, 18), strict=True))}
-    sim = simulator({a: {"photo_sync": "never", "photo_sync_unprompted": f"{d}s"} for a, d in delays.items()})
-    try:
-        code, stdout, record = experiment_run(tmp_path, capsys, memory_keyring, sim, deadline="30s")
-    finally:
-        sim.stop()
+    on_its_own = {a: {"photo_sync": "never", "photo_sync_unprompted": f"{d}s"} for a, d in delays.items()}
+    code, stdout, record, sim = experiment_run(tmp_path, capsys, memory_keyring, on_its_own, "30s")
     assert record["verdict"]["verdict"] == "no_difference", stdout
     assert code == 1, "--require-effect: no effect, exit 1"
     assert record["arms"]["fix"]["synced"] == 3 and record["arms"]["control"]["synced"] == 3
@@ -164,11 +166,7 @@ def test_a_control_arm_that_syncs_first_is_said_so(tmp_path: Path, capsys, memor
     options = {a: {"photo_sync": "never"} for a in FIXED}  # the fix arm's SharePoint never follows
     options.update({a: {"photo_sync": "never", "photo_sync_unprompted": f"{d}s"}
                     for a, d in zip(CONTROLS, (2, 3, 4), strict=True)})
-    sim = simulator(options)
-    try:
-        code, stdout, record = experiment_run(tmp_path, capsys, memory_keyring, sim, deadline="12s")
-    finally:
-        sim.stop()
+    code, stdout, record, sim = experiment_run(tmp_path, capsys, memory_keyring, options, "12s")
     assert record["verdict"]["verdict"] == "control_sooner", stdout
     assert code == 1 and record["test"]["statistic"] < 0 and record["test"]["p_value"] < 0.05
     assert "did not replay the documented fix synced sooner" in stdout

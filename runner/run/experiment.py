@@ -15,9 +15,10 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..checks.experiment import analyse
 from ..core.experiment import Experiment, StartFailure, Subject, iso
@@ -154,14 +155,7 @@ def start(exp: Experiment, specs: list[AccountSpec], flows: ArmFlows, session: S
     if not specs and exp.start_finished_at is not None:
         printer.say(f"Every account was replayed already ({exp.start_finished_at}); nothing to start.")
         return observe(exp, session, exp.deadline_s) if observe_after else finish(exp, session, printer)
-    try:
-        asyncio.run(_start(exp, specs, flows, session, printer, start_dir, observe_after))
-    except ObserverError as exc:
-        return _stopped(exp, session, printer, str(exc))
-    except KeyboardInterrupt:
-        finish(exp, session, printer)
-        raise
-    return finish(exp, session, printer)
+    return _then_report(exp, session, printer, _start(exp, specs, flows, session, printer, start_dir, observe_after))
 
 
 async def _start(exp: Experiment, specs: list[AccountSpec], flows: ArmFlows, session: Session,
@@ -206,14 +200,20 @@ def observe(exp: Experiment, session: Session, until_s: float | None) -> int:
     ends = exp.ends_at
     if ends is not None and time.time() >= ends and exp.observed_until is not None:
         printer.say(f"Observation ended at {iso(ends)} ({exp.deadline_s:g} s after the last upload): nothing "
-                         "more to observe.")
+                    "more to observe.")
         return finish(exp, session, printer)
     if not pending(exp):
         printer.say("No account is waiting to be observed: every account in the test has been seen synced, "
-                         "or none has been uploaded yet (`experiment start`).")
+                    "or none has been uploaded yet (`experiment start`).")
         return finish(exp, session, printer)
+    return _then_report(exp, session, printer, _observe(exp, session, printer, until_s))
+
+
+def _then_report(exp: Experiment, session: Session, printer: LinePrinter, work: Coroutine[Any, Any, None]) -> int:
+    """Run `work`, then the report, whatever happened: an observer that cannot read the photos is
+    said and exits 1; Ctrl-C leaves the record and its report complete, then goes on up (130)."""
     try:
-        asyncio.run(_observe(exp, session, printer, until_s))
+        asyncio.run(work)
     except ObserverError as exc:
         return _stopped(exp, session, printer, str(exc))
     except KeyboardInterrupt:
