@@ -26,6 +26,7 @@ from runner.cli import main
 from runner.core.experiment import CONTROL, FIX, parse_time
 from runner.simulator import SimAccount, Simulator
 from tests.conftest import ROOT, cli
+from tests.test_secrets import encodings, search
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +43,10 @@ VISITS = ("onedrive_loaded", "sharepoint_loaded")
 def simulator(options: dict[str, dict[str, Any]], wrong_password: str | None = None) -> Simulator:
     """The observer and the six accounts, each with its photo options; quick pages, the classic
     home with the tiles on it (fewer steps: the verdicts are the point here, not the home pages)."""
-    accounts = [SimAccount(OBSERVER, "Pw-observer-1", home_layout="tiles")]
-    accounts += [SimAccount(a, "Pw-" + a.split("@")[0] + ("-changed" if a == wrong_password else ""),
-                            home_layout="tiles", **options.get(a, {})) for a in ACCOUNTS]
+    known = passwords()
+    accounts = [SimAccount(OBSERVER, known[OBSERVER], home_layout="tiles")]
+    accounts += [SimAccount(a, known[a] + ("-changed" if a == wrong_password else ""), home_layout="tiles",
+                            **options.get(a, {})) for a in ACCOUNTS]
     return Simulator(accounts, render_delay_ms=100, office_redirect=False).start()
 
 
@@ -55,7 +57,8 @@ def users_file(tmp_path: Path) -> Path:
 
 
 def passwords() -> dict[str, str]:
-    return {OBSERVER: "Pw-observer-1", **{a: "Pw-" + a.split("@")[0] for a in ACCOUNTS}}
+    """Distinctive, so that tests/test_secrets.py's search finds any trace of them."""
+    return {OBSERVER: "Zq8#observer&Canary", **{a: f"Zq8#{a.split('@')[0]}&Canary" for a in ACCOUNTS}}
 
 
 def run_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -120,11 +123,8 @@ def assert_control_never_visited(sim: Simulator) -> None:
 
 
 def test_a_fix_that_works_is_found_and_the_control_arm_never_visits(tmp_path: Path, capsys, memory_keyring) -> None:
-    sim = simulator({a: {"photo_sync": "1s"} for a in ACCOUNTS}, "12s")  # SharePoint follows a visit, and only a visit
-    try:
-        code, stdout, record = experiment_run(tmp_path, capsys, memory_keyring, sim, deadline="25s")
-    finally:
-        sim.stop()
+    visit_only = {a: {"photo_sync": "1s"} for a in ACCOUNTS}  # SharePoint follows a visit, and only a visit
+    code, stdout, record, sim = experiment_run(tmp_path, capsys, memory_keyring, visit_only, "25s")
     assert record["verdict"]["verdict"] == "fix_makes_a_difference", stdout
     assert code == 0, "--require-effect passes"
     assert record["arms"]["fix"]["synced"] == 3 and record["arms"]["control"]["synced"] == 0
@@ -191,16 +191,16 @@ def test_start_observe_report_in_separate_processes_with_observe_killed_and_carr
     common = ("--simulator-proxy", sim.proxy_server)
     try:
         started = cli("experiment", "start", "--users", str(users_file(tmp_path)), "--observer", OBSERVER, "--seed",
-                      str(SEED), "--every", "1s", "--workers", "3", "--allow-changes", "--out", str(out), "--trace",
-                      "off", *common, env=env)
+                      str(SEED), "--every", "1s", "--workers", "3", "--allow-changes", "--out", str(out), *common,
+                      env=env)  # traces kept for the account that fails: searched for secrets below
         assert started.returncode == 0, started.stdout + started.stderr  # one account failed: listed, left out
         assert f"left out: {broken} (fix): bad_credentials" in started.stdout
         record = json.loads((out / "experiment.json").read_text())
         assert record["start_finished_at"] and record["deadline_s"] is None
         uploads = [e for a in ACCOUNTS for e in sim.events_for(a, "photo_uploaded")]
-        again = cli("experiment", "start", "--users", str(users_file(tmp_path)), "--observer", OBSERVER, "--seed",
-                    str(SEED), "--every", "1s", "--allow-changes", "--out", str(out), *common, env=env)
-        assert again.returncode == 0 and "Every account was replayed already" in again.stdout, again.stderr
+        resumed = cli("experiment", "start", "--users", str(users_file(tmp_path)), "--observer", OBSERVER, "--seed",
+                      str(SEED), "--every", "1s", "--allow-changes", "--out", str(out), *common, env=env)
+        assert resumed.returncode == 0 and "Every account was replayed already" in resumed.stdout, resumed.stderr
         assert [e for a in ACCOUNTS for e in sim.events_for(a, "photo_uploaded")] == uploads, "the same command resumes"
         rounds_after_start = len(record["rounds"])
 
@@ -248,6 +248,15 @@ def test_start_observe_report_in_separate_processes_with_observe_killed_and_carr
     assert after["arms"]["fix"] == {**after["arms"]["fix"], "accounts": 3, "in_test": 2, "left_out": 1}
     assert_control_never_visited_but(sim, broken)
     assert_times_bracket_the_sync(sim, after)
+
+    # the experiment's artifacts (record, reports, the observer's folder, the replays' with the failed
+    # account's trace) and every process's output hold no password, in any form
+    needles = {form: f"the password of {a}" for a, pw in passwords().items() for form in encodings(pw)}
+    searched, leaks = search(out, needles, {"start": started.stdout + started.stderr,
+                                            "observe": again.stdout + again.stderr,
+                                            "report": report.stdout + report.stderr})
+    assert leaks == [] and searched > 20, leaks
+    assert any(out.glob("start/*/trace.zip")), "the failed account's trace was searched too"
 
 
 def assert_control_never_visited_but(sim: Simulator, broken: str) -> None:
