@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     statuses = Counter(r["status"] for r in runs)
     flaky = sum(bool(r.get("flaky")) for r in runs)
     failed = Counter(r["failure"]["category"] for r in runs if r["status"] != "passed" and r["failure"])
-    retried = sum(1 for r in runs if r.get("attempts"))
+    retried = sum(1 for r in runs if r.get("tries", r.get("attempts")))  # schema 1 named them attempts
     second, last = quarter(samples, args.accounts, 2), quarter(samples, args.accounts, 4)
     growth = last / second if second else 0.0
     final = next((used for _, used, _ in reversed(samples) if used), 0)

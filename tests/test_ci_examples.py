@@ -135,9 +135,9 @@ def test_gitlab_ci_runs_on_a_schedule_in_parallel_and_publishes_junit_and_the_re
     assert data["report"]["artifacts"]["paths"] == ["results/all/"]
 
 
-def test_the_readme_nightly_qa_commands_exist_in_the_cli() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Nightly QA", 1)[1].split("\n## ", 1)[0]
+def test_the_nightly_qa_commands_of_the_docs_exist_in_the_cli() -> None:
+    page = (ROOT / "docs" / "qa.md").read_text(encoding="utf-8")
+    section = page.split("\n## Nightly QA", 1)[1].split("\n## ", 1)[0]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     used = [check_with_click(args) for args in commands(block)]
     assert {"doc-check", "run", "report"} <= set(used), used
@@ -146,7 +146,7 @@ def test_the_readme_nightly_qa_commands_exist_in_the_cli() -> None:
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_the_nightly_replay_retries_transient_faults(name: str) -> None:
     """A night of many accounts meets a dropped connection or a 503 now and then: each pipeline's
-    replay tries such an account again (--retries 2, README: Nightly QA), and nothing else."""
+    replay tries such an account again (--retries 2, docs/qa.md: Nightly QA), and nothing else."""
     runs = [argv for script in scripts(load(name)) for argv in commands(script) if argv[:1] == ["run"]]
     assert runs, name
     for argv in runs:

@@ -227,15 +227,15 @@ def test_demo_and_doctor_accept_the_browser_options_run_accepts(tmp_path: Path) 
 
 
 def readme_examples(key: str) -> list[object]:
-    """The README's YAML examples whose top level has `key`: what a reader copies."""
+    """The documentation's YAML examples (README and docs/) whose top level has `key`: what a reader copies."""
     import re
 
     import yaml
 
-    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(),
-                                                            re.S)]
+    text = "".join(page.read_text() for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S)]
     found = [block for block in blocks if isinstance(block, dict) and key in block]
-    assert found, f"no README example with `{key}:`"
+    assert found, f"no documentation example with `{key}:`"
     return found
 
 

@@ -37,7 +37,7 @@ def test_server_down_is_unreachable_after_bounded_retries(replay) -> None:
         assert run.failure.category == "unreachable"
         assert run.failure.step == "Go to Office.com"
         assert "https://www.office.com/" in run.failure.message and "after 3 tries" in run.failure.message
-        assert run.failure.details["attempts"] == 3, "one try and two retries, no more"
+        assert run.failure.details["navigation_tries"] == 3, "one try and two retries, no more"
         assert run.duration_ms < 20_000, "retries back off, boundedly"
     assert report_accounts(out) == {"down1@contoso.com": "unreachable", "down2@contoso.com": "unreachable"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import textwrap
+from dataclasses import asdict
 from pathlib import Path
 
 import jsonschema
@@ -19,7 +20,7 @@ from runner.checks import pictures
 from runner.checks.outcome import Rechecks
 from runner.checks.photos import THRESHOLD, backoff
 from runner.core.errors import FlowError, UsageError
-from runner.core.results import Report, RunResult, write_json_atomic
+from runner.core.results import Outcome, Report, RunResult, Side, write_json_atomic
 from runner.reporters.history import sync_times
 from runner.simulator.photos import PhotoSetup, PhotoSync, encode, face
 from runner.spec.catalog import describe_shipped
@@ -161,18 +162,18 @@ def test_generated_pictures_are_distinct_from_every_earlier_one(tmp_path: Path, 
     (earlier_run / "a").mkdir(parents=True)
     old = pictures.PictureMaker(earlier_run).make(earlier_run / "a")
     write_json_atomic(earlier_run / "report.json", {"flow": "f", "started_at": "2026-01-01T00:00:00Z", "runs": [
-        {"account": "a@contoso.com", "status": "passed", "generated_photo": old}]})
+        {"account": "a@contoso.com", "status": "passed", "generated_photo": asdict(old)}]})
     # the generator draws the earlier run's seed first, then this run's first seed again: both refused
-    seeds = iter([old["seed"], 11, 11, 12])
+    seeds = iter([old.seed, 11, 11, 12])
     monkeypatch.setattr(pictures.secrets, "randbits", lambda _bits: next(seeds))
     maker = pictures.PictureMaker(this_run)
     for account in ("a", "b"):
         (this_run / account).mkdir(parents=True)
     first, second = maker.make(this_run / "a"), maker.make(this_run / "b")
-    assert (first["seed"], second["seed"]) == (11, 12)
-    assert first["compared_with"] == 1 and second["compared_with"] == 2
-    assert first["nearest_distance"] > THRESHOLD and second["nearest_distance"] > THRESHOLD
-    assert first["file"] == "a/photo-generated.png" and (this_run / first["file"]).is_file()
+    assert (first.seed, second.seed) == (11, 12)
+    assert first.compared_with == 1 and second.compared_with == 2
+    assert first.nearest_distance > THRESHOLD and second.nearest_distance > THRESHOLD  # type: ignore[operator]
+    assert first.file == "a/photo-generated.png" and (this_run / first.file).is_file()
     with pytest.raises(RuntimeError, match="no generated picture was more than 64 bits"):
         monkeypatch.setattr(pictures.secrets, "randbits", lambda _bits: 12)
         maker.make(this_run / "b")
@@ -205,7 +206,7 @@ def test_rechecks_come_finer_when_there_is_a_visit_to_time_from(monkeypatch: pyt
 
 
 def report_with(folder: Path, started: str, seconds: float | None, flow: str = "QA") -> Report:
-    outcome = {"status": "synced", "synced_after_s": seconds} if seconds is not None else None
+    outcome = Outcome("synced", Side("e"), Side("s"), synced_after_s=seconds) if seconds is not None else None
     report = Report(flow=flow, source=None, flow_file="qa.yaml", started_at=started,
                     runs=[RunResult("qa@contoso.com", "passed", 1000, None, None, outcome=outcome)])
     write_json_atomic(folder / "report.json", report.to_dict())

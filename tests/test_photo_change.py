@@ -46,14 +46,14 @@ def test_qa_loop_new_photo_fix_and_sharepoint_following_in_time(replay, tmp_path
     out = replay([dialog, myaccount], flow=QA, workers=2, until_synced=120.0, report_dir=tmp_path / "results" / "1")
 
     runs = {r.account: r for r in out.report.runs}
-    assert {a: (r.status, r.outcome["status"]) for a, r in runs.items()} == {
+    assert {a: (r.status, r.outcome.status) for a, r in runs.items()} == {
         dialog.upn: ("passed", "synced"), myaccount.upn: ("passed", "synced")}, out.stdout
     for acc in (dialog, myaccount):
         outcome = runs[acc.upn].outcome
         # from the documented visit to SharePoint showing the new picture: the delay, to within a re-check
-        assert DELAY - 0.5 <= outcome["synced_after_s"] <= DELAY + 3.5, outcome
-        assert outcome["last_not_yet_s"] is not None and outcome["last_not_yet_s"] <= DELAY + 0.05
-        assert outcome["attempts"] >= 2 and outcome["visited_at"].endswith("Z")
+        assert DELAY - 0.5 <= outcome.synced_after_s <= DELAY + 3.5, outcome
+        assert outcome.last_not_yet_s is not None and outcome.last_not_yet_s <= DELAY + 0.05
+        assert outcome.checks >= 2 and outcome.visited_at.endswith("Z")
         events = out.sim.events_for(acc.upn)
         # the simulator's log: upload, Exchange changed, the documented visit, SharePoint changed
         assert order(events, "photo_uploaded", "exchange_photo_changed", "onedrive_loaded",
@@ -66,13 +66,13 @@ def test_qa_loop_new_photo_fix_and_sharepoint_following_in_time(replay, tmp_path
     assert out.sim.events_for(myaccount.upn, "my_account") and not out.sim.events_for(dialog.upn, "my_account")
 
     # two accounts, two generated pictures, each the reference of its own account's check only
-    generated = {a: out.report_dir / r.generated_photo["file"] for a, r in runs.items()}
+    generated = {a: out.report_dir / r.generated_photo.file for a, r in runs.items()}
     assert generated[dialog.upn].parent.name == "qa.dialog_contoso.com" and generated[dialog.upn].is_file()
     assert generated[myaccount.upn].parent.name == "qa.myaccount_contoso.com"
     pictures = {a: path.read_bytes() for a, path in generated.items()}
     assert distance(load_image(pictures[dialog.upn]), load_image(pictures[myaccount.upn])) > THRESHOLD
     for acc, other in ((dialog, myaccount), (myaccount, dialog)):
-        assert runs[acc.upn].outcome["reference"]["source"] == str(generated[acc.upn].resolve())
+        assert runs[acc.upn].outcome.reference.source == str(generated[acc.upn].resolve())
         exchange = out.sim.app.photos.exchange_photo(acc.upn, "HR240x240")
         assert same_picture(pictures[acc.upn], exchange)[0] and not same_picture(pictures[other.upn], exchange)[0]
         assert runs[acc.upn].inputs["photo"] == "generate"  # as asked; the file is in generated_photo
@@ -81,7 +81,7 @@ def test_qa_loop_new_photo_fix_and_sharepoint_following_in_time(replay, tmp_path
     record = data["runs"][0]["generated_photo"]
     assert set(record) >= {"file", "seed", "hashes", "compared_with", "nearest_distance", "threshold"}
     assert sorted(r["generated_photo"]["compared_with"] for r in data["runs"]) == [0, 1]  # the second saw the first
-    seconds = runs[dialog.upn].outcome["synced_after_s"]
+    seconds = runs[dialog.upn].outcome.synced_after_s
     assert f"synced {seconds:.1f} s after the documented visit" in out.stdout
     assert f"{dialog.upn}: synced after {seconds:.1f} s; no earlier timed run to compare with" in out.stdout
     html = (out.report_dir / "report.html").read_text()
@@ -114,9 +114,9 @@ def test_add_profile_photo_in_turkish_turned_off_and_from_a_file(replay, tmp_pat
     assert any(s.screenshot for s in refused.steps if s.name == "Upload a new photo")
 
     done = runs[own.upn]
-    assert done.status == "passed" and done.outcome["status"] == "synced", out.stdout
-    assert done.outcome["reference"]["source"] == str(picture) and done.generated_photo is None
-    assert done.outcome["candidate"]["label"] == "Exchange's copy"
+    assert done.status == "passed" and done.outcome.status == "synced", out.stdout
+    assert done.outcome.reference.source == str(picture) and done.generated_photo is None
+    assert done.outcome.candidate.label == "Exchange's copy"
     assert same_picture(picture.read_bytes(), out.sim.app.photos.exchange_photo(own.upn, "HR240x240"))[0]
     assert not out.sim.events_for(own.upn, "onedrive_loaded")  # no visit: SharePoint has not followed
     assert not same_picture(picture.read_bytes(), out.sim.app.photos.sharepoint_photo(own.upn, "L"))[0]
@@ -138,8 +138,8 @@ def test_add_profile_photo_in_german_through_the_file_chooser(replay, tmp_path: 
 
     for acc in (dialog, myaccount):
         run = out.run(acc.upn)
-        assert run.status == "passed" and run.outcome["status"] == "synced", out.stdout
-        generated = (out.report_dir / run.generated_photo["file"]).read_bytes()
+        assert run.status == "passed" and run.outcome.status == "synced", out.stdout
+        generated = (out.report_dir / run.generated_photo.file).read_bytes()
         assert same_picture(generated, out.sim.app.photos.exchange_photo(acc.upn, "HR240x240"))[0]
         assert out.sim.events_for(acc.upn, "photo_uploaded")[0]["host"] == (
             "myaccount.microsoft.com" if acc is myaccount else "m365.cloud.microsoft")

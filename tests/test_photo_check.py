@@ -34,23 +34,23 @@ def test_each_account_gets_its_outcome_and_a_pending_sync_is_not_a_failed_replay
 
     runs = {r.account: r for r in out.report.runs}
     assert {a: r.status for a, r in runs.items()} == dict.fromkeys(runs, "passed")  # the replay ran for all three
-    assert {a: r.outcome["status"] for a, r in runs.items()} == {
+    assert {a: r.outcome.status for a, r in runs.items()} == {
         now.upn: "synced", later.upn: "not_yet", none.upn: "no_photo"}
     synced = runs[now.upn].outcome
-    assert synced["distance"] <= synced["threshold"] == 64 and synced["attempts"] == 1
-    assert synced["reference"]["source"] == (
+    assert synced.distance <= synced.threshold == 64 and synced.checks == 1
+    assert synced.reference.source == (
         f"https://outlook.office.com/owa/service.svc/s/GetPersonaPhoto?email={now.upn}&UA=0&size=HR240x240")
     # SharePoint's copy on the host the visit landed on (the Copilot app's OneDrive tile: OneDrive)
-    assert synced["candidate"]["source"] == (
+    assert synced.candidate.source == (
         f"https://contoso-my.sharepoint.com/_layouts/15/userphoto.aspx?size=L&accountname={now.upn}")
-    assert len(synced["reference"]["hash"]) == len(synced["candidate"]["hash"]) == 64
-    assert synced["checked_at"].endswith("Z")
+    assert len(synced.reference.hash) == len(synced.candidate.hash) == 64
+    assert synced.checked_at.endswith("Z")
     # both pictures saved beside the screenshots: the same picture, never the same bytes
-    reference, candidate = (out.report_dir / synced[side]["image"] for side in ("reference", "candidate"))
+    reference, candidate = (out.report_dir / getattr(synced, side).image for side in ("reference", "candidate"))
     assert reference.parent == candidate.parent == out.report_dir / "sync.now_contoso.com"
     assert reference.read_bytes() != candidate.read_bytes()
-    assert runs[later.upn].outcome["distance"] > 64
-    assert "Exchange's copy has no image (HTTP 404" in runs[none.upn].outcome["message"]
+    assert runs[later.upn].outcome.distance > 64
+    assert "Exchange's copy has no image (HTTP 404" in runs[none.upn].outcome.message
     # the simulator saw the visit, then each copy fetched in the account's own session
     assert out.sim.events_for(now.upn, "exchange_photo_viewed")[0]["size"] == "HR240x240"
     assert any(e["size"] == "L" for e in out.sim.events_for(now.upn, "photo_viewed"))
@@ -59,17 +59,17 @@ def test_each_account_gets_its_outcome_and_a_pending_sync_is_not_a_failed_replay
     assert data["summary"] == {"total": 3, "passed": 3, "failed": 0, "skipped": 0,
                                "outcomes": {"synced": 1, "not_yet": 1, "no_photo": 1}}
     assert set(data["runs"][0]["outcome"]) >= {"status", "reference", "candidate", "distance", "threshold",
-                                               "checked_at", "attempts"}
+                                               "checked_at", "checks", "attempts"}
     assert "3 passed, 0 failed; outcome: 1 synced, 1 not_yet, 1 no_photo" in out.stdout
     assert (f"outcome: not_yet: SharePoint's copy still differs from Exchange's copy (distance "
-            f"{runs[later.upn].outcome['distance']}, threshold 64)") in out.stdout
+            f"{runs[later.upn].outcome.distance}, threshold 64)") in out.stdout
 
     html = (out.report_dir / "report.html").read_text()
     assert 'id="outcome-not_yet-count">1 not_yet</span>' in html
     section = html.split('data-outcome="synced"')[1].split("</section>")[0]
     exchange, sharepoint = section.split('<figure class="reference">')[1].split('<figure class="candidate">')
-    assert f'<img src="{synced["reference"]["image"]}"' in exchange and "<b>Exchange&#x27;s copy</b>" in exchange
-    assert f'<img src="{synced["candidate"]["image"]}"' in sharepoint and "<b>SharePoint&#x27;s copy</b>" in sharepoint
+    assert f'<img src="{synced.reference.image}"' in exchange and "<b>Exchange&#x27;s copy</b>" in exchange
+    assert f'<img src="{synced.candidate.image}"' in sharepoint and "<b>SharePoint&#x27;s copy</b>" in sharepoint
 
     suite = ET.parse(out.report_dir / "junit.xml").getroot().find("testsuite")
     assert suite is not None
@@ -82,7 +82,7 @@ def test_until_synced_waits_for_the_sync_and_require_synced_fails_one_that_never
                                                                                       tmp_path: Path) -> None:
     first = replay([SimAccount("sync.later@contoso.com", "Pw-later-123", photo_sync="never")],
                    report_dir=tmp_path / "results" / "1")
-    assert first.report.runs[0].outcome["status"] == "not_yet"
+    assert first.report.runs[0].outcome.status == "not_yet"
 
     # the sync comes 6 s after the visit: later than the first check even on a loaded machine (the check
     # starts a few seconds after the visit), sooner than --until-synced's 9 s
@@ -93,11 +93,11 @@ def test_until_synced_waits_for_the_sync_and_require_synced_fails_one_that_never
 
     runs = {r.account: r for r in out.report.runs}
     assert runs[later.upn].status == "passed"
-    assert runs[later.upn].outcome["status"] == "synced" and runs[later.upn].outcome["attempts"] >= 2
+    assert runs[later.upn].outcome.status == "synced" and runs[later.upn].outcome.checks >= 2
     assert runs[never.upn].status == "failed" and runs[never.upn].failure.category == "not_synced"
     # checks 2 s apart while the time since the visit is short, the checks' own time counted: the last
     # one is at the end of --until-synced, not after it
-    assert runs[never.upn].outcome["status"] == "not_yet" and 3 <= runs[never.upn].outcome["attempts"] <= 5
+    assert runs[never.upn].outcome.status == "not_yet" and 3 <= runs[never.upn].outcome.checks <= 5
     assert "--require-synced: the check found not_yet" in runs[never.upn].failure.message
     check = next(s for s in runs[never.upn].steps if s.name == CHECK_STEP)
     assert check.status == "passed" and 9000 <= check.duration_ms < 9000 + 8000  # the wait is the step's
@@ -123,15 +123,17 @@ def test_the_check_only_flow_with_outlook_unreachable_and_a_reference_file(repla
     runs = {r.account: r for r in out.report.runs}
     assert runs[down.upn].status == runs[own.upn].status == "passed"  # the replay itself passes either way
     unknown = runs[down.upn].outcome
-    assert unknown["status"] == "unknown" and unknown["distance"] is None
-    assert unknown["message"] == ("Exchange's copy could not be checked: outlook.office.com could not be reached "
-                                  "(net::ERR_TUNNEL_CONNECTION_FAILED)")
-    assert unknown["candidate"]["image"] is not None  # SharePoint's copy was there all the same
+    assert unknown.status == "unknown" and unknown.distance is None
+    assert unknown.message == ("Exchange's copy could not be checked: outlook.office.com could not be reached "
+                               "(net::ERR_TUNNEL_CONNECTION_FAILED) (3 tries); 2 image fetches tried again after a "
+                               "network or server error")
+    assert unknown.fetch_retries == 2, "a network error is tried again, at most 3 tries"
+    assert unknown.candidate.image is not None  # SharePoint's copy was there all the same
     from_file = runs[own.upn].outcome
-    assert from_file["status"] == "synced" and from_file["reference"]["source"] == str(picture)
+    assert from_file.status == "synced" and from_file.reference.source == str(picture)
     assert not out.sim.events_for(own.upn, "exchange_photo_viewed")  # the file replaced Exchange's copy
     assert not out.sim.events_for(own.upn, "onedrive_loaded")  # only signed in and checked
-    assert from_file["candidate"]["source"].startswith("https://contoso-my.sharepoint.com/_layouts/15/userphoto.aspx")
+    assert from_file.candidate.source.startswith("https://contoso-my.sharepoint.com/_layouts/15/userphoto.aspx")
     assert out.sim.events_for(own.upn, "signed_in")[-1]["client"] == "sharepoint"  # SSO round trip for the photo
 
 

@@ -228,18 +228,24 @@ def test_the_pytest_path_makes_contexts_and_refuses_accounts_as_run_does(tmp_pat
     assert " passed" not in text and "Traceback" not in text
 
 
+def sign_in_with_faults(tmp_path: Path, fault: str, extra: str = "") -> tuple[Path, Path]:
+    """A simulator accounts file (alice, and `extra` accounts) with one fixed fault, and a flows folder
+    whose one flow opens Office.com and signs in."""
+    sim = tmp_path / "sim.yaml"
+    sim.write_text(f"accounts:\n  - {{upn: alice@contoso.com, password: alice-pw-1}}\n{extra}faults:\n  - {fault}\n")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    return sim, flows
+
+
 @pytest.mark.browser
 def test_m365_retries_tries_a_transient_fault_again_in_a_new_context_and_reports_it_flaky(tmp_path: Path) -> None:
     """--m365-retries: the first page load of Office.com answers 503 (a fixed fault of the simulator
     accounts file), so alice's first try is `unreachable`, her second, in a context from pytest-playwright's
     new_context, passes: FLAKY, still a pass; bob's wrong password is never tried again."""
-    sim = tmp_path / "sim.yaml"
-    sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1}\n"
-                   "  - {upn: bob@contoso.com, password: bob-pw-1}\n"
-                   "faults:\n  - {host: www.office.com, kind: status, status: 503, times: 1}\n")
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
+    sim, flows = sign_in_with_faults(tmp_path, "{host: www.office.com, kind: status, status: 503, times: 1}",
+                                     extra="  - {upn: bob@contoso.com, password: bob-pw-1}\n")
     users = users_file(tmp_path, "{account: alice@contoso.com}", "{account: bob@contoso.com}")
     junit = tmp_path / "junit.xml"
     result = pytest_run(tmp_path, str(flows), "--m365-users", str(users), "--m365-simulator-accounts", str(sim),
@@ -249,9 +255,46 @@ def test_m365_retries_tries_a_transient_fault_again_in_a_new_context_and_reports
     assert result.returncode == 1, text
     summary = text.strip().splitlines()[-1]
     assert "sign-in[alice@contoso.com] FLAKY" in text and "1 failed" in summary and "1 flaky" in summary, text
+    # the retry is announced as `run` announces it, between the test lines
+    assert ("m365-replay: alice@contoso.com: try 1 of 3 ended unreachable at step 'goto https://www.office.com/'; "
+            "trying again from the start in a new context in 5 s") in text, text
     failure = text.split("sign-in[bob@contoso.com] _", 1)[1]
     assert "bad_credentials" in failure and "try 1:" not in failure, "a wrong password is not tried again"
     cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
     flaky = {p.get("name"): p.get("value") for p in cases["sign-in[alice@contoso.com]"].iter("property")}
     assert "try 1: unreachable at step 'goto https://www.office.com/'" in flaky["m365_flaky"], flaky
     assert cases["sign-in[alice@contoso.com]"].find("failure") is None
+
+
+@pytest.mark.browser
+def test_ctrl_c_while_a_retry_waits_ends_the_session_with_the_last_try(tmp_path: Path) -> None:
+    """--m365-retries: Ctrl-C during the wait for the next try ends the session (pytest's
+    KeyboardInterrupt, exit 2), as it stops `run`: the announced try never starts."""
+    import signal
+    import time
+
+    sim, flows = sign_in_with_faults(tmp_path, "{host: www.office.com, kind: status, status: 503}")
+    keyring_file = tmp_path / "keyring.json"
+    keyring_file.write_text(json.dumps({"m365-replay\nalice@contoso.com": "alice-pw-1"}))
+    env = {**os.environ, **KEYRING_ENV, "M365_TEST_KEYRING_FILE": str(keyring_file), "PYTHONPATH": str(ROOT)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_CURRENT_TEST", None)
+    log = tmp_path / "stdout.txt"
+    with log.open("w") as out:
+        args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-v", str(flows), "--m365-account", "alice@contoso.com",
+                "--m365-simulator-accounts", str(sim), "--m365-retries", "2"]
+        proc = subprocess.Popen([sys.executable, "-m", "pytest", *args],
+                                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and "try 1 of 3 ended unreachable" not in log.read_text():
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGINT)  # within the 5 s the retry waits
+            code = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    text = log.read_text()
+    assert "m365-replay: alice@contoso.com: try 1 of 3 ended unreachable" in text, text
+    assert code == 2 and "KeyboardInterrupt" in text, text
+    assert "try 2 of 3" not in text, "the next try never started"

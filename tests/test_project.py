@@ -140,3 +140,29 @@ def test_every_python_package_is_in_the_wheel() -> None:
     listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
     packages = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "runner").rglob("__init__.py")}
     assert packages - listed == set()
+
+
+def test_the_readme_is_short_and_every_page_it_names_exists() -> None:
+    """A helpdesk reads the README first: what it is, the quick start, the five commands, where to read
+    more (about 30 KB at most); the rest lives in the docs site, whose pages it links."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) <= 30_000
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "./dev demo" in quick and "./dev test" in quick
+    linked = re.findall(r"\]\((docs/[^)#]+)", readme)
+    assert linked and [page for page in linked if not (ROOT / page).is_file()] == []
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert [p.name for p in (ROOT / "docs").glob("*.md") if p.name not in nav] == []
+
+
+def test_the_docs_site_builds_strictly(tmp_path: Path) -> None:
+    """`mkdocs build --strict` (also run by ./dev test): a broken link, an unknown anchor or a page
+    missing from the navigation fails."""
+    mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
+    if mkdocs is None:
+        import pytest
+        pytest.skip("the docs extra is not installed (pip install -e '.[docs]')")
+    result = subprocess.run([mkdocs, "build", "--strict", "-d", str(tmp_path / "site")], cwd=ROOT,
+                            capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "qa" / "index.html").is_file()

@@ -16,6 +16,7 @@ import xmlschema
 
 from runner.core.model import Listener, RunOptions
 from runner.core.results import CATEGORIES, Failure, RunResult, write_json_atomic
+from runner.core.retry import RETRYABLE, account_policy, retryable
 from runner.reporters.console import LinePrinter
 from runner.reporters.data import load_report
 from runner.reporters.evidence import write_evidence
@@ -23,7 +24,7 @@ from runner.reporters.history import changes, merge
 from runner.reporters.junit import render_junit
 from runner.reporters.notify import run_message
 from runner.reporters.sample import png, sample_report, sample_retried, write_artifacts
-from runner.run.retry import RETRYABLE, backoff, retryable, with_retries
+from runner.run.retry import with_retries
 
 SCHEMA = Path(__file__).parent / "schemas" / "jenkins-junit.xsd"
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
@@ -43,7 +44,7 @@ def test_only_transient_faults_are_retried_and_the_backoff_grows() -> None:
         assert retryable(run) == (category in ("unreachable", "timeout", "browser_error")), category
     assert RETRYABLE == ("unreachable", "timeout", "browser_error")
     assert not retryable(RunResult("a@contoso.com", "passed", 1, None, None))
-    assert [backoff(n, (5.0, 15.0, 45.0)) for n in (1, 2, 3, 4)] == [5.0, 15.0, 45.0, 45.0]
+    assert [account_policy(3).delay(n) for n in (1, 2, 3, 4)] == [5.0, 15.0, 45.0, 45.0]
     assert RunOptions(report_dir=Path(".")).retry_backoff == (5.0, 15.0, 45.0)
 
 
@@ -65,7 +66,7 @@ def test_a_stop_during_the_backoff_ends_with_the_last_try_answer(tmp_path: Path)
 
     result = asyncio.run(night())
     assert len(tries) == 1 and result.failure is not None and result.failure.category == "unreachable"
-    assert result.attempts == [] and not result.flaky
+    assert result.tries == [] and not result.flaky
 
 
 def test_junit_writes_flaky_and_rerun_failures_as_surefire_does_and_validates(tmp_path: Path) -> None:
@@ -101,10 +102,10 @@ def test_the_run_diff_merge_and_evidence_keep_the_tries(tmp_path: Path) -> None:
     write_json_atomic(source / "report.json", after.to_dict())
     write_artifacts(after, source)
     for run in after.runs:
-        for attempt in run.attempts[:-1]:
-            (source / attempt["screenshot"]).parent.mkdir(parents=True, exist_ok=True)
-            (source / attempt["screenshot"]).write_bytes(png(8, 8, (200, 0, 0)))
-            (source / attempt["trace"]).write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+        for earlier in run.tries[:-1]:
+            (source / str(earlier.screenshot)).parent.mkdir(parents=True, exist_ok=True)
+            (source / str(earlier.screenshot)).write_bytes(png(8, 8, (200, 0, 0)))
+            (source / str(earlier.trace)).write_bytes(b"PK\x05\x06" + b"\x00" * 18)
     merged = merge([source], tmp_path / "merged")
     assert (tmp_path / "merged" / "alice_contoso.com" / "attempt-1" / "01-failure.png").is_file()
     assert (tmp_path / "merged" / "bob_contoso.com" / "attempt-2" / "trace.zip").is_file()
@@ -143,7 +144,7 @@ def test_report_json_keeps_attempts_and_flaky_and_counts_flaky_only_when_there(t
     assert data["summary"] == {"total": 3, "passed": 2, "failed": 1, "skipped": 0, "flaky": 1}
     assert [a["attempt"] for a in data["runs"][1]["attempts"]] == [1, 2, 3]
     again = load_report(tmp_path)
-    assert again.runs[0].flaky and again.runs[0].attempts == report.runs[0].attempts
+    assert again.runs[0].flaky and again.runs[0].tries == report.runs[0].tries
     assert "flaky" not in sample_report(8).summary(), "a run without retries keeps its summary as it was"
 
 

@@ -147,9 +147,9 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
         assert sum(n.endswith(".trace") for n in names) >= 2, "tracing resumed after the secret was typed"
         assert list((report / account / "video").glob("*.webm"))
     assert searched > 50
-    retried = [r for r in data["runs"] if r["attempts"]]
+    retried = [r for r in data["runs"] if r["tries"]]
     assert len(retried) == 1 and retried[0]["flaky"], "one account met the fault and passed on its second try"
-    folder = report / retried[0]["attempts"][0]["screenshot"].split("/")[0] / "attempt-1"
+    folder = report / retried[0]["tries"][0]["screenshot"].split("/")[0] / "attempt-1"
     assert (folder / "trace.zip").is_file() and list((folder / "video").glob("*.webm")), "its first try was searched"
     assert len(list((report / "evidence").glob("*.zip"))) == 5, "the evidence zips were searched too"
     card = json.loads((report / "nudge_contoso.com" / "page.json").read_text())

@@ -41,12 +41,12 @@ def test_a_small_night_of_random_faults_stays_green_and_true(replay) -> None:
     assert [r for r in runs if r["status"] == "error"] == []
     failures = Counter(r["failure"]["category"] for r in runs if r["failure"])
     assert set(failures) <= {"unreachable", "timeout"}, failures
-    tries = [a for r in runs for a in r["attempts"] if a["status"] != "passed"]
+    tries = [a for r in runs for a in r["tries"] if a["status"] != "passed"]
     assert {a["category"] for a in tries} <= {"unreachable", "timeout"}, "only the network's faults were retried"
     flaky = [r for r in runs if r["flaky"]]
-    assert flaky and all(r["status"] == "passed" and len(r["attempts"]) >= 2 for r in flaky)
+    assert flaky and all(r["status"] == "passed" and len(r["tries"]) >= 2 for r in flaky)
     assert data["summary"]["passed"] >= 9 and data["summary"]["flaky"] == len(flaky)
     played = Counter(e["kind"] for e in out.sim.app.events if e["event"] == "fault")
     assert played["status"] >= 1 and played["slow"] >= 1, played
     for run in runs:  # one password per try, never more
-        assert len(out.sim.events_for(run["account"], "password_attempt")) <= max(1, len(run["attempts"]))
+        assert len(out.sim.events_for(run["account"], "password_attempt")) <= max(1, len(run["tries"]))

@@ -9,6 +9,12 @@ page the flow loaded, as in sync-profile-photo), read from the browser's Navigat
 the server answered that page). A check that reads the address from a link (`base:`, the check-only
 flow) made no visit, and measures nothing.
 
+Why fetches are tried again: under a network that drops now and then, a check that gave up at the
+first reset would answer `unknown`, which --require-synced fails and nothing retries. So a fetch that
+failed on the network or with a server error (5xx) is tried again, at most 3 tries under the retry
+policy of runs (photos.FETCH_POLICY); never one answered 404 (no photo) or 403, which another try
+would only repeat. The outcome counts the retries (`fetch_retries`) and says so in its message.
+
 Why these waits: with a visit to measure from, a re-check comes 2 s after the last one at first,
 then a tenth of the time since the visit (at most 60 s), so `synced_after_s` is within about a tenth
 of the true time (and `last_not_yet_s` says when it was still not there); without one, the backoff
@@ -24,7 +30,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from .photos import THRESHOLD, Fetched, Outcome, backoff, decide, fetch_image, read_file
+from ..core.retry import Tries, retrying
+from .photos import FETCH_POLICY, THRESHOLD, Fetched, Outcome, backoff, decide, fetch_image, read_file
 
 if TYPE_CHECKING:
     from ..core.context import StepContext
@@ -39,19 +46,39 @@ NAVIGATION_JS = ("() => { const n = performance.getEntriesByType('navigation')[0
                  " return performance.timeOrigin + (n ? n.responseStart : 0); }")
 
 
-async def _fetch_side(rt: StepContext, side: dict[str, Any]) -> Fetched:
-    """One side of a compare_images step: its file when one is named (a `${photo}` that is empty
-    names none), else its URL, relative to the page the account is on (or to the address of the
-    `base` link on it), opened in its session."""
+class FetchTries(Tries[Fetched]):
+    """The tries of one image fetch (photos.FETCH_POLICY): each retry shown live, and an image still
+    not fetched after them says how many tries it had."""
+
+    def __init__(self, rt: StepContext, label: str):
+        super().__init__(FETCH_POLICY)
+        self.rt, self.label = rt, label
+
+    def announce(self, answer: Fetched, wait: float) -> None:
+        self.rt.progress(f"{self.label}: {answer.error}; fetching it again in {wait:g} s")
+
+    def answer(self, final: Fetched) -> Fetched:
+        if self.retried and final.transient:
+            final.error = f"{final.error} ({self.retried + 1} tries)"
+        return final
+
+
+async def _fetch_side(rt: StepContext, side: dict[str, Any], label: str) -> tuple[Fetched, int]:
+    """One side of a compare_images step, and how many times its fetch was tried again: its file when
+    one is named (a `${photo}` that is empty names none), else its URL, relative to the page the
+    account is on (or to the address of the `base` link on it), opened in its session; a fetch that
+    failed on the network or with a 5xx is tried again (FETCH_POLICY)."""
     file = rt.text(side.get("file") or "").strip()
     if file:
-        return read_file(file)
+        return read_file(file), 0
     base = rt.page.url
     if side.get("base"):  # a link on the page (e.g. the OneDrive tile): the URL is on the host it leads to
         link = rt.locator(side["base"]).first
         base = await link.evaluate(LINK_ADDRESS_JS, timeout=rt.timeout_ms) or base
     url = urljoin(base, rt.text(side["url"]))
-    return await fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000)
+    tries = FetchTries(rt, label)
+    fetched = await retrying(tries, lambda: fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000))
+    return fetched, tries.retried
 
 
 def _keep(rt: StepContext, fetched: Fetched, name: str) -> str | None:
@@ -114,13 +141,14 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
     labels = (reference_spec.get("label") or "the reference", candidate_spec.get("label") or "the candidate")
     threshold = int(arg.get("threshold", THRESHOLD))
     visit = await visit_time(rt, candidate_spec)
-    reference = await _fetch_side(rt, reference_spec)
+    reference, retried = await _fetch_side(rt, reference_spec, labels[0])
     rechecks = Rechecks(rt.options.until_synced, visit)
-    attempts, asked, not_yet_at = 0, 0.0, None
+    checks, asked, not_yet_at = 0, 0.0, None
     while True:
-        attempts += 1
+        checks += 1
         asked = time.time()
-        candidate = await _fetch_side(rt, candidate_spec)
+        candidate, again = await _fetch_side(rt, candidate_spec, labels[1])
+        retried += again
         outcome = decide(reference, candidate, threshold, labels)
         if outcome.status != "not_yet":
             break
@@ -129,10 +157,14 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
         wait = rechecks.next_wait()
         if wait is None:
             break
-        rt.progress(f"{outcome.status} after {attempts} check(s); checking again in {wait:.0f} s "
+        rt.progress(f"{outcome.status} after {checks} check(s); checking again in {wait:.0f} s "
                     f"({left:.0f} s left of --until-synced)")
         await asyncio.sleep(wait)
-    outcome.attempts = attempts
+    outcome.checks = checks
+    outcome.fetch_retries = retried
+    if retried:  # the answer came through a fault on the way: say so beside it
+        outcome.message += (f"; {retried} image fetch{'es' if retried > 1 else ''} tried again after a network or "
+                            "server error")
     if visit is not None:
         outcome.visited_at = datetime.fromtimestamp(visit, UTC).isoformat(timespec="milliseconds").replace(
             "+00:00", "Z")
@@ -141,5 +173,5 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
             outcome.last_not_yet_s = round(not_yet_at - visit, 1) if not_yet_at is not None else None
     outcome.reference.image = _keep(rt, reference, "reference")
     outcome.candidate.image = _keep(rt, candidate, "candidate")
-    rt.record_outcome(outcome.to_dict())
+    rt.record_outcome(outcome)
     return outcome

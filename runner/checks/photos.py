@@ -25,12 +25,14 @@ import contextlib
 import io
 import mimetypes
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..core.results import OUTCOMES, now_iso
+from ..core.options import parse_duration as parse_duration  # where --until-synced is read
+from ..core.results import Outcome, Side
+from ..core.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -69,47 +71,22 @@ class Fetched:
     status: int | None = None  # the HTTP status of the image's own response; None for a file
     error: str | None = None  # why there is no image: unreachable, a sign-in never completed, not an image...
     missing: bool = False  # the server answered "no image here" (e.g. 404): not an error
+    unreachable: bool = False  # the network failed on the way (a reset, a refused or dropped connection)
 
     @property
     def ok(self) -> bool:
         return self.data is not None and self.error is None and not self.missing
 
-
-@dataclass
-class Side:
-    """A side as the report records it: the source, the hash, the saved image, or the error."""
-
-    source: str
-    hash: str | None = None
-    image: str | None = None  # the saved picture, relative to the report folder (beside the screenshots)
-    error: str | None = None
-    label: str | None = None  # what the image is, from the flow (e.g. Exchange's copy)
+    @property
+    def transient(self) -> bool:
+        """A failure another fetch may clear: the network, or a server error (5xx); never an answer
+        about the image (a 404 has none, a 403 is refused) nor a sign-in that did not complete."""
+        return self.error is not None and (self.unreachable or (self.status or 0) >= 500)
 
 
-@dataclass
-class Outcome:
-    """The answer of an image check, the `outcome` of a run in report.json (fields only added)."""
-
-    status: str  # one of OUTCOMES
-    reference: Side
-    candidate: Side
-    distance: int | None = None
-    threshold: int = THRESHOLD
-    checked_at: str = field(default_factory=now_iso)
-    attempts: int = 1
-    message: str = ""
-    # the sync's timing (outcome.py), when the check stands on the page of the documented visit: when
-    # that page loaded, and with --until-synced, how many seconds after it SharePoint's copy was first
-    # found synced (and last found not_yet: the sync came in between)
-    visited_at: str | None = None
-    synced_after_s: float | None = None
-    last_not_yet_s: float | None = None
-
-    def __post_init__(self) -> None:
-        assert self.status in OUTCOMES, self.status
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+# An image that could not be fetched for a transient reason is fetched again, under the same retry policy as
+# accounts (runner/core/retry.py): at most 3 tries, 1 s then 2 s apart, each retry counted in the outcome
+FETCH_POLICY: RetryPolicy[Fetched] = RetryPolicy(lambda fetched: fetched.transient, retries=2, backoff=(1.0, 2.0))
 
 
 # ---------------------------------------------------------------------------------------------- compare
@@ -219,6 +196,8 @@ def _is_final(response: Response, target: str) -> bool:
     sign-in's auto-posted form, are passed through."""
     if 300 <= response.status < 400:
         return False
+    if response.status >= 500:  # a server failed on the way: no image will come (another fetch may get one)
+        return True
     content_type = (response.headers.get("content-type") or "").lower()
     return content_type.startswith("image/") or _same_place(response.url, target)
 
@@ -272,21 +251,22 @@ async def _fetch_on(page: Any, url: str, done: asyncio.Future[Response], last: d
     try:
         await page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         response = await asyncio.wait_for(asyncio.shield(done), timeout_s)
-    except ImageCheckError as exc:
-        return Fetched(url, error=str(exc))
+    except ImageCheckError as exc:  # a navigation of the tab failed on the network (fetch_image's on_failed)
+        return Fetched(url, error=str(exc), unreachable=True)
     except (TimeoutError, PlaywrightError) as exc:
         if done.done() and not done.cancelled() and done.exception() is not None:
-            return Fetched(url, error=str(done.exception()))
+            return Fetched(url, error=str(done.exception()), unreachable=True)
         if isinstance(exc, PlaywrightError) and "net::" in str(exc):
             code = re.search(r"net::\w+", str(exc))
-            return Fetched(url, error=f"{_host(url)} could not be reached ({code.group(0) if code else exc})")
+            return Fetched(url, error=f"{_host(url)} could not be reached ({code.group(0) if code else exc})",
+                           unreachable=True)
         return Fetched(url, error=f"no image within {timeout_s:.0f} s: the tab stopped at {_where(last['url'])}"
                        + (" (a sign-in the session could not complete)" if "login." in _host(last["url"]) else ""))
     content_type = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
     if response.status in MISSING_STATUSES:
         return Fetched(url, status=response.status, content_type=content_type, missing=True)
     if not response.ok:
-        return Fetched(url, status=response.status, error=f"{_host(url)} answered HTTP {response.status}")
+        return Fetched(url, status=response.status, error=f"{_host(response.url)} answered HTTP {response.status}")
     try:
         data = await response.body()
     except PlaywrightError as exc:
@@ -308,23 +288,6 @@ def _where(url: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- waiting
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
-
-
-def parse_duration(text: str | float) -> float:
-    """`--until-synced` values: seconds (`120`), or with a unit (`90s`, `5m`, `1h`)."""
-    if isinstance(text, (int, float)):
-        seconds = float(text)
-    else:
-        match = _DURATION.match(text)
-        if not match:
-            raise ValueError(f"a duration is seconds (120) or a number with s, m or h (90s, 5m); got {text!r}")
-        seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[(match.group(2) or "s").lower()]
-    if seconds <= 0:
-        raise ValueError(f"a duration must be more than 0 seconds; got {text!r}")
-    return seconds
-
-
 def backoff(total_s: float, first_s: float = 2.0, factor: float = 2.0, cap_s: float = 60.0) -> list[float]:
     """The waits between re-checks within `total_s`: 2, 4, 8... seconds up to `cap_s`, the last one
     shortened so that the final check happens when the duration ends."""

@@ -18,13 +18,13 @@ from ..core.errors import FlowError, UsageError
 from .creds import creds
 from .experiment import experiment, simulator_command
 from .options import (
-    TRACE_CHOICES,
     browser_options,
     notify_options,
     outcome_options,
     page_options,
     report_dir_option,
     retries_option,
+    run_option,
     simulator_from,
     verbose_option,
 )
@@ -50,29 +50,22 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("flow_file", metavar="FLOW")
-@click.option("--account", "accounts", multiple=True, metavar="EMAIL", help="Account to run (repeatable).")
-@click.option("--users", type=click.Path(path_type=Path), help="YAML file: users: [{account: ..., INPUT: value}]")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a flow input for every account.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Accounts at once.")
-@click.option("--allow-changes", is_flag=True, help="Run a flow that changes something in the accounts (its "
-              "`changes:`, e.g. add-profile-photo); without it such a flow is refused (exit 2), nothing run.")
+@run_option("account")
+@run_option("users")
+@run_option("var")
+@run_option("workers")
+@run_option("allow-changes")
 @browser_options
-@click.option("--shard", metavar="K/N", help="Run only shard K of N: a stable split of the accounts (CI matrix); "
-              "merge the shards' reports with `report --merge`.")
+@run_option("shard")
 @page_options
 @report_dir_option
-@click.option("--account-timeout", type=click.FloatRange(1), default=300.0, show_default=True,
-              help="Seconds per account.")
-@click.option("--trace", type=TRACE_CHOICES, default="retain-on-failure", show_default=True,
-              help="Playwright trace per account (secrets are never recorded).")
-@click.option("--video", type=TRACE_CHOICES, default="off", show_default=True, help="Video per account.")
-@click.option("--mfa-wait", type=click.FloatRange(0), default=60.0, show_default=True,
-              help="With --headed: seconds to wait for a person to approve a push notification.")
+@run_option("account-timeout")
+@run_option("trace")
+@run_option("video")
+@run_option("mfa-wait")
 @click.option("--simulator", is_flag=True, help="Run against the built-in Microsoft 365 simulator.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path),
-              help="Config file (default: ./m365-replay.yaml, else the user's config file; `doctor` shows which).")
-@click.option("--simulator-accounts", type=click.Path(path_type=Path),
-              help="YAML of simulated accounts (with --simulator).")
+@run_option("config")
+@run_option("simulator-accounts")
 @verbose_option
 @click.option("-q", "--quiet", is_flag=True, help="Only failures and the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout at the end.")
@@ -83,9 +76,7 @@ def cli() -> None:
 @click.option("--doc-check", "doc_check", is_flag=True, help="Also check the flow's `doc:` wording against its "
               "article first, and record when and with what result in report.json (see `doc-check`).")
 @outcome_options
-@click.option("--states", "states_file", type=click.Path(path_type=Path), metavar="FILE",
-              help="A sign-in states file: page states checked before the built-in table (default: the config's "
-              "sign_in_states:). A page card's proposed row goes there.")
+@run_option("states")
 @click.option("--teach", type=click.Path(path_type=Path), metavar="FILE", help="With --headed: a sign-in page no "
               "state knows waits for you; the button you click becomes a row appended to FILE.")
 @retries_option

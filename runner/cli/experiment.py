@@ -18,10 +18,10 @@ import click
 
 from ..core.errors import UsageError
 from .options import (
-    TRACE_CHOICES,
     browser_options,
     duration_value,
     page_options,
+    run_option,
     simulator_from,
     stack,
     verbose_option,
@@ -51,19 +51,17 @@ start_options = stack(
     click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
                  show_default=True, help="Significance level of the log-rank test."),
     click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A flow input for every account "
-                 "(tile=SharePoint: the tile the fix clicks)."),
+                 "(tile=SharePoint: the tile the fix clicks, and whose address the observer reads)."),
     click.option("--sharepoint-host", metavar="HOST", help="Where the observer reads the photos (default: the host "
                  "the tile leads to, e.g. contoso-my.sharepoint.com)."),
-    click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Accounts at once."),
+    run_option("workers"),
     click.option("--allow-changes", is_flag=True, help="Required: every account's photo is changed."),
     click.option("--out", type=click.Path(path_type=Path), required=True, metavar="DIR",
                  help="The experiment's folder (experiment.json, report.html, junit.xml); the same command again "
                  "carries on with the experiment there."),
-    click.option("--account-timeout", type=click.FloatRange(1), default=300.0, show_default=True,
-                 help="Seconds per account's replay."),
-    click.option("--trace", type=TRACE_CHOICES, default="retain-on-failure", show_default=True,
-                 help="Playwright trace per account's replay (secrets are never recorded)."),
-    click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (allowed tenants)."),
+    run_option("account-timeout"),
+    run_option("trace"),
+    run_option("config"),
     click.option("--simulator-accounts", type=click.Path(path_type=Path), help="`run` only: against the built-in "
                  "simulator with these accounts, in this process."),
     _proxy, browser_options, page_options, verbose_option, _quiet,

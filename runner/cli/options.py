@@ -21,6 +21,7 @@ import click
 
 from ..core.errors import UsageError
 from ..core.model import BrowserSettings
+from ..core.options import RUN_OPTIONS, RunOption, check_value, parse_duration
 from ..reporters.notify import WHEN as NOTIFY_WHEN
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
 
 BROWSER_CHANNELS = ("chrome", "msedge", "chrome-beta", "msedge-beta", "chromium")
-TRACE_CHOICES = click.Choice(["on", "off", "retain-on-failure"])
 # the click parameter names browser_options() turns into the command's one `browser` argument
 BROWSER_PARAMS = ("headed", "browser_channel", "executable_path", "connect")
 
@@ -67,10 +67,42 @@ def browser_options(command: F) -> F:
     return _BROWSER(with_browser)  # type: ignore[return-value]
 
 
-page_options = stack(
-    click.option("--locale", help="Browser UI language, e.g. tr-TR or de-DE."),
-    click.option("--timeout", type=click.FloatRange(0.5), default=30.0, show_default=True, help="Seconds per step."),
-)
+def _checked(row: RunOption) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback reading a value as the table says (a duration in seconds)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        try:
+            return check_value(row, value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return check
+
+
+def run_option(name: str) -> Decorator[Any]:
+    """The click option of a run option (runner/core/options.py: the one table `run` and the pytest
+    plugin share), with its RunOptions default and its range."""
+    row = RUN_OPTIONS[name]
+    kw: dict[str, Any] = {"help": row.help, "metavar": row.metavar}
+    if row.field is not None:
+        kw["default"] = row.default
+    if row.kind == "flag":
+        kw = {"help": row.help, "is_flag": True, "default": False}
+    elif row.kind == "many":
+        kw["multiple"] = True
+    elif row.kind == "path":
+        kw["type"] = click.Path(path_type=Path)
+    elif row.kind == "duration":
+        kw["callback"] = _checked(row)
+    elif row.kind == "choice":
+        kw.update(type=click.Choice(row.choices), show_default=True, metavar=None)
+    elif row.kind in ("float", "int"):
+        bounded = click.FloatRange if row.kind == "float" else click.IntRange
+        kw.update(type=bounded(row.minimum, row.maximum), show_default=True)
+    return click.option(row.cli, row.param, **kw)
+
+
+page_options = stack(run_option("locale"), run_option("timeout"))
 page_options.__doc__ = "--locale, --timeout: how each account's pages are opened (run and demo)."
 
 report_dir_option = click.option(
@@ -91,37 +123,21 @@ notify_options = stack(
 notify_options.__doc__ = "--notify, --notify-on, --report-url: the same three wherever a result is sent."
 
 
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+def duration_value(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A click callback for a command's own DURATION option (120, 90s, 5m, 1h), read as the run options'
+    durations are (core/options.py parse_duration): seconds, or a clear error (exit 2)."""
     if value is None:
         return None
-    from ..checks.photos import parse_duration
-
     try:
         return parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
-duration_value = _duration  # a click callback: DURATION (120, 90s, 5m, 1h) as seconds, for any command
-
-outcome_options = stack(
-    click.option("--require-synced", is_flag=True, help="Fail (exit 1) an account whose check did not find "
-                 "`synced` (not_yet, no_photo, unknown): QA's gate. Without it a replay that ran passes, its "
-                 "outcome shown beside it."),
-    click.option("--until-synced", metavar="DURATION", callback=_duration, help="Re-check a `not_yet` outcome in "
-                 "the same session, with backoff, until `synced` or DURATION ends (120, 90s, 5m)."),
-)
+outcome_options = stack(run_option("require-synced"), run_option("until-synced"))
 outcome_options.__doc__ = "--require-synced, --until-synced: what a flow's check (compare_images) decides."
 
-
-RETRIES_HELP = ("Run an account again from the start, in a new private context, when it ended unreachable, "
-                "timeout or browser_error: at most N more tries, after 5 s, then 15 s, then 45 s (QA's nightly "
-                "runs use 2). Never retried: the account's own answers (bad_credentials, locked, unknown_account, "
-                "mfa_required, action_required, password_expired, blocked...: another try would only count "
-                "toward a lockout), page_changed and not_synced. An account that passed on a later try is "
-                "passed and flaky.")
-retries_option = click.option("--retries", type=click.IntRange(0, 3), default=0, show_default=True, metavar="N",
-                              help=RETRIES_HELP)
+retries_option = run_option("retries")
 retries_option.__doc__ = "--retries N: transient faults tried again in a new context (runner/run/retry.py)."
 
 

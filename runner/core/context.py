@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
 
     from .model import RunOptions, Step
-    from .results import StepFailure
+    from .results import Outcome, StepFailure
 
 
 class StepContext(Protocol):
@@ -63,7 +63,7 @@ class StepContext(Protocol):
         """Write `data` in the account's folder; the path relative to the report folder."""
         ...
 
-    def record_outcome(self, outcome: dict[str, Any]) -> None: ...
+    def record_outcome(self, outcome: Outcome) -> None: ...
 
     # sub-flows
     async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None: ...

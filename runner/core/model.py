@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -187,6 +187,13 @@ class RunOptions:
     @property
     def can_ask_a_person(self) -> bool:
         return self.browser.headed if self.interactive is None else self.interactive
+
+
+def option_default(name: str) -> Any:
+    """RunOptions' default for `name`: a run's defaults are written once, above; the command line, the
+    pytest plugin and the help texts read them here."""
+    found = next(f for f in fields(RunOptions) if f.name == name)
+    return found.default_factory() if found.default is MISSING else found.default  # type: ignore[misc]
 
 
 # the account's photo (`${photo}`) as a word rather than a file: a new picture made for the run

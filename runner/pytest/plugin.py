@@ -30,6 +30,7 @@ from .session import CHUNKS_KEY, STATES_KEY, FlowFailed, FlowSession
 
 if TYPE_CHECKING:
     from ..core.model import AccountSpec
+    from ..core.options import RunOption
     from ..simulator import Simulator
     from ..spec.flow import Flow
 
@@ -40,38 +41,39 @@ DEFAULTS_PLUGIN = "runner.pytest.defaults"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from ..core.options import PLUGIN_OPTIONS
+
     group = parser.getgroup("m365-replay", "m365-replay flows (one test per flow file x account)")
-    group.addoption("--m365-users", metavar="FILE", help="Users file: users: [{account: ..., INPUT: value}].")
-    group.addoption("--m365-account", action="append", default=[], metavar="EMAIL",
-                    help="An account to run every flow for (repeatable).")
-    group.addoption("--m365-var", action="append", default=[], metavar="NAME=VALUE",
-                    help="A flow input for every account (repeatable).")
-    group.addoption("--m365-shard", metavar="K/N", help="Only the accounts of shard K of N (as `run --shard`).")
-    group.addoption("--m365-simulator-accounts", metavar="FILE",
-                    help="Run against the built-in Microsoft 365 simulator holding these accounts.")
-    group.addoption("--m365-locale", metavar="LOCALE",
-                    help="The browser's UI language, e.g. tr-TR (as `run --locale`).")
-    group.addoption("--m365-config", metavar="FILE",
-                    help="Config file with the tenant allow-list (default: as `run`: ./m365-replay.yaml, else the "
-                    "user's config file).")
-    group.addoption("--m365-timeout", type=float, default=30.0, metavar="S", help="Seconds per step (30).")
-    group.addoption("--m365-account-timeout", type=float, default=300.0, metavar="S",
-                    help="Seconds per flow x account (300).")
-    group.addoption("--m365-require-synced", action="store_true",
-                    help="Fail a test whose check did not find `synced` (as `run --require-synced`).")
-    group.addoption("--m365-until-synced", metavar="DURATION",
-                    help="Re-check a `not_yet` outcome until synced or DURATION ends (as `run --until-synced`).")
-    group.addoption("--m365-states", metavar="FILE",
-                    help="A sign-in states file: page states checked before the built-in table (as `run --states`; "
-                    "default: the config file's sign_in_states:).")
-    group.addoption("--m365-allow-changes", action="store_true",
-                    help="Run flows that change something in the accounts (their `changes:`, as `run "
-                    "--allow-changes`); without it such a flow is refused at collection.")
-    group.addoption("--m365-retries", type=int, default=0, metavar="N",
-                    help="Run a flow x account again, in a new context (pytest-playwright's new_context), when it "
-                    "ended unreachable, timeout or browser_error: at most N (0-3) more tries, after 5 s, 15 s, 45 s "
-                    "(as `run --retries`); credential and account failures, page_changed and not_synced never. "
-                    "A test that passed on a later try is reported FLAKY.")
+    for row in PLUGIN_OPTIONS:  # the options `run` takes too (runner/core/options.py), as --m365-NAME
+        group.addoption(row.pytest, **addoption_kwargs(row))
+
+
+def addoption_kwargs(row: RunOption) -> dict[str, Any]:
+    """pytest's (argparse's) form of a run option: its RunOptions default, its range checked as the
+    value is read, so a wrong one stops the session with a usage error naming the option (exit 4)."""
+    kw: dict[str, Any] = {"help": row.pytest_text(), "metavar": row.metavar}
+    if row.kind == "flag":
+        return {"help": kw["help"], "action": "store_true"}
+    if row.kind == "many":
+        return {**kw, "action": "append", "default": []}
+    if row.kind in ("float", "int", "duration", "choice"):
+        import argparse
+
+        convert = {"float": float, "int": int}.get(row.kind, str)
+
+        def checked(text: str) -> Any:
+            from ..core.options import check_value
+
+            try:
+                value = check_value(row, convert(text))
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+            if row.choices and value not in row.choices:
+                raise argparse.ArgumentTypeError(f"{row.pytest} takes one of {', '.join(row.choices)}")
+            return value
+
+        kw.update(type=checked, default=row.default)
+    return kw
 
 
 def _active(config: pytest.Config) -> bool:
@@ -107,10 +109,6 @@ def _read_files(config: pytest.Config) -> None:
 
             load_accounts(simulated)
         config.stash[STATES_KEY] = states_for_run(path("--m365-states"), path("--m365-config"))
-        from ..run.retry import MAX_RETRIES
-
-        if not 0 <= int(config.getoption("--m365-retries", 0) or 0) <= MAX_RETRIES:  # as `run --retries` refuses it
-            raise UsageError(f"--m365-retries takes 0 to {MAX_RETRIES}, not {config.getoption('--m365-retries')}")
     except FlowError as exc:
         raise pytest.UsageError("\n".join(str(p) for p in exc.problems)) from None
     except UsageError as exc:

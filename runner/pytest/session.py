@@ -5,6 +5,8 @@ artifacts, and a failure told in the CLI's words (plugin.py collects the tests a
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -14,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..core.model import Listener
+
 if TYPE_CHECKING:
     from ..core.model import AccountSpec
     from ..core.results import RunResult
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from ..simulator import Simulator
     from ..spec.flow import Flow
 
+log = logging.getLogger("m365replay")
 CHUNKS_KEY = pytest.StashKey[list[Path]]()
 STATES_KEY = pytest.StashKey[list[Any]]()  # the sign-in states file's rows, read once per session
 
@@ -47,6 +52,7 @@ class FlowSession:
             request: pytest.FixtureRequest | None = None) -> None:
         from ..core.errors import UsageError
         from ..core.model import RunOptions
+        from ..core.options import PLUGIN_OPTIONS
         from ..run.engine import Engine
         from ..secrets.credentials import KeyringStore
         from . import pwbridge
@@ -59,12 +65,10 @@ class FlowSession:
                 pytest.fail(str(exc), pytrace=False)
             self.store = store
         folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
+        # the run options the plugin takes (--m365-timeout, --m365-retries...), read and checked as `run`'s
+        given = {row.field: self.config.getoption(row.pytest) for row in PLUGIN_OPTIONS if row.field}
         options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
-                             timeout=self.config.getoption("--m365-timeout"),
-                             account_timeout=self.config.getoption("--m365-account-timeout"),
-                             require_synced=bool(self.config.getoption("--m365-require-synced")),
-                             until_synced=_duration(self.config.getoption("--m365-until-synced")),
-                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])))
+                             sign_in_states=list(self.config.stash.get(STATES_KEY, [])), **given)
         options.browser.headed = bool(self.config.getoption("--headed", False))
         engine = Engine(flow, options, self.store)
         traced = self.config.getoption("--tracing", "off") != "off"
@@ -95,29 +99,55 @@ class FlowSession:
     def _retried(self, request: pytest.FixtureRequest, engine: Any, spec: AccountSpec, result: RunResult,
                  traced: bool) -> RunResult:
         """--m365-retries: a try that ended in a transient fault runs again from the start in a new
-        context from pytest-playwright's `new_context` (its browser_context_args, tracing and video), as
-        `run --retries` does in its own (runner/run/retry.py); a flaky pass is recorded on the test."""
+        context from pytest-playwright's `new_context` (its browser_context_args, tracing and video),
+        under the policy of `run --retries` (runner/run/retry.py): announced in the terminal, the failed
+        try set aside, the tries combined; a flaky pass is recorded on the test. Ctrl-C during the wait
+        ends the session with the last try as the account's answer."""
         import time
 
-        from ..run.retry import MAX_RETRIES, backoff, combine, retryable, set_aside
+        from ..run.retry import AccountTries
         from . import pwbridge
 
-        retries = max(0, min(MAX_RETRIES, int(self.config.getoption("--m365-retries") or 0)))
-        started, first_started_at = time.monotonic() - result.duration_ms / 1000, result.started_at
-        earlier: list[dict[str, Any]] = []
-        while retryable(result) and len(earlier) < retries:
-            time.sleep(backoff(len(earlier) + 1, engine.options.retry_backoff))
-            earlier.append(set_aside(result, engine.options.report_dir, len(earlier) + 1))
+        tries = AccountTries(engine.options, TerminalListener(self.config),
+                             started=time.monotonic() - result.duration_ms / 1000)
+        while (wait := tries.next_wait(result)) is not None:
+            try:
+                time.sleep(wait)
+            except KeyboardInterrupt:
+                self.results.append(tries.answer(result))
+                raise
+            tries.set_aside(result)
             fresh = request.getfixturevalue("new_context")().new_page()
             apage = pwbridge.to_async(fresh)
             result = pwbridge.run(fresh, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
-        result = combine(result, earlier, first_started_at, int((time.monotonic() - started) * 1000))
+        result = tries.answer(result)
         if result.flaky:
             from ..reporters.console import attempt_lines
 
             request.node.user_properties.append(("m365_flaky", " / ".join(line.strip() for line in
                                                                            attempt_lines(result))))
         return result
+
+
+class TerminalListener(Listener):
+    """What a flow test has to say while it runs (a retry coming), in pytest's terminal between the
+    test lines, and in the log."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+
+    def announce(self, message: str) -> None:
+        from ..core.redact import redact
+
+        text = redact(f"m365-replay: {message}") or ""
+        log.info("%s", text)
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line(text, yellow=True)  # past pytest's capture, as its live log is
+            reporter.flush()  # now, not with the next test's line: the wait is what it announces
 
 
 def _slug(text: str) -> str:
@@ -146,7 +176,7 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path,
 
     lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
              *account_lines(result, detail=True)]
-    shot = next((s.screenshot for s in reversed(result.steps) if s.status == "failed" and s.screenshot), None)
+    shot = result.failure_screenshot()
     if shot in screenshots:
         path = Path(screenshots[shot])
         lines.append(f"    screenshot: {os.path.relpath(path, base) if path.is_absolute() else path}")
@@ -155,15 +185,3 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path,
         lines.append(f"    page card: {os.path.relpath(card, base) if card.is_absolute() else card}")
         lines += [f"      {line}" for line in card_lines(loaded)[:HEAD]]
     return "\n".join(lines)
-
-
-def _duration(text: str | None) -> float | None:
-    """--m365-until-synced as `run --until-synced` reads it; a wrong one stops the session (exit 4)."""
-    if not text:
-        return None
-    from ..checks.photos import parse_duration
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise pytest.UsageError(f"--m365-until-synced: {exc}") from None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..core.model import Listener
 from ..core.redact import RedactingFilter, redact
-from ..core.results import Report, RunResult
+from ..core.results import Outcome, Report, RunResult
 from .history import sync_time_text
 from .pagecard import HEAD, card_lines, load_card
 
@@ -60,15 +60,15 @@ def account_lines(result: RunResult, detail: bool = False, report_dir: Path | No
 
 def attempt_lines(result: RunResult) -> list[str]:
     """The earlier tries of an account that ran more than once (--retries), under its line."""
-    if len(result.attempts) < 2:
+    if len(result.tries) < 2:
         return []
-    tries = len(result.attempts)
+    tries = len(result.tries)
     head = f"flaky: passed on try {tries} of {tries}" if result.flaky else f"tried {tries} times, every try failed"
     lines = [f"    {head}"]
-    for attempt in result.attempts[:-1]:
-        where = f" at step {attempt.get('step')!r}" if attempt.get("step") else ""
-        said = f"{attempt.get('category')}{where}: {attempt.get('message') or ''}".rstrip(": ")
-        lines.append(f"    try {attempt.get('attempt')}: {said}")
+    for earlier in result.tries[:-1]:
+        where = f" at step {earlier.step!r}" if earlier.step else ""
+        said = f"{earlier.category}{where}: {earlier.message or ''}".rstrip(": ")
+        lines.append(f"    try {earlier.number}: {said}")
     return lines
 
 
@@ -77,12 +77,10 @@ def flaky_mark(result: RunResult) -> str:
     return " flaky" if result.flaky and result.status == "passed" else ""
 
 
-def outcome_text(outcome: dict[str, Any]) -> str:
+def outcome_text(outcome: Outcome) -> str:
     """A check's answer in one line: `synced: SharePoint's copy shows the same picture as ...`."""
-    status = str(outcome.get("status") or "?")
-    message = str(outcome.get("message") or "")
-    attempts = outcome.get("attempts") or 1
-    text = f"{status}: {message}" + (f" ({attempts} checks)" if attempts > 1 else "") if message else status
+    status, message, checks = outcome.status, outcome.message, outcome.checks
+    text = f"{status}: {message}" + (f" ({checks} checks)" if checks > 1 else "") if message else status
     timed = sync_time_text(outcome)  # qa-profile-photo --until-synced: how long SharePoint took
     return f"{text}; {timed}" if timed else text
 
@@ -119,9 +117,9 @@ def outcome_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
         why = ""
         if failure is not None:
             why = failure.category + (f" at {failure.step!r}" if failure.step else "")
-        checked = str(run.outcome.get("status") or "") if run.outcome else ""
+        checked = run.outcome.status if run.outcome else ""
         if flaky_mark(run):
-            why = f"flaky: passed on try {len(run.attempts)}"
+            why = f"flaky: passed on try {len(run.tries)}"
         rows.append((run.account, BADGES.get(run.status, run.status), f"{run.duration_ms / 1000:.1f}s", checked, why))
     return rows
 

@@ -2,44 +2,28 @@
 (`m365-replay report DIR`) and a merge of shards or reruns.
 
 Unknown fields are ignored rather than rejected: report.json only ever gains fields, and an
-older m365-replay must still be able to render a newer report.
+older m365-replay must still be able to render a newer report. Every schema version is read (the
+records themselves know their older names: runner/core/results.py).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
-from ..core.results import Failure, Report, RunResult, StepResult
+from ..core.results import Report, RunResult
 
 REPORT_FILE = "report.json"
 
 
-def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
-
-
 def run_from_dict(data: dict[str, Any]) -> RunResult:
-    raw = _known(RunResult, data)
-    failure = raw.get("failure")
-    raw["failure"] = Failure(**_known(Failure, failure)) if isinstance(failure, dict) else None
-    raw["steps"] = [StepResult(**_known(StepResult, s)) for s in raw.get("steps") or [] if isinstance(s, dict)]
-    raw.setdefault("duration_ms", 0)
-    raw.setdefault("final_url", None)
-    return RunResult(**raw)
+    return RunResult.from_dict(data)
 
 
 def report_from_dict(data: dict[str, Any]) -> Report:
-    runs = [run_from_dict(r) for r in data.get("runs") or [] if isinstance(r, dict)]
-    extra = {k: v for k, v in _known(Report, data).items()
-             if k not in ("flow", "source", "flow_file", "started_at", "finished_at", "runs")}
-    return Report(flow=str(data.get("flow") or "?"), source=data.get("source"),
-                  flow_file=str(data.get("flow_file") or ""), started_at=str(data.get("started_at") or ""),
-                  finished_at=data.get("finished_at"), runs=runs, **extra)
+    return Report.from_dict(data)
 
 
 def read_report_dict(folder: Path) -> dict[str, Any]:

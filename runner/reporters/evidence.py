@@ -18,7 +18,7 @@ from ..core.model import Listener
 from ..core.redact import RedactingFilter, redact
 from ..core.results import Report, RunResult, slug
 from .html import aadsts_code, when
-from .junit import outcome_images, outcome_lines
+from .junit import outcome_lines
 
 EVIDENCE_DIR = "evidence"
 LOG_FILE = "log.txt"
@@ -67,11 +67,11 @@ def summary_text(run: RunResult, report: Report) -> str:
 def tries_text(run: RunResult) -> list[str]:
     """The earlier tries of an account run more than once (--retries), for summary.txt."""
     lines = []
-    for attempt in run.attempts[:-1]:
-        where = f" at step {attempt.get('step')!r}" if attempt.get("step") else ""
-        lines.append(f"Try {attempt.get('attempt')}:     {attempt.get('category')}{where}: {attempt.get('message')}")
+    for earlier in run.tries[:-1]:
+        where = f" at step {earlier.step!r}" if earlier.step else ""
+        lines.append(f"Try {earlier.number}:     {earlier.category}{where}: {earlier.message}")
     if run.flaky:
-        lines.append(f"Flaky:     passed on try {len(run.attempts)}")
+        lines.append(f"Flaky:     passed on try {len(run.tries)}")
     return lines
 
 
@@ -79,17 +79,15 @@ def _members(run: RunResult) -> list[tuple[str, str]]:
     """(file relative to the report folder, name in the zip) of everything an account's zip carries:
     its screenshots, the two pictures the check compared, trace, page card, video, earlier tries."""
     members = [(s.screenshot, f"screenshots/{Path(s.screenshot).name}") for s in run.steps if s.screenshot]
-    members += [(image, f"check/{Path(image).name}") for image in outcome_images(run)]
+    members += [(image, f"check/{Path(image).name}") for image in run.outcome.images] if run.outcome else []
     if run.trace:
         members.append((run.trace, "trace.zip"))
     if run.failure is not None and run.failure.page_card:
         members.append((run.failure.page_card, "page.json"))
     if run.video:
         members.append((run.video, f"video{Path(run.video).suffix}"))
-    for attempt in run.attempts[:-1]:  # the earlier tries (--retries), each in its own folder
-        files = [*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video"),
-                 attempt.get("page_card")]
-        members += [(rel, f"attempt-{attempt.get('attempt')}/{Path(rel).name}") for rel in filter(None, files)]
+    for earlier in run.tries[:-1]:  # the earlier tries (--retries), each in its own folder
+        members += [(rel, f"attempt-{earlier.number}/{Path(rel).name}") for rel in earlier.evidence]
     return members
 
 

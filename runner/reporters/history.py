@@ -1,23 +1,21 @@
 """Runs in relation to other runs: what changed since the previous one, which accounts to rerun,
 and merging the reports of shards or reruns into one.
 
-A results folder defaults to `m365-replay-results/<timestamp>/`, so "the previous run" is the
-newest sibling folder with a report.json that started before this one; that needs no index
-file that could go stale.
+"The previous run" is the newest run of the same flow beside this one that started before it
+(past.py finds the runs beside it).
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
 import shutil
 import statistics
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import UsageError
-from ..core.results import Report, RunResult, slug
-from .data import REPORT_FILE, read_report_dict, report_from_dict
+from ..core.results import Outcome, Report, RunResult, slug
+from .data import read_report_dict, report_from_dict
+from .past import earlier_runs
 
 
 def outcome(run: RunResult) -> str:
@@ -30,42 +28,14 @@ def outcome(run: RunResult) -> str:
 
 def checked(run: RunResult) -> str | None:
     """What the flow's check found (synced, not_yet...), None without a check."""
-    return str(run.outcome.get("status")) if isinstance(run.outcome, dict) and run.outcome.get("status") else None
+    return run.outcome.status if run.outcome else None
 
 
-STARTED_RE = re.compile(r'"started_at":\s*"([^"]*)"')
-
-
-def started_at_of(folder: Path) -> str:
-    """A report's top-level started_at without parsing the whole file: results folders pile up,
-    and each report.json of a big run is megabytes. The top-level key comes before `runs`."""
-    try:
-        with (folder / REPORT_FILE).open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(8192)
-    except OSError:
-        return ""
-    found = STARTED_RE.search(head.split('"runs"', 1)[0])
-    if found:
-        return found.group(1)
-    try:
-        return str(read_report_dict(folder).get("started_at") or "")
-    except UsageError:
-        return ""
-
-
-def previous_report_dir(report_dir: Path, started_at: str) -> Path | None:
-    """The newest sibling results folder whose run started before `started_at`."""
-    parent = report_dir.resolve().parent
-    me = report_dir.resolve()
-    best: tuple[str, Path] | None = None
-    with contextlib.suppress(OSError):
-        for candidate in parent.iterdir():
-            if candidate == me or not (candidate / REPORT_FILE).is_file():
-                continue
-            when = started_at_of(candidate)
-            if when and when < started_at and (best is None or when > best[0]):
-                best = (when, candidate)
-    return best[1] if best else None
+def previous_report_dir(report_dir: Path, started_at: str, flow: str | None = None) -> Path | None:
+    """The newest run beside this one that started before `started_at`: of the same flow, when `flow`
+    (its name) is given, since another flow's accounts tell nothing about this one's."""
+    earlier = earlier_runs(report_dir, before=started_at, flow=flow)
+    return earlier[0].folder if earlier else None
 
 
 def changes(previous: Report, current: Report) -> list[str]:
@@ -87,14 +57,13 @@ def changes(previous: Report, current: Report) -> list[str]:
 
 
 def diff_with_previous(report_dir: Path, report: Report) -> tuple[Path | None, list[str]]:
-    prev_dir = previous_report_dir(report_dir, report.started_at)
-    if prev_dir is None:
-        return None, []
-    try:
-        previous = report_from_dict(read_report_dict(prev_dir))
-    except UsageError:
-        return None, []
-    return prev_dir, changes(previous, report)
+    """What changed since the previous run of the same flow, and that run's folder (None when there
+    is none): a sync run is never compared with a QA run before it."""
+    for past in earlier_runs(report_dir, before=report.started_at, flow=report.flow)[:1]:
+        previous = past.report()
+        if previous is not None:
+            return past.folder, changes(previous, report)
+    return None, []
 
 
 def not_passed(report: Report) -> list[RunResult]:
@@ -106,61 +75,44 @@ def not_passed(report: Report) -> list[RunResult]:
 def merge(folders: list[Path], out: Path) -> dict[str, Any]:
     """One report from several: the union of accounts; where an account ran more than once the
     latest run that actually ran wins (a rerun's answer replaces the first one). Each account's
-    screenshots and trace are copied into `out` so the merged folder stands on its own."""
+    screenshots and trace are copied into `out` so the merged folder stands on its own. Reports of
+    any schema version merge; the merged one is written in the current version."""
     if not folders:
         raise UsageError("report --merge needs at least one results folder")
-    reports = [(folder, read_report_dict(folder)) for folder in folders]
-    flows = sorted({str(data.get("flow")) for _, data in reports})
+    reports = [(folder, report_from_dict(read_report_dict(folder))) for folder in folders]
+    flows = sorted({report.flow for _, report in reports})
     if len(flows) > 1:
         raise UsageError(f"Cannot merge reports of different flows: {', '.join(flows)}")
-    chosen: dict[str, tuple[Path, dict[str, Any]]] = {}
-    order: list[str] = []
-    for folder, data in sorted(reports, key=lambda item: str(item[1].get("started_at") or "")):
-        for run in data["runs"]:
-            if not isinstance(run, dict) or not run.get("account"):
+    chosen: dict[str, tuple[Path, RunResult]] = {}
+    for folder, report in sorted(reports, key=lambda item: item[1].started_at):
+        for run in report.runs:
+            key = run.account.lower()
+            if key in chosen and run.status == "skipped" and chosen[key][1].status != "skipped":
                 continue
-            key = str(run["account"]).lower()
-            if key not in chosen:
-                order.append(key)
-            elif run.get("status") == "skipped" and chosen[key][1].get("status") != "skipped":
-                continue
-            chosen[key] = (folder, run)
+            chosen[key] = (folder, run)  # a dict keeps the order in which accounts first came
     out.mkdir(parents=True, exist_ok=True)
     for folder, run in chosen.values():
         _copy_artifacts(folder, out, run)
-    first = min(reports, key=lambda item: str(item[1].get("started_at") or ""))[1]
-    finished = [str(d.get("finished_at")) for _, d in reports if d.get("finished_at")]
-    merged = {key: value for key, value in first.items() if key not in ("runs", "summary")}
-    merged.update(started_at=min(str(d.get("started_at") or "") for _, d in reports),
-                  finished_at=max(finished) if finished else None,
-                  merged_from=[str(folder) for folder in folders])
-    runs = [chosen[key][1] for key in order]
-    checked = [d["doc_check"] for _, d in reports if isinstance(d.get("doc_check"), dict)]
-    if checked:  # `run --doc-check` in any of them: the latest check's answer
-        merged["doc_check"] = max(checked, key=lambda check: str(check.get("checked_at") or ""))
-    if any("interrupted" in d for _, d in reports):  # stopped early only if an account is still unreached
-        merged["interrupted"] = any(run.get("status") == "skipped" for run in runs)
-    merged["summary"] = report_from_dict({**merged, "runs": runs}).summary()
-    merged["runs"] = runs
-    return merged
+    first = min((report for _, report in reports), key=lambda report: report.started_at)
+    finished = [report.finished_at for _, report in reports if report.finished_at]
+    runs = [run for _, run in chosen.values()]
+    checked = [report.doc_check for _, report in reports if isinstance(report.doc_check, dict)]
+    merged = Report(first.flow, first.source, first.flow_file, first.started_at, max(finished) if finished else None,
+                    runs, interrupted=any(run.status == "skipped" for run in runs),  # an account still unreached
+                    # `run --doc-check` in any of them: the latest check's answer
+                    doc_check=max(checked, key=lambda check: str(check.get("checked_at") or "")) if checked else None)
+    return {**merged.to_dict(), "merged_from": [str(folder) for folder in folders]}
 
 
-def _copy_artifacts(source: Path, out: Path, run: dict[str, Any]) -> None:
+def _copy_artifacts(source: Path, out: Path, run: RunResult) -> None:
     if source.resolve() == out.resolve():
         return
-    paths = {s.get("screenshot") for s in run.get("steps") or [] if isinstance(s, dict)}
-    paths |= {run.get("trace"), run.get("video"), f"{slug(str(run.get('account')))}/log.txt"}
-    failure = run.get("failure") if isinstance(run.get("failure"), dict) else {}
-    paths.add(failure.get("page_card"))
-    check = run.get("outcome") if isinstance(run.get("outcome"), dict) else {}
-    paths |= {side.get("image") for side in (check.get("reference"), check.get("candidate")) if isinstance(side, dict)}
-    generated = run.get("generated_photo")
-    if isinstance(generated, dict):  # the picture `photo: generate` made for the account
-        paths.add(generated.get("file"))
-    for attempt in run.get("attempts") or []:  # the earlier tries' evidence (--retries), under attempt-N/
-        if isinstance(attempt, dict):
-            paths |= {*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video"),
-                      attempt.get("page_card")}
+    paths = {s.screenshot for s in run.steps} | {run.trace, run.video, f"{slug(run.account)}/log.txt"}
+    paths.add(run.failure.page_card if run.failure else None)
+    paths |= set(run.outcome.images if run.outcome else [])
+    paths.add(run.generated_photo.file if run.generated_photo else None)  # the picture `photo: generate` made
+    for earlier in run.tries:  # the earlier tries' evidence (--retries), under attempt-N/
+        paths |= set(earlier.evidence)
     for rel in filter(None, paths):
         src = source / str(rel)
         if src.is_file():
@@ -174,32 +126,19 @@ HISTORY_RUNS = 10  # earlier runs of the same flow a sync time is set against
 SLOWER = 1.25  # a sync time more than a quarter above (or below) the earlier runs' median, and by over 1 s
 
 
-def sync_time_text(outcome: dict[str, Any] | None) -> str | None:
+def sync_time_text(outcome: Outcome | None) -> str | None:
     """`synced_after_s` in words (None without one): when SharePoint was first found showing the
     picture, and when it was last found not yet showing it (the sync came in between)."""
-    if not isinstance(outcome, dict) or not isinstance(outcome.get("synced_after_s"), (int, float)):
+    if outcome is None or outcome.synced_after_s is None:
         return None
-    before = outcome.get("last_not_yet_s")
-    when = f"still not at {before:.1f} s" if isinstance(before, (int, float)) else "at the first check"
-    return f"synced {outcome['synced_after_s']:.1f} s after the documented visit ({when})"
+    before = outcome.last_not_yet_s
+    when = f"still not at {before:.1f} s" if before is not None else "at the first check"
+    return f"synced {outcome.synced_after_s:.1f} s after the documented visit ({when})"
 
 
 def _sync_times(report: Report) -> dict[str, float]:
-    return {run.account.lower(): float(run.outcome["synced_after_s"]) for run in report.runs
-            if isinstance(run.outcome, dict) and isinstance(run.outcome.get("synced_after_s"), (int, float))}
-
-
-def earlier_reports(report_dir: Path, started_at: str, limit: int) -> list[Path]:
-    """The sibling results folders whose runs started before `started_at`, newest first."""
-    parent, me = report_dir.resolve().parent, report_dir.resolve()
-    found = []
-    with contextlib.suppress(OSError):
-        for candidate in parent.iterdir():
-            if candidate != me and (candidate / REPORT_FILE).is_file():
-                when = started_at_of(candidate)
-                if when and when < started_at:
-                    found.append((when, candidate))
-    return [folder for _, folder in sorted(found, reverse=True)[:limit]]
+    return {run.account.lower(): float(run.outcome.synced_after_s) for run in report.runs
+            if run.outcome is not None and run.outcome.synced_after_s is not None}
 
 
 def sync_times(report_dir: Path, report: Report, limit: int = HISTORY_RUNS) -> list[str]:
@@ -210,12 +149,9 @@ def sync_times(report_dir: Path, report: Report, limit: int = HISTORY_RUNS) -> l
     if not now:
         return []
     series: dict[str, list[float]] = {account: [] for account in now}
-    for folder in earlier_reports(report_dir, report.started_at, limit * 3):
-        try:
-            earlier = report_from_dict(read_report_dict(folder))
-        except UsageError:
-            continue
-        if earlier.flow != report.flow:
+    for past in earlier_runs(report_dir, before=report.started_at, flow=report.flow)[:limit * 3]:
+        earlier = past.report()
+        if earlier is None:
             continue
         for account, seconds in _sync_times(earlier).items():
             if account in series and len(series[account]) < limit:

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from ..core.redact import redact
-from ..core.results import CATEGORIES, Failure, Report, RunResult
+from ..core.results import CATEGORIES, Failure, Outcome, Report, RunResult, Side
 from .history import sync_time_text
 from .pagecard import card_lines, load_card
 
@@ -144,7 +144,7 @@ def run_view(run: RunResult, base: str, index: int, report_dir: Path | None = No
         "outcome": outcome_view(run.outcome),
         "card": card_view(report_dir, run, index) if report_dir is not None else None,
         "sync_time": sync_time_text(run.outcome),
-        "generated_photo": run.generated_photo if isinstance(run.generated_photo, dict) else None,
+        "generated_photo": run.generated_photo,
         "steps": [SimpleNamespace(name=s.name, doc=s.doc, status=s.status, duration=seconds(s.duration_ms),
                                   screenshot=s.screenshot, message=redact(s.message)) for s in run.steps],
     })
@@ -153,27 +153,24 @@ def run_view(run: RunResult, base: str, index: int, report_dir: Path | None = No
 def tries_view(run: RunResult) -> list[SimpleNamespace]:
     """The earlier tries of an account run more than once (--retries): what each ended with, and its
     evidence (set aside under <account>/attempt-N/)."""
-    return [SimpleNamespace(attempt=a.get("attempt"), category=a.get("category"), step=a.get("step"),
-                            message=redact(a.get("message")), duration=seconds(a.get("duration_ms")),
-                            started_at=when(a.get("started_at")), screenshot=a.get("screenshot"),
-                            trace=a.get("trace"), video=a.get("video"))
-            for a in run.attempts[:-1] if isinstance(a, dict)]
+    return [SimpleNamespace(attempt=t.number, category=t.category, step=t.step, message=redact(t.message),
+                            duration=seconds(t.duration_ms), started_at=when(t.started_at), screenshot=t.screenshot,
+                            trace=t.trace, video=t.video)
+            for t in run.tries[:-1]]
 
 
-def outcome_view(outcome: dict[str, Any] | None) -> SimpleNamespace | None:
+def outcome_view(outcome: Outcome | None) -> SimpleNamespace | None:
     """A check's answer for the template: the status, its sentence, and the two images side by side."""
-    if not isinstance(outcome, dict) or not outcome.get("status"):
+    if outcome is None:
         return None
 
-    def side(key: str) -> SimpleNamespace:
-        data = outcome.get(key) if isinstance(outcome.get(key), dict) else {}
-        return SimpleNamespace(source=redact(data.get("source")), hash=data.get("hash"), image=data.get("image"),
-                               error=redact(data.get("error")), key=key, label=data.get("label") or key)
+    def side(key: str, data: Side) -> SimpleNamespace:
+        return SimpleNamespace(source=redact(data.source), hash=data.hash, image=data.image,
+                               error=redact(data.error), key=key, label=data.label or key)
 
-    return SimpleNamespace(status=outcome["status"], message=redact(outcome.get("message")),
-                           distance=outcome.get("distance"), threshold=outcome.get("threshold"),
-                           attempts=outcome.get("attempts") or 1, checked_at=when(outcome.get("checked_at")),
-                           sides=[side("reference"), side("candidate")])
+    return SimpleNamespace(status=outcome.status, message=redact(outcome.message), distance=outcome.distance,
+                           threshold=outcome.threshold, checks=outcome.checks, checked_at=when(outcome.checked_at),
+                           sides=[side("reference", outcome.reference), side("candidate", outcome.candidate)])
 
 
 DIFF_RE = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}")

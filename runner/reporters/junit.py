@@ -48,8 +48,8 @@ def system_out(run: RunResult, base: str) -> str:
         if step.message:
             lines.append(f"     {step.message}")
     lines += outcome_lines(run, base)
-    lines += [f"try {a.get('attempt')}: {a.get('status')}" + (f" ({a['category']} at {a.get('step')!r})"
-              if a.get("category") else "") for a in run.attempts if isinstance(a, dict)]
+    lines += [f"try {t.number}: {t.status}" + (f" ({t.category} at {t.step!r})" if t.category else "")
+              for t in run.tries]
     for warning in run.warnings:
         lines.append(f"warning: {warning}")
     if run.trace:
@@ -59,34 +59,25 @@ def system_out(run: RunResult, base: str) -> str:
             lines.append(f"[[ATTACHMENT|{base}{step.screenshot}]]")
     if run.trace:
         lines.append(f"[[ATTACHMENT|{base}{run.trace}]]")
-    lines += [f"[[ATTACHMENT|{base}{image}]]" for image in outcome_images(run)]
+    lines += [f"[[ATTACHMENT|{base}{image}]]" for image in (run.outcome.images if run.outcome else [])]
     return clean("\n".join(lines))
-
-
-def outcome_images(run: RunResult) -> list[str]:
-    """The two pictures a check saved (relative to the report folder)."""
-    if not isinstance(run.outcome, dict):
-        return []
-    sides = [run.outcome.get(side) for side in ("reference", "candidate")]
-    return [str(side["image"]) for side in sides if isinstance(side, dict) and side.get("image")]
 
 
 def outcome_lines(run: RunResult, base: str) -> list[str]:
     """A check's answer under the steps: outcome, sentence, distance, and each side's hash."""
-    outcome = run.outcome if isinstance(run.outcome, dict) else None
-    if not outcome or not outcome.get("status"):
+    outcome = run.outcome
+    if outcome is None:
         return []
-    lines = [f"outcome: {outcome['status']}"]
-    if outcome.get("message"):
-        lines.append(f"  {outcome['message']}")
-    for side in ("reference", "candidate"):
-        data = outcome.get(side) if isinstance(outcome.get(side), dict) else {}
-        what = f"pHash {data['hash']}" if data.get("hash") else data.get("error") or ""
-        lines.append(f"  {data.get('label') or side}: {data.get('source') or ''} {what}".rstrip())
+    lines = [f"outcome: {outcome.status}"]
+    if outcome.message:
+        lines.append(f"  {outcome.message}")
+    for key, side in (("reference", outcome.reference), ("candidate", outcome.candidate)):
+        what = f"pHash {side.hash}" if side.hash else side.error or ""
+        lines.append(f"  {side.label or key}: {side.source} {what}".rstrip())
     if sync_time_text(outcome):  # qa-profile-photo --until-synced
-        lines.append(f"  synced_after_s: {outcome['synced_after_s']} ({sync_time_text(outcome)})")
-    if isinstance(run.generated_photo, dict) and run.generated_photo.get("file"):
-        lines.append(f"generated photo: {base}{run.generated_photo['file']} (seed {run.generated_photo.get('seed')})")
+        lines.append(f"  synced_after_s: {outcome.synced_after_s} ({sync_time_text(outcome)})")
+    if run.generated_photo is not None:
+        lines.append(f"generated photo: {base}{run.generated_photo.file} (seed {run.generated_photo.seed})")
     return lines
 
 
@@ -113,20 +104,20 @@ def add_tries(case: ET.Element, run: RunResult, base: str) -> None:
     each when it did not; each with the try's category and message, its text in `<stackTrace>` and its
     evidence as attachment lines in its `<system-out>`. (Only transient faults are retried, so an
     earlier try is always a failure, never an error.)"""
-    if len(run.attempts) < 2:
+    if len(run.tries) < 2:
         return
     kind = "flakyFailure" if run.status == "passed" else "rerunFailure"
-    for attempt in run.attempts[:-1]:
-        category = str(attempt.get("category") or "failed")
-        message = f"{category}: {attempt.get('message') or ''}".rstrip(": ")
+    for earlier in run.tries[:-1]:
+        category = earlier.category or "failed"
+        message = f"{category}: {earlier.message or ''}".rstrip(": ")
         element = ET.SubElement(case, kind, {"type": category, "message": clean(message)})
-        lines = [f"try {attempt.get('attempt')}: {message}"]
-        if attempt.get("step"):
-            lines.append(f"step: {attempt['step']}")
-        if attempt.get("final_url"):
-            lines.append(f"url: {attempt['final_url']}")
+        lines = [f"try {earlier.number}: {message}"]
+        if earlier.step:
+            lines.append(f"step: {earlier.step}")
+        if earlier.final_url:
+            lines.append(f"url: {earlier.final_url}")
         ET.SubElement(element, "stackTrace").text = clean("\n".join(lines))
-        files = [*(attempt.get("screenshots") or []), attempt.get("trace"), attempt.get("video")]
+        files = [*earlier.screenshots, earlier.trace, earlier.video]
         ET.SubElement(element, "system-out").text = clean("\n".join(f"[[ATTACHMENT|{base}{f}]]" for f in files if f))
 
 
@@ -150,11 +141,10 @@ def build(report: Report, report_dir: Path) -> ET.Element:
         ("finished_at", report.finished_at)) if value]
     # each account's check outcome (synced, not_yet...): the suite's properties, since the junit-4 format
     # Jenkins reads has none on a testcase; the sentence, distance and images are in its system-out
-    properties += [(f"outcome:{run.account}", str(run.outcome["status"])) for run in report.runs
-                   if isinstance(run.outcome, dict) and run.outcome.get("status")]
+    properties += [(f"outcome:{run.account}", run.outcome.status) for run in report.runs if run.outcome]
     # and how long SharePoint took (qa-profile-photo --until-synced): a number a CI can plot
-    properties += [(f"synced_after_s:{run.account}", str(run.outcome["synced_after_s"])) for run in report.runs
-                   if sync_time_text(run.outcome)]
+    properties += [(f"synced_after_s:{run.account}", str(run.outcome.synced_after_s)) for run in report.runs
+                   if run.outcome and sync_time_text(run.outcome)]
     if properties:  # the schema wants at least one property inside <properties>
         props = ET.SubElement(suite, "properties")
         for name, value in properties:

@@ -8,7 +8,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from ..core.results import CATEGORIES, Failure, Report, RunResult, StepResult, slug
+from ..core.results import CATEGORIES, Failure, Report, RunResult, StepResult, Try, slug
 
 DOCS = [
     ("Go to Office.com", "Open a web browser in an In-Private or Incognito session and go to Office.com."),
@@ -99,17 +99,9 @@ def sample_retried(run: RunResult, failed_tries: int = 1, category: str = "unrea
     earlier = []
     for n in range(1, failed_tries + 1):
         shot = f"{folder}/attempt-{n}/01-failure.png"
-        earlier.append({"attempt": n, "status": "failed", "category": category,
-                        "message": "https://www.office.com/ answered HTTP 503.", "step": DOCS[0][0],
-                        "started_at": run.started_at, "duration_ms": 900 + n, "final_url": "https://www.office.com/",
-                        "screenshot": shot, "screenshots": [shot], "trace": f"{folder}/attempt-{n}/trace.zip",
-                        "video": None})
-    failure = run.failure
-    last = {"attempt": failed_tries + 1, "status": run.status, "category": failure.category if failure else None,
-            "message": failure.message if failure else None, "step": failure.step if failure else None,
-            "started_at": run.started_at, "duration_ms": run.duration_ms, "final_url": run.final_url,
-            "screenshot": None, "screenshots": [s.screenshot for s in run.steps if s.screenshot], "trace": run.trace,
-            "video": None}
-    run.attempts = [*earlier, last]
+        earlier.append(Try(n, "failed", category, "https://www.office.com/ answered HTTP 503.", DOCS[0][0],
+                           run.started_at, 900 + n, "https://www.office.com/", shot, [shot],
+                           f"{folder}/attempt-{n}/trace.zip"))
+    run.tries = [*earlier, Try.of(run, failed_tries + 1)]
     run.flaky = run.status == "passed"
     return run

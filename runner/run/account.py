@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.redact import redact
-from ..core.results import StepFailure, StepResult, slug
+from ..core.results import Outcome, StepFailure, StepResult, slug
 from ..secrets.account_secrets import Secrets
+from ..spec.steps import STEP_TYPES
 from .failures import (
     classify,
     explain,
@@ -56,7 +57,7 @@ class AccountRun:
         self.secrets = secrets
         self.builtins: dict[str, Any] = {"account": account, "photo": photo or ""}  # flow.BUILTIN_VARIABLES
         self.variables: dict[str, Any] = {**self.builtins, **inputs}
-        self.outcome: dict[str, Any] | None = None
+        self.outcome: Outcome | None = None
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
         self.timeout_ms = options.timeout * 1000
@@ -140,7 +141,7 @@ class AccountRun:
             await self._settle(error_page)
             if last:
                 raise StepFailure("unreachable", f"{url} could not be reached ({network}) after {attempts} tries.",
-                                  url=url, network_error=network, attempts=attempts) from None
+                                  url=url, network_error=network, navigation_tries=attempts) from None
             return False
         finally:
             page.remove_listener("framenavigated", on_navigated)
@@ -217,7 +218,7 @@ class AccountRun:
             return None
         return str(path.relative_to(self.options.report_dir))
 
-    def record_outcome(self, outcome: dict[str, Any]) -> None:
+    def record_outcome(self, outcome: Outcome) -> None:
         self.outcome = outcome
 
     async def screenshot(self, name: str, full_page: bool = False, settle: bool = True) -> str | None:
@@ -282,15 +283,8 @@ class AccountRun:
             await asyncio.gather(*probes.values(), return_exceptions=True)
 
     def _budget(self, step: Step) -> float:
-        """Outer bound on a whole step; Playwright's own timeouts normally fire first."""
-        if step.command == "sign_in":
-            base = step.timeout or self.options.sign_in_timeout
-            return base + (self.options.mfa_wait if self.options.can_ask_a_person else 0)
-        if step.command == "use":
-            return self.options.account_timeout
-        if step.command == "compare_images":  # two fetches, and the re-checks of --until-synced
-            return (step.timeout or self.options.timeout) * 4 + 10 + (self.options.until_synced or 0)
-        return (step.timeout or self.options.timeout) * 2 + 10
+        """Outer bound on a whole step, as its type declares it (runner/spec/steps.py)."""
+        return STEP_TYPES[step.command].budget(step.timeout, self.options)
 
     async def run_steps(self, steps: list[Step], variables: dict[str, Any] | None = None, prefix: str = "") -> None:
         saved = self.variables
@@ -315,7 +309,7 @@ class AccountRun:
         return None
 
     def _failure(self, exc: Exception, step: Step) -> StepFailure:
-        failure = self.explain(classify(exc, HANDLERS[step.command].on_timeout, self._budget(step)))
+        failure = self.explain(classify(exc, STEP_TYPES[step.command].on_timeout, self._budget(step)))
         failure = under_faults(failure, exc, self.watch.navigation_failed)
         if "url" not in failure.details:
             with contextlib.suppress(Exception):

@@ -26,6 +26,8 @@ from ..core.model import GENERATE_PHOTO, AccountSpec, Flow, Listener, RunOptions
 from ..core.redact import redact
 from ..core.results import (
     Failure,
+    GeneratedPhoto,
+    Outcome,
     Report,
     RunResult,
     StepFailure,
@@ -37,6 +39,7 @@ from ..core.results import (
 )
 from ..secrets.account_secrets import Secrets
 from ..signin import PASSKEY_GUARD_JS
+from ..spec.steps import STEP_TYPES
 from .account import AccountRun
 from .browser import context_args, launch, plain_user_agent
 from .failures import classify
@@ -53,14 +56,12 @@ INTERRUPTED = "The run was stopped while this account was running."
 
 def needs(flow: Flow, kind: str) -> bool:
     """Whether the flow types this kind of secret (so a missing one fails before any browser work)."""
-    return any((step.command == "sign_in" and kind == "password")
-               or (step.command == "fill_secret" and (step.arg.get("secret") or "password") == kind)
-               for step in flow.every_step())
+    return any(STEP_TYPES[step.command].secret_in(step.arg) == kind for step in flow.every_step())
 
 
 def checks_in(flow: Flow) -> int:
-    """How many compare_images steps the flow runs (each may re-check as long as --until-synced allows)."""
-    return sum(step.command == "compare_images" for step in flow.every_step())
+    """How many steps of the flow re-check as long as --until-synced allows (compare_images)."""
+    return sum(STEP_TYPES[step.command].until_synced for step in flow.every_step())
 
 
 def to_failure(failure: StepFailure) -> Failure:
@@ -214,13 +215,13 @@ class Engine:
             return result(*refused, final_url=None)
         rt: AccountRun | None = None
         failure: StepFailure | None = None
-        generated: dict[str, Any] | None = None
+        generated: GeneratedPhoto | None = None
         try:
             # report.json keeps the inputs as given (`photo: generate`); the steps get the picture's file
             photo = spec.photo or spec.inputs.get("photo")  # the users file's, or a `photo` input the flow declares
             if photo == GENERATE_PHOTO:  # a new picture, distinct from every earlier one (pictures.py)
                 generated = self._pictures.make(folder)
-                photo = str((self.options.report_dir / generated["file"]).resolve())
+                photo = str((self.options.report_dir / generated.file).resolve())
             run_spec = self._with_photo(spec, photo) if photo != spec.photo else spec
             context, page = await self._open(folder, context, page)
             rt = AccountRun(self.options, self.listener, spec.account, run_spec.inputs, context, page, folder,
@@ -256,12 +257,12 @@ class Engine:
         inputs = {**spec.inputs, "photo": photo} if "photo" in spec.inputs else spec.inputs
         return AccountSpec(spec.account, inputs, photo=photo, flow=spec.flow)
 
-    def _unsynced(self, outcome: dict[str, Any] | None) -> StepFailure | None:
+    def _unsynced(self, outcome: Outcome | None) -> StepFailure | None:
         """--require-synced: a replay that passed, but whose check did not find `synced`, fails."""
-        if not self.options.require_synced or outcome is None or outcome.get("status") == "synced":
+        if not self.options.require_synced or outcome is None or outcome.status == "synced":
             return None
-        return StepFailure("not_synced", f"--require-synced: the check found {outcome.get('status')}: "
-                           f"{outcome.get('message') or ''}".rstrip(": "))
+        return StepFailure("not_synced", f"--require-synced: the check found {outcome.status}: "
+                           f"{outcome.message or ''}".rstrip(": "))
 
     async def _close_context(self, context: BrowserContext, folder: Path, keep_video: bool) -> str | None:
         videos = [page.video for page in context.pages if page.video]

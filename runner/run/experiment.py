@@ -72,13 +72,13 @@ class Recorder(Listener):
         elif subject.uploaded_at is None:
             subject.failure = StartFailure("error", f"the step {self.flows.uploaded_step!r} was never seen: the "
                                            "time of the upload is unknown")
-        elif not result.outcome or result.outcome.get("status") != "synced":
-            found = (result.outcome or {}).get("message") or "no check"
+        elif result.outcome is None or result.outcome.status != "synced":
+            found = result.outcome.message if result.outcome is not None else "no check"
             subject.failure = StartFailure("upload_not_confirmed", f"Exchange does not show the new picture: {found}",
                                            self.flows.uploaded_step)
-        if result.generated_photo and subject.uploaded_at:
-            subject.picture = f"{self.start_dir}/{result.generated_photo['file']}"
-            subject.picture_hashes = result.generated_photo.get("hashes") or subject.picture_hashes
+        if result.generated_photo is not None and subject.uploaded_at:
+            subject.picture = f"{self.start_dir}/{result.generated_photo.file}"
+            subject.picture_hashes = result.generated_photo.hashes or subject.picture_hashes
         self.exp.save(self.session.folder)
 
 

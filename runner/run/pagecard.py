@@ -21,7 +21,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import describe_locator, is_locator
+from ..core.locators import describe_locator
 from ..core.model import StateRow
 from ..core.redact import cut_tokens, redact
 from ..core.results import write_json_atomic
@@ -37,6 +37,7 @@ from ..signin.rows import (
 )
 from ..signin.states import STATES
 from ..spec.states import row_yaml
+from ..spec.steps import STEP_TYPES
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("m365replay")
 CARD_FILE = "page.json"
-LOCATOR_COMMANDS = ("click", "wait_for", "expect_visible", "expect_text", "fill", "press")
 
 # One look at the page: every visible interactive element and heading, by its markers. Values of
 # inputs are never read (a button's caption is its `value` only for input type=submit/button).
@@ -164,13 +164,7 @@ async def sign_in_analysis(rt: StepContext, elements: list[dict[str, Any]]) -> d
 
 
 def step_locator(step: Step) -> dict[str, Any] | None:
-    if step.command not in LOCATOR_COMMANDS:
-        return None
-    if is_locator(step.arg):
-        return step.arg
-    if isinstance(step.arg, dict) and is_locator(step.arg.get("locator")):
-        return step.arg["locator"]
-    return None
+    return STEP_TYPES[step.command].locator_in(step.arg)  # where its declaration says the locator is
 
 
 def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -> dict[str, Any]:

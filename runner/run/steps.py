@@ -25,21 +25,19 @@ Handler = Callable[["StepContext", Any, "Step"], Awaitable[None]]
 @dataclass
 class StepHandler:
     run: Handler
-    # what a Playwright timeout in this step means: an element that never came is a changed
-    # page; a URL or load state that never came is slowness
-    on_timeout: str = "page_changed"
 
 
 HANDLERS: dict[str, StepHandler] = {}
 
 
-def handles(name: str, on_timeout: str = "page_changed") -> Callable[[Handler], Handler]:
-    """Registers the handler of the step type `name`, which runner/spec/steps.py declares."""
+def handles(name: str) -> Callable[[Handler], Handler]:
+    """Registers the handler of the step type `name`, which runner/spec/steps.py declares (with all
+    the engine must know of it: what a timeout means, its budget, its locator, its secret)."""
     if name not in STEP_TYPES:
         raise LookupError(f"step type {name!r} has a handler but no declared shape in runner/spec/steps.py")
 
     def register(handler: Handler) -> Handler:
-        HANDLERS[name] = StepHandler(handler, on_timeout)
+        HANDLERS[name] = StepHandler(handler)
         return handler
 
     return register
@@ -51,7 +49,7 @@ def url_matcher(rt: StepContext, arg: dict[str, str]) -> Any:
     return rt.text(arg["glob"])
 
 
-@handles("goto", on_timeout="timeout")
+@handles("goto")
 async def goto(rt: StepContext, url: str, step: Step) -> None:
     await rt.navigate(rt.text(url))
 
@@ -105,13 +103,13 @@ async def wait_for(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     await rt.locator(arg["locator"]).wait_for(state=arg.get("state") or "visible", timeout=rt.timeout_ms)
 
 
-@handles("wait_for_url", on_timeout="timeout")
+@handles("wait_for_url")
 async def wait_for_url(rt: StepContext, arg: dict[str, str], step: Step) -> None:
     await rt.page.wait_for_url(url_matcher(rt, arg), timeout=rt.timeout_ms, wait_until="commit")
     await rt.page.wait_for_load_state("load", timeout=rt.timeout_ms)
 
 
-@handles("wait_for_load_state", on_timeout="timeout")
+@handles("wait_for_load_state")
 async def wait_for_load_state(rt: StepContext, state: str, step: Step) -> None:
     await rt.page.wait_for_load_state(state, timeout=rt.timeout_ms)  # type: ignore[arg-type]
 
@@ -149,7 +147,7 @@ async def use(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     await rt.run_steps(step.subflow.steps, step.subflow.resolve_inputs(values), prefix=rt.text(step.name))
 
 
-@handles("sign_in", on_timeout="timeout")
+@handles("sign_in")
 async def sign_in(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     from ..signin import SignInOptions, run_sign_in
 
@@ -161,7 +159,7 @@ async def sign_in(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     await run_sign_in(rt, options)
 
 
-@handles("compare_images", on_timeout="timeout")
+@handles("compare_images")
 async def compare_images(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     from ..checks.outcome import check_images
 

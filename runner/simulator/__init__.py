@@ -1,5 +1,5 @@
 """A local, faithful simulation of the Microsoft 365 pages the shipped flows touch, one module per
-host (see the README's simulator section).
+host (see docs/simulator.md).
 
 May import: `runner.core`, `runner.spec` (its accounts file is declared in the shape language) and
 `runner.secrets` (TOTP). It stands apart: only the ways in (`runner.cli`, `runner.pytest`) and the

@@ -197,7 +197,7 @@ def _check_changes(node: Node, step: Step, declared: list[str], ctx: Ctx) -> Non
     """A flow that changes something in an account says so at its top: an `upload` step needs a
     `changes:` list, and a sub-flow's changes are declared again by the flow that uses it, so that
     reading the top of a flow (or `m365-replay flows`) tells all it changes."""
-    if step.command == "upload" and not declared:
+    if STEP_TYPES[step.command].changes and not declared:
         ctx.err(node, "an upload changes the account: say what this flow changes at its top, "
                 "e.g. `changes: [profile photo]` (`run` then asks for --allow-changes)")
     if step.subflow is not None:

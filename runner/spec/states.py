@@ -164,7 +164,7 @@ def append_row(path: Path, row: StateRow) -> str:
                              f"add the row there by hand:\n{row_yaml(row)}")
         new = text + ("" if text.endswith("\n") else "\n") + row_yaml(row)
     else:
-        new = '# Sign-in page states (README: "A sign-in states file"), checked before the built-in table.\n' \
+        new = '# Sign-in page states (docs/sign-in.md: "A sign-in states file"), checked before the built-in table.\n' \
               "states:\n" + row_yaml(row)
     line = new[: new.rindex(f"  - name: {row.name}\n")].count("\n") + 1
     tmp = path.with_name(f".{path.name}.tmp")
@@ -187,8 +187,8 @@ def states_for_run(explicit: Path | None, config_file: Path | None = None, teach
 
     path = explicit or load_config(config_file).sign_in_states
     if path is not None and not path.is_file():
-        raise UsageError(f"sign-in states file {path} does not exist; create it (README: \"A sign-in states "
-                         "file\") or fix the path")
+        raise UsageError(f"sign-in states file {path} does not exist; create it (docs/sign-in.md: \"A sign-in "
+                         "states file\") or fix the path")
     rows = load_states(path) if path is not None else []
     if teach is not None and teach.is_file() and (path is None or teach.resolve() != path.resolve()):
         rows += load_states(teach)

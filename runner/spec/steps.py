@@ -4,18 +4,34 @@ This is the flow language's vocabulary, declared here so that `validate`, the JS
 flow model know every command without importing the engine. What each command does in the browser
 is its handler in runner/run/steps.py (one small function per command, registered under the same
 name; a test checks that every declared command has exactly one handler).
+
+A declaration also says what the engine must know of the step without naming it: what a timeout in
+it means, how long the whole step may take, where its locator is (for the page card), which secret
+it types (checked before any browser work) and whether it changes the account. So a new step type is
+a declaration here and a handler there, nothing else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..core.locators import is_locator
 from .shapes import Bool, Either, Fields, LocatorShape, LocatorWith, MapOf, Num, Shape, Str
 
 if TYPE_CHECKING:
+    from ..core.model import RunOptions
     from .shapes import Ctx
     from .yamlpos import Node
+
+Budget = Callable[[float | None, "RunOptions"], float]
+WHOLE = "."  # `locator=WHOLE`: the step's argument is itself the locator (click: {role: ..., name: ...})
+
+
+def action_budget(timeout: float | None, options: RunOptions) -> float:
+    """A page action: an outer bound on the whole step, Playwright's own timeouts normally fire first."""
+    return (timeout or options.timeout) * 2 + 10
 
 
 @dataclass
@@ -24,13 +40,53 @@ class StepType:
     shape: Shape
     summary: str
     extras: dict[str, Shape] = field(default_factory=dict)
+    # what a Playwright timeout in this step means: an element that never came is a changed page;
+    # a URL or load state that never came is slowness (`timeout`)
+    on_timeout: str = "page_changed"
+    # seconds the whole step may take, from its `timeout:` and the run's options
+    budget: Budget = action_budget
+    # where its locator is: the argument itself (WHOLE) or under that key of it; None: it has none
+    locator: str | None = None
+    # the secret it types: `secret`, or the kind its argument names under `secret_key` (default `secret`)
+    secret: str | None = None
+    secret_key: str | None = None
+    until_synced: bool = False  # it re-checks as long as --until-synced allows (the account's budget grows)
+    changes: bool = False  # it changes the account: the flow must say what at its top (`changes:`)
+
+    def locator_in(self, arg: Any) -> dict[str, Any] | None:
+        """The locator of a step of this type with argument `arg`, if it has one."""
+        if self.locator is None:
+            return None
+        found = arg if self.locator == WHOLE else arg.get(self.locator) if isinstance(arg, dict) else None
+        return found if is_locator(found) else None
+
+    def secret_in(self, arg: Any) -> str | None:
+        """The kind of secret a step of this type with argument `arg` types, if any."""
+        named = arg.get(self.secret_key) if self.secret_key and isinstance(arg, dict) else None
+        return named or self.secret
 
 
 STEP_TYPES: dict[str, StepType] = {}
 
 
-def declare(name: str, shape: Shape, summary: str, extras: dict[str, Shape] | None = None) -> None:
-    STEP_TYPES[name] = StepType(name, shape, summary, extras or {})
+def declare(name: str, shape: Shape, summary: str, extras: dict[str, Shape] | None = None, **needs: Any) -> None:
+    """A step type: its shape and summary, and in `needs` what the engine must know of it (StepType)."""
+    STEP_TYPES[name] = StepType(name, shape, summary, extras or {}, **needs)
+
+
+def _sign_in_budget(timeout: float | None, options: RunOptions) -> float:
+    """The sign-in's own bound, and the time a person at the window has to approve it."""
+    return (timeout or options.sign_in_timeout) + (options.mfa_wait if options.can_ask_a_person else 0)
+
+
+def _flow_budget(timeout: float | None, options: RunOptions) -> float:
+    """A sub-flow: its own steps are bounded; the whole of it, by the account's time."""
+    return options.account_timeout
+
+
+def _check_budget(timeout: float | None, options: RunOptions) -> float:
+    """Two fetches, and the re-checks of --until-synced."""
+    return (timeout or options.timeout) * 4 + 10 + (options.until_synced or 0)
 
 
 URL_SHAPE = Either(
@@ -68,38 +124,40 @@ IMAGE_SOURCE = Either(
     short_key="url",
 )
 
-declare("goto", Str(description="URL to open"), "Open a URL and wait for it to load")
+declare("goto", Str(description="URL to open"), "Open a URL and wait for it to load", on_timeout="timeout")
 
-declare("click", LocatorShape(), "Click an element; a link that opens a new tab continues in that tab")
+declare("click", LocatorShape(), "Click an element; a link that opens a new tab continues in that tab",
+        locator=WHOLE)
 
 declare("fill", LocatorWith({"value": Str(description="Text to type; variables allowed")}, required=("value",)),
-        "Fill an input with text")
+        "Fill an input with text", locator="locator")
 
 declare("fill_secret",
         LocatorWith({"secret": Str(enum=("password", "totp"),
                                    description="password (keyring) or a current TOTP code (default password)")}),
-        "Fill an input with the account's password or a TOTP code, never recorded")
+        "Fill an input with the account's password or a TOTP code, never recorded",
+        secret="password", secret_key="secret")
 
 declare("press",
         Either(Str(description="Key for the focused element, e.g. Enter"),
                Fields({"key": Str()}, required=("key",), locator=True), short_key="key"),
-        "Press a key, on an element or on whatever has focus")
+        "Press a key, on an element or on whatever has focus", locator="locator")
 
 declare("wait_for",
         LocatorWith({"state": Str(enum=("visible", "hidden", "attached", "detached"),
                                   description="default visible")}),
-        "Wait until an element is visible (or hidden, attached, detached)")
+        "Wait until an element is visible (or hidden, attached, detached)", locator="locator")
 
-declare("wait_for_url", URL_SHAPE, "Wait until the page's URL matches")
+declare("wait_for_url", URL_SHAPE, "Wait until the page's URL matches", on_timeout="timeout")
 
 declare("wait_for_load_state", Str(enum=("load", "domcontentloaded", "networkidle")),
-        "Wait for the page to reach a load state")
+        "Wait for the page to reach a load state", on_timeout="timeout")
 
-declare("expect_visible", LocatorShape(), "Check that an element is visible")
+declare("expect_visible", LocatorShape(), "Check that an element is visible", locator=WHOLE)
 
 declare("expect_text",
         LocatorWith({"text": Str(description="Text the element must contain")}, required=("text",)),
-        "Check that an element contains a text")
+        "Check that an element contains a text", locator="locator")
 
 declare("expect_url", URL_SHAPE, "Check that the page's URL matches")
 
@@ -112,7 +170,7 @@ declare("use",
         Either(Str(description="Path of a flow file, relative to this one", variables=False),
                Fields({"file": Str(variables=False)}, required=("file",)), short_key="file"),
         "Run the steps of a reusable sub-flow, with its inputs under `with:`",
-        extras={"with": MapOf(Str(), description="Input values for the sub-flow")})
+        extras={"with": MapOf(Str(), description="Input values for the sub-flow")}, budget=_flow_budget)
 
 declare("sign_in",
         Fields({
@@ -121,7 +179,8 @@ declare("sign_in",
             "unrecognized_after": Num(description="Seconds on an unknown page before page_changed (default 20)",
                                       minimum=1),
         }),
-        "Microsoft sign-in: every page state handled or classified (see runner/signin/)")
+        "Microsoft sign-in: every page state handled or classified (see runner/signin/)",
+        on_timeout="timeout", budget=_sign_in_budget, secret="password")
 
 declare("compare_images",
         Fields({
@@ -131,7 +190,8 @@ declare("compare_images",
                              "the same picture (default 64, see runner/checks/photos.py)"),
         }, required=("reference", "candidate")),
         "Check the outcome: is the candidate image the same picture as the reference (perceptual hash)? "
-        "Records synced, not_yet, no_photo or unknown; never fails the replay (--require-synced does)")
+        "Records synced, not_yet, no_photo or unknown; never fails the replay (--require-synced does)",
+        on_timeout="timeout", budget=_check_budget, until_synced=True)
 
 declare("upload",
         LocatorWith({
@@ -145,5 +205,6 @@ declare("upload",
                 "(a locator, with `message`): the account ends `action_required`, not `page_changed`"),
         }, required=("file",)),
         "Upload a file: into the located input[type=file], or through the file chooser the located button opens. "
-        "It changes the account: the flow says what at its top (`changes:`), and `run` needs --allow-changes")
+        "It changes the account: the flow says what at its top (`changes:`), and `run` needs --allow-changes",
+        changes=True)
 

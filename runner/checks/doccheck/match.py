@@ -1,7 +1,7 @@
 """doc-check, matching: each `doc:` quote of a flow against the article's text, and the
 article's steps no quote covers.
 
-How quotes are matched (the rules README "Nightly QA" documents):
+How quotes are matched (the rules docs/doc-check.md documents):
 - text is compared after Unicode NFKC, typographic quotes and dashes made plain, white space
   collapsed and case folded; the score is rapidfuzz's ratio (0-100) against every sentence, every
   segment and every whole step of the document, the best one wins;
