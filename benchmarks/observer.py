@@ -54,7 +54,8 @@ def prepare(folder: Path, count: int):  # type: ignore[no-untyped-def]
         if i % 2:
             sim.app.photos.visited(account)  # delay 0: SharePoint has it at once
         # the record after `experiment start` holds each picture's hashes (the replay's generated_photo)
-        subjects.append(Subject(account, FIX if i % 2 else CONTROL, uploaded_at=now_iso(), picture=picture,
+        subjects.append(Subject(account, FIX if i % 2 else CONTROL, uploaded_at=now_iso(), replayed_at=now_iso(),
+                                picture=picture,
                                 picture_hashes=[str(h) for h in crop_hashes(image)]))
     exp = Experiment(observer, 1, 0.5, 0.05, 60.0, subjects, start_finished_at=now_iso())
     return sim, exp

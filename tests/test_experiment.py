@@ -263,3 +263,26 @@ def assert_control_never_visited_but(sim: Simulator, broken: str) -> None:
     for account in CONTROLS:
         assert not [e for e in sim.events_for(account) if e["event"] in VISITS or e["event"] == "photo_viewed"]
     assert not sim.events_for(broken, "photo_uploaded"), "its sign-in failed before any change"
+
+
+def test_an_observer_that_cannot_sign_in_stops_the_experiment_before_any_change(tmp_path: Path, capsys,
+                                                                                 memory_keyring) -> None:
+    for account, password in passwords().items():
+        memory_keyring.set_password("m365-replay", account, password)
+    memory_keyring.set_password("m365-replay", OBSERVER, "Zq8#not-the-observer's&Canary")
+    out = tmp_path / "experiment"
+    sim = simulator({})
+    try:
+        code, stdout, stderr = run_in_process(
+            capsys, "experiment", "start", "--users", str(users_file(tmp_path)), "--observer", OBSERVER,
+            "--allow-changes", "--out", str(out), "--simulator-proxy", sim.proxy_server, "--trace", "off")
+    finally:
+        sim.stop()
+    assert code == 1, stdout + stderr
+    assert f"error: The observer {OBSERVER} could not sign in: bad_credentials" in stderr
+    assert not [e for a in ACCOUNTS for e in sim.events_for(a) if e["event"] in ("photo_uploaded", "signed_in")]
+    record = json.loads((out / "experiment.json").read_text())
+    assert record["observer_failure"].startswith(f"The observer {OBSERVER} could not sign in")
+    assert all(e["uploaded_at"] is None and e["failure"] is None for e in record["accounts"]), "nothing changed"
+    assert "verdict: inconclusive" in stdout and (out / "report.html").is_file()
+

@@ -33,7 +33,7 @@ def subject(name: str, arm: str, synced_at: float | None = None, last_seen: floa
             upload: float = T0) -> Subject:
     """An account uploaded at `upload`, observed every `every` s: not_yet until `synced_at` (seconds
     after the upload), synced from then on; never synced when None, observed until `last_seen`."""
-    s = Subject(f"{name}@contoso.com", arm, uploaded_at=iso(upload))
+    s = Subject(f"{name}@contoso.com", arm, uploaded_at=iso(upload), replayed_at=iso(upload + 1))
     t = every
     while t <= last_seen:
         synced = synced_at is not None and t >= synced_at
@@ -74,7 +74,7 @@ def test_the_split_is_reproducible_from_the_accounts_and_the_seed_and_rounds_an_
 
 
 def test_observations_are_kept_as_runs_with_the_times_each_one_proves() -> None:
-    s = Subject("a@contoso.com", FIX, uploaded_at=iso(T0))
+    s = Subject("a@contoso.com", FIX, uploaded_at=iso(T0), replayed_at=iso(T0 + 1))
     s.observe(NOT_YET, T0 + 5, T0 + 5.4, 120)
     s.observe(NOT_YET, T0 + 10, T0 + 10.4, 118)
     s.observe(UNKNOWN, T0 + 15, T0 + 15.4, None, "contoso-my.sharepoint.com answered HTTP 503")
@@ -88,12 +88,15 @@ def test_observations_are_kept_as_runs_with_the_times_each_one_proves() -> None:
     assert survival(s) == (25.5, True)
     never = subject("b", CONTROL, None, last_seen=30)
     assert survival(never) == (30.0, False), "censored at its last observation"
-    unread = Subject("c@contoso.com", CONTROL, uploaded_at=iso(T0))
+    unread = Subject("c@contoso.com", CONTROL, uploaded_at=iso(T0), replayed_at=iso(T0))
     unread.observe(UNKNOWN, T0 + 3, T0 + 3.2)
     assert survival(unread) is None, "nothing seen: not in the test"
     failed = subject("d", FIX, 10)
     failed.failure = StartFailure("page_changed", "The fix's tile was not found.", "Click the OneDrive tile")
     assert survival(failed) is None
+    cut_off = subject("e", FIX, 10)  # uploaded and observed, but its run never ended (a killed start)
+    cut_off.replayed_at = None
+    assert cut_off.observable and not cut_off.in_test and survival(cut_off) is None
 
 
 def test_kaplan_meier_counts_the_censored_accounts() -> None:

@@ -99,10 +99,17 @@ class Subject:
     observations: list[Sighting] = field(default_factory=list)
     failure: StartFailure | None = None
     start_report: str | None = None  # the folder (under the experiment's) with the replay's report
+    replayed_at: str | None = None  # when its replay ended well: the upload and, in the fix arm, the fix
+
+    @property
+    def observable(self) -> bool:
+        """Uploaded without a failure so far: the observer reads it (its replay may still be running)."""
+        return self.uploaded_at is not None and self.failure is None
 
     @property
     def in_test(self) -> bool:
-        return self.uploaded_at is not None and self.failure is None
+        """In the comparison: its whole replay ended well (an account whose run was cut off is not)."""
+        return self.observable and self.replayed_at is not None
 
     @property
     def synced(self) -> bool:
@@ -136,6 +143,7 @@ class Subject:
         """A new upload (the start run again for this account): what was seen of the old one no
         longer says anything about the new picture."""
         self.uploaded_at, self.picture, self.failure, self.picture_hashes = uploaded_at, picture, None, None
+        self.replayed_at = None
         self.observations = []
         self.synced_after_upload_s = self.last_not_yet_after_upload_s = None
 
@@ -213,9 +221,6 @@ class Experiment:
     def subject(self, account: str) -> Subject:
         return next(s for s in self.accounts if s.account.lower() == account.lower())
 
-    def in_test(self, arm: str | None = None) -> list[Subject]:
-        return [s for s in self.accounts if s.in_test and (arm is None or s.arm == arm)]
-
     @property
     def last_upload(self) -> float | None:
         uploads = [parse_time(s.uploaded_at) for s in self.accounts if s.uploaded_at and s.failure is None]
@@ -223,9 +228,10 @@ class Experiment:
 
     @property
     def ends_at(self) -> float | None:
-        """When observation ends: the window after the last upload, once every account has been replayed."""
+        """When observation ends: the window after the last upload (while replays run, the last upload
+        is not known yet: the caller waits for them)."""
         last = self.last_upload
-        if self.deadline_s is None or last is None or self.start_finished_at is None:
+        if self.deadline_s is None or last is None:
             return None
         return last + self.deadline_s
 

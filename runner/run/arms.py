@@ -118,7 +118,7 @@ def plan(request: Request, store: CredentialStore) -> tuple[Experiment, list[Acc
     _, order = split(accounts, exp.control_share, exp.seed)
     by_account = {spec.account.lower(): spec for spec in specs}
     todo = [replace(by_account[a.lower()], flow=flows.for_arm(exp.subject(a).arm)) for a in order
-            if exp.subject(a).uploaded_at is None and exp.subject(a).failure is None]
+            if exp.subject(a).replayed_at is None and exp.subject(a).failure is None]
     return exp, todo, flows
 
 

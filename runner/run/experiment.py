@@ -76,6 +76,8 @@ class Recorder(Listener):
             found = result.outcome.message if result.outcome is not None else "no check"
             subject.failure = StartFailure("upload_not_confirmed", f"Exchange does not show the new picture: {found}",
                                            self.flows.uploaded_step)
+        else:
+            subject.replayed_at = now_iso()
         if result.generated_photo is not None and subject.uploaded_at:
             subject.picture = f"{self.start_dir}/{result.generated_photo.file}"
             subject.picture_hashes = result.generated_photo.hashes or subject.picture_hashes
@@ -93,14 +95,15 @@ def _start_dir(folder: Path) -> str:
 
 def pending(exp: Experiment) -> list[Subject]:
     """The accounts a round reads: uploaded, not left out, not seen synced yet (a sighting is final)."""
-    return [s for s in exp.accounts if s.in_test and not s.synced]
+    return [s for s in exp.accounts if s.observable and not s.synced]
 
 
 async def watch(observer: Observer, exp: Experiment, session: Session, say: Callable[[str], None],
-                stop: asyncio.Event | None = None, rounds: int | None = None) -> None:
+                stop: asyncio.Event | None = None, rounds: int | None = None,
+                replaying: Callable[[], bool] = lambda: False) -> None:
     """Observation rounds every `exp.every_s` on a fixed schedule: until `stop` is set (one round
-    after it), or `rounds` rounds, or the window after the last upload has ended, or no account is
-    left to read once every account has been replayed."""
+    after it), or `rounds` rounds, or, once no replay is `replaying`, the window after the last
+    upload has ended or no account is left to read."""
     began, done, failed = time.monotonic(), 0, 0
     while True:
         stopping = stop is not None and stop.is_set()
@@ -118,10 +121,10 @@ async def watch(observer: Observer, exp: Experiment, session: Session, say: Call
             if failed:
                 await observer.sign_in()
         done += 1
-        ends = exp.ends_at
+        ends = None if replaying() else exp.ends_at
         if stopping or (rounds is not None and done >= rounds) or (ends is not None and started >= ends):
             return  # the last round began at the end of the window, or later
-        if exp.start_finished_at is not None and not pending(exp):
+        if not replaying() and not pending(exp):
             return
         wait = began + done * exp.every_s - time.monotonic()
         if ends is not None:
@@ -168,7 +171,7 @@ async def _start(exp: Experiment, specs: list[AccountSpec], flows: ArmFlows, ses
         engine = Engine(flows.fix, options, session.store, Fanout(printer, Recorder(exp, flows, session, start_dir)))
         replayed = asyncio.Event()
         watcher = asyncio.create_task(watch(observer, exp, session, _round_printer(session, printer),
-                                            None if observe else replayed))
+                                            None if observe else replayed, replaying=lambda: not replayed.is_set()))
         # an observer that can no longer read the photos stops the replays: no more accounts are changed
         watcher.add_done_callback(lambda task: task.cancelled() or task.exception() is None or engine.request_stop())
         try:
