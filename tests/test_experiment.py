@@ -155,7 +155,7 @@ def test_a_sharepoint_that_follows_on_its_own_shows_no_difference(tmp_path: Path
     assert record["verdict"]["verdict"] == "no_difference", stdout
     assert code == 1, "--require-effect: no effect, exit 1"
     assert record["arms"]["fix"]["synced"] == 3 and record["arms"]["control"]["synced"] == 3
-    assert record["test"]["p_value"] >= 0.05
+    assert record["test"]["p_value"] >= 0.05 and record["verdict"]["final"], "every account synced: final"
     assert_times_bracket_the_sync(sim, record)
     assert not [e for a in ACCOUNTS for e in sim.events_for(a) if e["event"] in VISITS and ARMS[a] == CONTROL]
     suite = ET.parse(tmp_path / "experiment" / "junit.xml").getroot()

@@ -137,6 +137,9 @@ def test_both_arms_syncing_alike_is_no_difference() -> None:
     assert exp.verdict.verdict == "no_difference" and exp.test.p_value >= 0.05, exp.test
     assert "No difference" in exp.verdict.sentence and "≥ 0.05" in exp.verdict.sentence
     assert exp.arms[CONTROL].synced == 3 and exp.arms[CONTROL].in_test == 4
+    assert not exp.verdict.final, "one account still waits, no window set"
+    everyone = arms([8, 10, 14], [9, 12, 15])
+    assert everyone.verdict is not None and everyone.verdict.final, "every account synced: nothing can change it"
 
 
 @pytest.mark.parametrize(("fix", "control", "why"), [

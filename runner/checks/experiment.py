@@ -131,8 +131,17 @@ def analyse(exp: Experiment, now: float | None = None) -> None:
     events = sum(synced for _, synced in fix + control)
     exp.test = logrank(fix, control) if events and fix and control else None
     verdict, reason = _decide(exp, fix, control)
-    final = exp.ends_at is not None and exp.observed_until is not None and parse_time(exp.observed_until) >= exp.ends_at
-    exp.verdict = Verdict(verdict, sentence(exp, verdict, reason, fix + control), reason, final)
+    exp.verdict = Verdict(verdict, sentence(exp, verdict, reason, fix + control), reason, _final(exp))
+
+
+def _final(exp: Experiment) -> bool:
+    """Whether more observation can change nothing: a round came at or after the window's end, or
+    every account was replayed and each one in the test has been seen synced."""
+    ends, last = exp.ends_at, exp.observed_until
+    if ends is not None and last is not None and parse_time(last) >= ends:
+        return True
+    observed = [s for s in exp.accounts if s.observable]
+    return exp.start_finished_at is not None and bool(observed) and all(s.synced for s in observed)
 
 
 def _decide(exp: Experiment, fix: list[tuple[float, bool]], control: list[tuple[float, bool]]

@@ -194,7 +194,7 @@ class Verdict:
     verdict: str  # one of VERDICTS
     sentence: str  # what a QA lead pastes into a ticket
     reason: str | None = None  # why inconclusive
-    final: bool = False  # the observation window has ended: it will not change
+    final: bool = False  # it will not change: the window has ended, or every account in the test synced
 
 
 @dataclass
