@@ -30,6 +30,8 @@ from runner.spec.users import build_specs
 from tests.conftest import FLOWS
 from tests.test_plugin import pytest_run, users_file
 
+ADD = FLOWS / "add-profile-photo.yaml"
+
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
@@ -76,6 +78,31 @@ def test_a_flow_that_changes_an_account_says_so_at_its_top(tmp_path: Path) -> No
     [missing] = problems(refused)
     assert missing.startswith(f"{refused}:4:") and missing.endswith(": missing `message`: why, in the report: what "
                                                                    "the organization turned off")
+    neither = write(tmp_path, "neither.yaml", """
+        name: r
+        changes: [profile photo]
+        steps:
+          - upload: {css: "input[type=file]", file: x.png, refused: {message: Turned off}}
+    """)
+    assert problems(neither) == [f"{neither}:4:61: say how a refusal shows: the window that should offer the upload "
+                                 "(`window:`), a text the page shows instead (a locator), or both"]
+    step = write(tmp_path, "step.yaml", """
+        name: s
+        changes: [profile photo]
+        steps:
+          - click: {role: button, name: Apply}
+            changes: [profile photo, display name]
+    """)
+    assert problems(step) == [f"{step}:4:5: the step changes display name: declare it at the flow's top too "
+                              "(`changes: [profile photo, display name]`)"]
+    assert [s.changes for s in load_flow(ADD).steps if s.changes] == [["profile photo"]]  # its Apply
+    window = write(tmp_path, "window.yaml", """
+        name: r
+        changes: [profile photo]
+        steps:
+          - upload: {css: "input[type=file]", file: x.png, refused: {window: {role: dialog}, message: Off, settle: 2}}
+    """)
+    assert load_flow(window).steps[0].arg["refused"] == {"window": {"role": "dialog"}, "message": "Off", "settle": 2}
     assert load_flow(FLOWS / "qa-profile-photo.yaml").changes == ["profile photo"]
     assert load_flow(FLOWS / "sync-profile-photo.yaml").changes == []
     # `photo` may be declared (a default, allowed values); `account` stays built in

@@ -174,6 +174,7 @@ LOCATOR_CASES = [
     ("{placeholder: someone@example.com}", "user"),
     ('{alt: "Contoso logo"}', "logo"),
     ('{title: "Help center"}', "help"),
+    ('{first_of: [{id: nowhere}, {testid: tile}]}', "tile"),
     ('{any: [{id: nowhere}, {text: "Costs $$5"}]}', "price"),
 ]
 
@@ -206,6 +207,62 @@ def test_every_locator_key_the_validator_accepts_finds_its_element(tmp_path: Pat
                 assert loc.count() == 1 and loc.get_attribute("id") == element, written
         finally:
             browser.close()
+
+
+FALLBACK_PAGE = """
+<a id="pic" href="#" onclick="document.body.dataset.clicked = 'link'; return false">AB</a>
+<button onclick="document.body.dataset.clicked = 'button'">Add or change your picture</button>
+"""
+
+
+@pytest.mark.browser
+def test_first_of_tries_its_alternatives_in_order_where_any_cannot_tell_two_matches_apart(tmp_path: Path) -> None:
+    """An ordered fallback (`first_of:`) clicks its first alternative on the page, and says so when
+    that was not the first one written; `any:` with both on the page is a click on two elements."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from runner.core.model import Listener, RunOptions
+    from runner.run.account import AccountRun
+    from runner.run.browser import system_chromium
+    from runner.secrets.account_secrets import Secrets
+
+    path = write(tmp_path, "f.yaml", """
+        name: t
+        steps:
+          - click: {first_of: [{id: pic}, {role: button, name: Add or change your picture}]}
+          - click: {first_of: [{id: picture}, {role: button, name: Add or change your picture}]}
+          - click: {any: [{id: pic}, {role: button, name: Add or change your picture}]}
+    """)
+    flow = load_flow(path)
+
+    async def clicked(steps: list) -> tuple[str | None, AccountRun]:
+        chromium = system_chromium()
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**({"executable_path": chromium} if chromium else {}))
+            try:
+                context = await browser.new_context()
+                page = await context.new_page()
+                await page.set_content(FALLBACK_PAGE)
+                rt = AccountRun(RunOptions(report_dir=tmp_path, timeout=3.0), Listener(), "a@contoso.com", {}, context,
+                                page, tmp_path, Secrets(None, "a@contoso.com"))  # type: ignore[arg-type]
+                try:
+                    await rt.run_steps(steps)
+                finally:
+                    done = await page.evaluate("document.body.dataset.clicked || null")
+                return done, rt
+            finally:
+                await browser.close()
+
+    assert asyncio.run(clicked(flow.steps[:1]))[0] == "link"  # both on the page: the first written
+    done, rt = asyncio.run(clicked(flow.steps[1:2]))  # the id renamed: the next alternative, and a note
+    assert done == "button" and rt.steps[0].message == (
+        "found by button 'Add or change your picture' (alternative 2 of 2); #picture was not on the page")
+    from runner.core.results import StepFailure
+
+    with pytest.raises(StepFailure, match="strict mode violation"):
+        asyncio.run(clicked(flow.steps[2:]))
 
 
 def test_every_declared_step_type_has_one_handler() -> None:

@@ -131,6 +131,7 @@ def test_the_check_only_flow_with_outlook_unreachable_and_a_reference_file(repla
     assert unknown.candidate.image is not None  # SharePoint's copy was there all the same
     from_file = runs[own.upn].outcome
     assert from_file.status == "synced" and from_file.reference.source == str(picture)
+    assert from_file.reference.label == "the photo file"  # not Exchange's copy: the file replaced it
     assert not out.sim.events_for(own.upn, "exchange_photo_viewed")  # the file replaced Exchange's copy
     assert not out.sim.events_for(own.upn, "onedrive_loaded")  # only signed in and checked
     assert from_file.candidate.source.startswith("https://contoso-my.sharepoint.com/_layouts/15/userphoto.aspx")

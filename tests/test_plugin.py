@@ -19,9 +19,10 @@ KEYRING_ENV = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring
 
 
 def pytest_run(tmp_path: Path, *args: str, passwords: dict[str, str] | None = None,
-               timeout: float = 240) -> subprocess.CompletedProcess[str]:
+               timeout: float = 240, totp: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     keyring_file = tmp_path / "keyring.json"
-    keyring_file.write_text(json.dumps({f"m365-replay\n{a}": p for a, p in (passwords or {}).items()}))
+    keyring_file.write_text(json.dumps({**{f"m365-replay\n{a}": p for a, p in (passwords or {}).items()},
+                                        **{f"m365-replay-totp\n{a}": s for a, s in (totp or {}).items()}}))
     env = {**os.environ, **KEYRING_ENV, "M365_TEST_KEYRING_FILE": str(keyring_file), "PYTHONPATH": str(ROOT)}
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_CURRENT_TEST", None)

@@ -162,6 +162,37 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     assert "Playwright's debug logs would record passwords" in result.stderr
 
 
+@pytest.mark.browser
+def test_no_secret_in_a_pytest_sessions_report_junit_or_output(tmp_path: Path) -> None:
+    """The pytest plugin writes the session's report folder (report.json, report.html, junit.xml, the
+    runs' evidence) and pytest's junit.xml (the check's figures): every file of both, pytest-playwright's
+    --output and the terminal, searched for the password and the TOTP values, a wrong password too."""
+    from tests.test_plugin import pytest_run, users_file
+
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n"
+                   f"  - {{upn: mfa@contoso.com, password: '{PASSWORD}', mfa: totp, totp_secret: {TOTP_SECRET}}}\n"
+                   "  - {upn: badpw@contoso.com, password: another-password}\n")
+    users = users_file(tmp_path, "{account: mfa@contoso.com}", "{account: badpw@contoso.com}")
+    report, out = tmp_path / "session", tmp_path / "out"
+    started = time.time()
+    result = pytest_run(tmp_path, "sync-profile-photo", "--m365-users", str(users), "--m365-simulator-accounts",
+                        str(sim), "--m365-report-dir", str(report), "--junitxml", str(tmp_path / "junit.xml"),
+                        "--output", str(out), "--screenshot", "on", "-n", "2",
+                        passwords={"mfa@contoso.com": PASSWORD, "badpw@contoso.com": PASSWORD},
+                        totp={"mfa@contoso.com": TOTP_SECRET})
+    finished = time.time()
+    data = json.loads((report / "report.json").read_text())
+    assert {r["account"]: r["status"] for r in data["runs"]} == {"mfa@contoso.com": "passed",
+                                                                 "badpw@contoso.com": "failed"}, result.stdout
+    assert (report / "report.html").is_file() and (report / "junit.xml").is_file() and list(out.rglob("*.png"))
+    needles = needles_between(started, finished)
+    searched, leaks = search(report, needles, {"stdout": result.stdout, "stderr": result.stderr})
+    more, more_leaks = search(out, needles, {"junit.xml": (tmp_path / "junit.xml").read_text()})
+    assert leaks + more_leaks == [], "\n".join(leaks + more_leaks)
+    assert searched > 10 and more > 2
+
+
 def test_redactor_masks_every_form_and_log_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 

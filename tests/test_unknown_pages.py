@@ -18,6 +18,7 @@ from runner.core.model import Listener
 from runner.core.results import CATEGORIES
 from runner.reporters.console import Fanout, LinePrinter
 from runner.simulator import SimAccount
+from runner.spec.flow import load_flow
 from runner.spec.states import load_states
 from tests.conftest import FLOWS, cli
 
@@ -71,7 +72,12 @@ def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp
     assert '<pre class="copy" id="proposed-row-0">states:\n  - name: converged_passkey_nudge' in html
     assert '<pre class="copy" id="proposed-edit-1">expect_visible: {id: O365_MainLink_MeControl}</pre>' in html
 
-    # a flow step whose element moved: the candidates and the flow edit, with the step's file:line
+    # a flow step whose element moved: the failure says which step waited for what on which page, and
+    # points to the card: the candidates and the flow edit, with the step's file:line
+    failure = first.run(renamed.upn).failure
+    assert failure.message.startswith("Step 'Check that OneDrive shows the signed-in user' waited 10 s for "
+                                      "#O365_MainLink_Me on https://contoso-my.sharepoint.com/")
+    assert failure.message.endswith(f" The page card {failure.page_card} shows what the page had instead.")
     moved = card_of(first, renamed.upn)
     assert moved["locator"] == "#O365_MainLink_Me"
     best = moved["candidates"][0]
@@ -224,3 +230,34 @@ def test_every_built_in_state_names_markers_the_probe_watches() -> None:
         for marker in state.markers:
             kind = marker.split(":", 1)[0]
             assert marker in WATCHED_KEYS or kind in ("PageID", "sErrorCode", "host", "form"), (state.name, marker)
+
+
+def test_a_failed_wait_cuts_the_tokens_from_the_page_it_names() -> None:
+    from runner.core.results import StepFailure
+    from runner.run.failures import waited, with_card
+
+    url = "https://login.microsoftonline.com/common/oauth2/authorize?client_id=x&state=s3cr3t-state&nonce=n0nce"
+    failure = waited(StepFailure("page_changed", "Locator.wait_for: Timeout 10000ms exceeded."), "Sign in",
+                     "button 'Next' / 'İleri'", url, 10.0)
+    assert failure.message == ("Step 'Sign in' waited 10 s for button 'Next' / 'İleri' on https://login.microsoftonline"
+                               ".com/common/oauth2/authorize?client_id=x&state=…&nonce=….")
+    assert with_card(failure).endswith(" No page card could be read from the page.")
+
+
+def test_a_page_card_adds_a_found_name_to_the_end_of_an_ordered_fallback(tmp_path: Path) -> None:
+    """For a `first_of:` step the card's proposed edit keeps the flow's order: the public id first, the
+    name found on the page tried last."""
+    from types import SimpleNamespace
+
+    from runner.run.pagecard import step_analysis, waited_for
+
+    flow = tmp_path / "f.yaml"
+    flow.write_text("name: f\nsteps:\n  - click: {first_of: [{id: mectrl_currentAccount_picture}, "
+                    "{role: link, name: Add or change your picture}]}\n")
+    [step] = load_flow(flow).steps
+    elements = [{"tag": "a", "id": "mectrl_currentAccount_photo", "role": "link", "label": "Profilbild ändern"}]
+    card = step_analysis(SimpleNamespace(text=lambda text: text), step, elements)  # type: ignore[arg-type]
+    assert card["locator"] == "#mectrl_currentAccount_picture, else link 'Add or change your picture'"
+    assert card["proposed_edit"]["new"] == ('click: {first_of: [{id: mectrl_currentAccount_picture}, {role: link, '
+                                            'name: "Add or change your picture"}, {id: mectrl_currentAccount_photo}]}')
+    assert waited_for(step, lambda text: text) == card["locator"]

@@ -17,8 +17,13 @@ would only repeat. The outcome counts the retries (`fetch_retries`) and says so 
 
 Why these waits: with a visit to measure from, a re-check comes 2 s after the last one at first,
 then a tenth of the time since the visit (at most 60 s), so `synced_after_s` is within about a tenth
-of the true time (and `last_not_yet_s` says when it was still not there); without one, the backoff
-of photos.backoff(). Either way the waits add up to --until-synced.
+of the true time; without one, the backoff of photos.backoff(). Either way the waits add up to
+--until-synced.
+
+The resolution the figures state: SharePoint changed its copy after `last_not_yet_s` (when the last
+check that found `not_yet` was asked: the answer came later, and was still the old picture) and at
+or before `synced_after_s` (when the answer that found `synced` arrived), both seconds after the
+visit, rounded to ROUNDING_S. So that interval, not the machine's speed, is how exact they are.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import asyncio
 import mimetypes
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -36,6 +42,7 @@ from .photos import FETCH_POLICY, THRESHOLD, Fetched, Outcome, backoff, decide, 
 if TYPE_CHECKING:
     from ..core.context import StepContext
 
+ROUNDING_S = 0.1  # synced_after_s and last_not_yet_s are rounded to this
 FIRST_WAIT_S = 2.0
 MOST_WAIT_S = 60.0
 SHARE_OF_ELAPSED = 0.1
@@ -79,6 +86,18 @@ async def _fetch_side(rt: StepContext, side: dict[str, Any], label: str) -> tupl
     tries = FetchTries(rt, label)
     fetched = await retrying(tries, lambda: fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000))
     return fetched, tries.retried
+
+
+def side_label(rt: StepContext, side: dict[str, Any], default: str) -> str:
+    """What one image is, in the terminal, report.json's `label` and report.html: the flow's `label`,
+    which names the image its `url` gives; when a side names a file as well and the file is used, the
+    image is that file: "the uploaded picture" when an upload of this run handed it to the page (the
+    generated picture of qa-profile-photo), else "the photo file" (the users file's `photo:`)."""
+    file = rt.text(side.get("file") or "").strip()
+    if not file or not side.get("url"):
+        return side.get("label") or default
+    uploaded = str(Path(file).expanduser().resolve()) in rt.uploaded
+    return "the uploaded picture" if uploaded else "the photo file"
 
 
 def _keep(rt: StepContext, fetched: Fetched, name: str) -> str | None:
@@ -138,18 +157,20 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
     once: it is what the candidate should become), the wait shown live; with a visit to measure
     from, the outcome says when it came (`synced_after_s`)."""
     reference_spec, candidate_spec = arg["reference"], arg["candidate"]
-    labels = (reference_spec.get("label") or "the reference", candidate_spec.get("label") or "the candidate")
+    labels = (side_label(rt, reference_spec, "the reference"), side_label(rt, candidate_spec, "the candidate"))
     threshold = int(arg.get("threshold", THRESHOLD))
     visit = await visit_time(rt, candidate_spec)
     reference, retried = await _fetch_side(rt, reference_spec, labels[0])
     rechecks = Rechecks(rt.options.until_synced, visit)
-    checks, asked, not_yet_at = 0, 0.0, None
+    checks, answered, not_yet_at = 0, 0.0, None
     while True:
         checks += 1
         asked = time.time()
         candidate, again = await _fetch_side(rt, candidate_spec, labels[1])
+        answered = time.time()
         retried += again
         outcome = decide(reference, candidate, threshold, labels)
+        outcome.message = outcome.message[:1].upper() + outcome.message[1:]  # a label may begin it ("the ...")
         if outcome.status != "not_yet":
             break
         not_yet_at = asked
@@ -169,7 +190,7 @@ async def check_images(rt: StepContext, arg: dict[str, Any]) -> Outcome:
         outcome.visited_at = datetime.fromtimestamp(visit, UTC).isoformat(timespec="milliseconds").replace(
             "+00:00", "Z")
         if outcome.status == "synced" and rt.options.until_synced:
-            outcome.synced_after_s = round(max(0.0, asked - visit), 1)
+            outcome.synced_after_s = round(max(0.0, answered - visit), 1)
             outcome.last_not_yet_s = round(not_yet_at - visit, 1) if not_yet_at is not None else None
     outcome.reference.image = _keep(rt, reference, "reference")
     outcome.candidate.image = _keep(rt, candidate, "candidate")

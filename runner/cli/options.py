@@ -105,9 +105,7 @@ def run_option(name: str) -> Decorator[Any]:
 page_options = stack(run_option("locale"), run_option("timeout"))
 page_options.__doc__ = "--locale, --timeout: how each account's pages are opened (run and demo)."
 
-report_dir_option = click.option(
-    "--report-dir", type=click.Path(path_type=Path),
-    help="Report folder (default: a new one under m365-replay-results/).")
+report_dir_option = run_option("report-dir")
 
 verbose_option = click.option("-v", "--verbose", count=True,
                               help="More log output (-vv for debug); secrets are always masked.")

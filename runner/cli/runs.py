@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import tempfile
 from pathlib import Path
 
 from ..core.errors import UsageError
 from ..core.model import AccountSpec, Listener, RunOptions
 from ..core.results import Report
-from ..reporters import Outputs, write_outputs
+from ..reporters import Outputs, prepare_report_dir, write_outputs
 from ..reporters.console import Fanout, LinePrinter, LiveProgress, make_printer, setup_logging
 from ..reporters.data import read_report_dict, report_from_dict
 from ..reporters.evidence import AccountLogs
@@ -61,28 +60,6 @@ def _finish(engine: Engine, printer: Listener, evidence: bool, interrupted: bool
         outputs = write_outputs(engine.report, engine.options.report_dir, evidence=evidence)
     if isinstance(printer, LinePrinter):
         printer.finish(engine.report, outputs, interrupted=interrupted)
-
-
-def prepare_report_dir(path: Path) -> None:
-    """Create the report folder and prove it takes a file, before any browser starts.
-
-    Finding out at the first report.json write would be after a browser launched and perhaps
-    an account signed in; now it is one clear sentence and exit 2, with nothing run.
-    """
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".m365-replay-write-test-"):
-            pass
-    except FileExistsError:
-        raise UsageError(f"Cannot use {path} as the report folder: it is a file; "
-                         "choose another --report-dir.") from None
-    except NotADirectoryError:
-        raise UsageError(f"Cannot create the report folder {path}: part of that path is a file, not a folder; "
-                         "choose another --report-dir.") from None
-    except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise UsageError(f"Cannot write the report folder {path} ({reason}); choose another --report-dir or "
-                         "fix its permissions.") from None
 
 
 def rerun_specs(flow: Flow, earlier: Path, accounts: tuple[str, ...], users: Path | None,

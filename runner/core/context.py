@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 class StepContext(Protocol):
     page: Page  # the account's current tab (a click that opens a tab moves it there)
+    uploaded: set[str]  # the files an `upload` step handed to a page in this run (resolved paths)
     options: RunOptions
     timeout_ms: float  # this step's timeout
 
@@ -27,6 +28,9 @@ class StepContext(Protocol):
         ...
 
     def locator(self, spec: dict[str, Any], page: Page | None = None) -> Locator: ...
+    async def find(self, spec: dict[str, Any], state: str = "visible") -> Locator:
+        """The element a step acts on, waited for; a `first_of:` list resolved in its order."""
+        ...
 
     # pages and the network
     async def navigate(self, url: str) -> None: ...

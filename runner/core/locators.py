@@ -49,7 +49,10 @@ LOCATOR_PRIMARY = {
     "placeholder": "placeholder text (page.get_by_placeholder)",
     "alt": "alt text (page.get_by_alt_text)",
     "title": "title attribute (page.get_by_title)",
-    "any": "a list of locators: the first that matches (locator.or_)",
+    "any": "a list of locators, all tried at once (locator.or_): whichever is on the page; where two match "
+           "different elements, a click cannot tell which one is meant",
+    "first_of": "a list of locators tried in order (an ordered fallback): the first that is on the page is the one "
+                "used, e.g. a public id first, then role and name alternatives",
 }
 LOCATOR_MODIFIERS = {
     "name": "accessible name, with `role` (substring unless `exact`)",
@@ -58,7 +61,8 @@ LOCATOR_MODIFIERS = {
 }
 LOCATOR_KEYS = set(LOCATOR_PRIMARY) | set(LOCATOR_MODIFIERS)
 # What each key holds; every key not listed is text (and may use variables)
-LOCATOR_KINDS = {"any": "list", "exact": "bool", "nth": "index"}
+LOCATOR_KINDS = {"any": "list", "first_of": "list", "exact": "bool", "nth": "index"}
+LIST_KEYS = ("any", "first_of")  # the locators made of other locators
 # Primary keys that are one `page.get_by_*(text, exact=...)` call; the rest are built below
 _GET_BY_EXACT = {"label": "get_by_label", "text": "get_by_text", "placeholder": "get_by_placeholder",
                  "alt": "get_by_alt_text", "title": "get_by_title"}
@@ -92,13 +96,42 @@ def describe_locator(loc: dict[str, Any] | None) -> str:
     if "selector" in loc:
         return loc["selector"]
     if "any" in loc:
-        return " or ".join(describe_locator(item) for item in loc["any"])
+        return _listed(loc["any"], " or ")
+    if "first_of" in loc:
+        return _listed(loc["first_of"], ", else ")
     if "role" in loc:
         return f"{loc['role']} {loc['name']!r}" if "name" in loc else loc["role"]
     if "id" in loc:
         return f"#{loc['id']}"
     key = next(k for k in loc if k not in LOCATOR_MODIFIERS)
     return f"{key} {loc[key]!r}"
+
+
+def _listed(items: list[dict[str, Any]], joiner: str) -> str:
+    """An `any:`/`first_of:` list in words, names of one role together, in the flow's order:
+    `#mectrl_viewAccount, else link 'View account' / 'Hesabı görüntüle'`."""
+    parts: list[str] = []
+    role = None
+    for item in items:
+        named = "role" in item and "name" in item and set(item) <= {"role", "name", "exact"}
+        if named and item["role"] == role:
+            parts[-1] += f" / {item['name']!r}"
+            continue
+        parts.append(describe_locator(item))
+        role = item["role"] if named else None
+    return joiner.join(parts)
+
+
+def interpolate_locator(spec: dict[str, Any], text: Callable[[str], str]) -> dict[str, Any]:
+    """A locator with `${var}` read in every text of it, its alternatives' too (for messages)."""
+    return {key: text(value) if isinstance(value, str) else
+            [interpolate_locator(item, text) for item in value] if isinstance(value, list) else value
+            for key, value in spec.items()}
+
+
+def alternatives(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The locators an `any:` or `first_of:` list holds, in the flow's order; the locator itself otherwise."""
+    return next((list(spec[key]) for key in LIST_KEYS if key in spec), [spec])
 
 
 def is_locator(value: Any) -> bool:
@@ -113,8 +146,8 @@ def build_locator(page: Page | Locator | FrameLocator, spec: dict[str, Any], tex
     exact = spec.get("exact")
     if "selector" in spec:
         loc = page.locator(text(spec["selector"]))
-    elif "any" in spec:
-        items = [build_locator(page, item, text) for item in spec["any"]]
+    elif "any" in spec or "first_of" in spec:  # first_of as a whole: any of them (in order: AccountRun.find)
+        items = [build_locator(page, item, text) for item in spec.get("any") or spec["first_of"]]
         loc = items[0]
         for other in items[1:]:
             loc = loc.or_(other)

@@ -77,6 +77,9 @@ class Step:
     subflow: Flow | None = None
     with_: dict[str, Any] = field(default_factory=dict)
     docs: dict[str, str] | None = None  # `doc:` per locale when the flow gives it so (doccheck.py)
+    # what this step changes in the account once it has passed (`changes:`, e.g. ["profile photo"]):
+    # a run that fails after it says so (RunResult.changed), never a plain failure
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -105,6 +105,11 @@ ROWS = (
               pytest_help="Fail a test whose check did not find `synced` (as `run --require-synced`)."),
     RunOption("until-synced", "Re-check a `not_yet` outcome in the same session, with backoff, until `synced` or "
               "DURATION ends (120, 90s, 5m).", "duration", field="until_synced", metavar="DURATION"),
+    RunOption("report-dir", "Report folder (default: a new one under m365-replay-results/).", "path",
+              pytest_help="Folder of the session's report.json and report.html (and junit.xml), as `run` writes "
+              "them, with the runs' evidence (default: a new one under m365-replay-results/, as `run`; never "
+              "pytest-playwright's --output, which it empties at every session start); with several flow files, one "
+              "folder per flow inside it."),
     RunOption("states", "A sign-in states file: page states checked before the built-in table (default: the "
               "config's sign_in_states:). A page card's proposed row goes there.", "path", dest="states_file",
               metavar="FILE"),

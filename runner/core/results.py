@@ -131,6 +131,7 @@ class Try:
     trace: str | None = None
     video: str | None = None
     page_card: str | None = None  # a sign-in that timed out leaves one
+    changed: list[str] = field(default_factory=list)  # what this try changed in the account (RunResult.changed)
 
     @classmethod
     def of(cls, result: RunResult, number: int) -> Try:
@@ -138,7 +139,7 @@ class Try:
         return cls(number, result.status, failure.category if failure else None, failure.message if failure else None,
                    failure.step if failure else None, result.started_at, result.duration_ms, result.final_url,
                    result.failure_screenshot(), [s.screenshot for s in result.steps if s.screenshot], result.trace,
-                   result.video, failure.page_card if failure else None)
+                   result.video, failure.page_card if failure else None, list(result.changed))
 
     @property
     def evidence(self) -> list[str]:
@@ -255,6 +256,9 @@ class RunResult:
     # answer; empty when the first try was the answer. `flaky`: passed after a failed try.
     tries: list[Try] = field(default_factory=list)
     flaky: bool = False
+    # what this run changed in the account: the `changes:` of every step that passed (e.g. ["profile
+    # photo"]), any try's; a failure after such a step is told beside it, never as a plain failure
+    changed: list[str] = field(default_factory=list)
 
     def failure_screenshot(self) -> str | None:
         """The screenshot of the step that failed (the last failed step that has one)."""

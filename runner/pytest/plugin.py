@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .report import BASE_KEY, FLOWS_KEY, WORKER_INPUT, SessionReport, report_base
 from .session import CHUNKS_KEY, STATES_KEY, FlowFailed, FlowSession
 
 if TYPE_CHECKING:
@@ -89,6 +90,23 @@ def pytest_configure(config: pytest.Config) -> None:
     if _active(config):
         config.args[:] = [_shipped_argument(arg, config.invocation_params.dir) for arg in config.args]
         _read_files(config)
+        config.stash[BASE_KEY] = report_base(config)
+        if not hasattr(config, "workerinput"):  # the controller (or the only process) writes the reports
+            config.pluginmanager.register(SessionReport(config), "m365-replay-session-report")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: each worker writes its runs' evidence into the folder the controller chose."""
+    if BASE_KEY in node.config.stash:
+        node.workerinput[WORKER_INPUT] = str(node.config.stash[BASE_KEY])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The flow files collected (the same in every xdist worker): one of them reports into the session's
+    folder, several each into a folder of its own inside it."""
+    flows = {item.path for item in session.items if isinstance(item, FlowItem)}
+    session.config.stash[FLOWS_KEY] = sorted(flows)
 
 
 def _read_files(config: pytest.Config) -> None:
@@ -236,10 +254,9 @@ def m365_simulator(pytestconfig: pytest.Config) -> Iterator[Simulator | None]:
 
 
 @pytest.fixture(scope="session")
-def m365_replay(pytestconfig: pytest.Config, m365_simulator: Simulator | None,
-                tmp_path_factory: pytest.TempPathFactory) -> FlowSession:
+def m365_replay(pytestconfig: pytest.Config, m365_simulator: Simulator | None) -> FlowSession:
     """The flow runner of this session; flow tests use it, other tests may read `.results`."""
-    return FlowSession(pytestconfig, tmp_path_factory.mktemp("m365-replay"), simulator=m365_simulator)
+    return FlowSession(pytestconfig, simulator=m365_simulator)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

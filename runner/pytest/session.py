@@ -9,7 +9,6 @@ import contextlib
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..core.model import Listener
+from .report import flow_folder, record_on_test
 
 if TYPE_CHECKING:
     from ..core.model import AccountSpec
@@ -43,7 +43,6 @@ class FlowSession:
     """What the flow tests of a session share: credentials, options, a scratch folder."""
 
     config: pytest.Config
-    scratch: Path
     store: KeyringStore | None = None
     simulator: Simulator | None = None
     results: list[RunResult] = field(default_factory=list)
@@ -64,7 +63,7 @@ class FlowSession:
             except UsageError as exc:
                 pytest.fail(str(exc), pytrace=False)
             self.store = store
-        folder = Path(tempfile.mkdtemp(prefix="flow-", dir=self.scratch))
+        folder = flow_folder(self.config, flow.path)  # the session's report folder (report.py), as `run`'s
         # the run options the plugin takes (--m365-timeout, --m365-retries...), read and checked as `run`'s
         given = {row.field: self.config.getoption(row.pytest) for row in PLUGIN_OPTIONS if row.field}
         options = RunOptions(report_dir=folder, trace="off", video="off", simulator=self.simulator,
@@ -80,6 +79,7 @@ class FlowSession:
         if request is not None:
             result = self._retried(request, engine, spec, result, traced)
         self.results.append(result)
+        record_on_test(item, flow, folder, result)
         account_dir = folder / _slug(spec.account)
         item.stash[CHUNKS_KEY] = sorted(account_dir.glob(".trace-*.zip"), key=lambda p: int(p.stem.split("-")[-1]))
         failed = result.status != "passed"
@@ -157,13 +157,14 @@ def _slug(text: str) -> str:
 
 
 def _keep_screenshots(result: RunResult, folder: Path, target: Path) -> dict[str, str]:
-    """Move the step screenshots (secret fields masked) next to pytest-playwright's artifacts."""
+    """Copy the step screenshots (secret fields masked) next to pytest-playwright's artifacts; the
+    session's report keeps its own."""
     kept: dict[str, str] = {}
     for step in result.steps:
         if step.screenshot and (folder / step.screenshot).is_file():
             target.mkdir(parents=True, exist_ok=True)
             dest = target / Path(step.screenshot).name
-            shutil.move(str(folder / step.screenshot), dest)
+            shutil.copy2(folder / step.screenshot, dest)
             kept[step.screenshot] = str(dest)
     return kept
 

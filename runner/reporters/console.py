@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..core.model import Listener
 from ..core.redact import RedactingFilter, redact
 from ..core.results import Outcome, Report, RunResult
-from .history import sync_time_text
+from .history import changed_text, sync_time_text
 from .pagecard import HEAD, card_lines, load_card
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ def account_lines(result: RunResult, detail: bool = False, report_dir: Path | No
     if result.outcome:
         lines.append(f"    outcome: {outcome_text(result.outcome)}")
     failure = result.failure
+    if changed_text(result):  # a changed account is never a plain failure
+        lines.append(f"    changed: {changed_text(result)}")
     if failure is not None:
         where = f" at step {failure.step!r}" if failure.step else ""
         lines.append(f"    {failure.category}{where}: {failure.message}")
@@ -117,6 +119,7 @@ def outcome_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
         why = ""
         if failure is not None:
             why = failure.category + (f" at {failure.step!r}" if failure.step else "")
+            why += f"; changed: {', '.join(run.changed)}" if changed_text(run) else ""
         checked = run.outcome.status if run.outcome else ""
         if flaky_mark(run):
             why = f"flaky: passed on try {len(run.tries)}"

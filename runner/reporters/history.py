@@ -121,6 +121,16 @@ def _copy_artifacts(source: Path, out: Path, run: RunResult) -> None:
             shutil.copy2(src, dst)
 
 
+def changed_text(run: RunResult) -> str | None:
+    """What a run that did not pass had already changed in the account (`changed`), in words for the
+    terminal, report.html and junit.xml; None when it changed nothing, or passed (then it did what the
+    flow says)."""
+    if not run.changed or run.status == "passed":
+        return None
+    after = f"; step {run.failure.step!r} after it could not be completed" if run.failure and run.failure.step else ""
+    return f"{', '.join(run.changed)}: a step that changes it passed before the failure{after}"
+
+
 # ------------------------------------------------------------------------------ the sync's time over runs
 HISTORY_RUNS = 10  # earlier runs of the same flow a sync time is set against
 SLOWER = 1.25  # a sync time more than a quarter above (or below) the earlier runs' median, and by over 1 s

@@ -22,7 +22,7 @@ import jinja2
 
 from ..core.redact import redact
 from ..core.results import CATEGORIES, Failure, Outcome, Report, RunResult, Side
-from .history import sync_time_text
+from .history import changed_text, sync_time_text
 from .pagecard import card_lines, load_card
 
 HTML_FILE = "report.html"
@@ -131,6 +131,8 @@ def run_view(run: RunResult, base: str, index: int, report_dir: Path | None = No
         "action": (failure.action or CATEGORIES.get(failure.category)) if failure else None,
         "message": redact(failure.message) if failure else None,
         "failed_step": failure.step if failure else None,
+        "changed": ", ".join(run.changed) if changed_text(run) else None,
+        "changed_text": changed_text(run),
         "aadsts": aadsts_code(failure),
         "correlation_id": details.get("correlation_id"),
         "error_time": details.get("timestamp"),

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from ..core.redact import redact
 from ..core.results import Report, RunResult
-from .history import sync_time_text
+from .history import changed_text, sync_time_text
 from .html import aadsts_code, parse_time, run_duration_ms
 
 JUNIT_FILE = "junit.xml"
@@ -88,6 +88,8 @@ def failure_text(run: RunResult) -> str:
     lines = [f"{failure.category}: {failure.message}"]
     if failure.step:
         lines.append(f"step: {failure.step}")
+    if changed_text(run):
+        lines.append(f"changed: {changed_text(run)}")
     if failure.action:
         lines.append(f"next: {failure.action}")
     if aadsts_code(failure):

@@ -28,8 +28,10 @@ from .failures import (
     navigation_race,
     network_error,
     under_faults,
+    waited,
+    with_card,
 )
-from .pagecard import wants_card, write_card
+from .pagecard import waited_for, wants_card, write_card
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
 from .watch import ContextWatch
@@ -58,6 +60,8 @@ class AccountRun:
         self.builtins: dict[str, Any] = {"account": account, "photo": photo or ""}  # flow.BUILTIN_VARIABLES
         self.variables: dict[str, Any] = {**self.builtins, **inputs}
         self.outcome: Outcome | None = None
+        self.uploaded: set[str] = set()  # files `upload` handed to a page (a check then names them so)
+        self.changed: list[str] = []  # what the steps that passed changed (their `changes:`)
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
         self.timeout_ms = options.timeout * 1000
@@ -78,10 +82,31 @@ class AccountRun:
 
         return build_locator(page or self.page, spec, self.text)
 
+    async def find(self, spec: dict[str, Any], state: str = "visible") -> Locator:
+        """The locator a step acts on, once it is in `state` (visible, attached). For an ordered
+        fallback (`first_of:`) that is the first alternative, in the flow's order, in that state as
+        soon as any is: never several at once (a click on two matches would be ambiguous)."""
+        from ..core.locators import alternatives, describe_locator
+
+        whole = self.locator(spec)
+        await whole.first.wait_for(state=state, timeout=self.timeout_ms)  # type: ignore[arg-type]
+        if "first_of" not in spec:
+            return whole
+        listed = alternatives(spec)
+        for n, alternative in enumerate(listed):
+            found = self.locator(alternative)
+            if await found.count() and (state != "visible" or await found.first.is_visible()):
+                if n:  # worth knowing: the earlier ones (a public id, say) are no longer on the page
+                    self.notes.append(f"found by {describe_locator(alternative)} (alternative {n + 1} of "
+                                      f"{len(listed)}); {describe_locator(listed[0])} was not on the page")
+                return found.nth(int(spec["nth"])) if "nth" in spec else found
+        return whole  # gone again in between: the whole, as `any:` would
+
     # ------------------------------------------------------------------ pages
     def switch_to(self, page: Page) -> None:
         if page is not self.page:
             log.debug("%s: continuing in the new tab %s", self.account, page.url)
+            self.notes.append("continued in the new tab it opened")
             self.page = page
 
     def _adopt_new_page(self) -> None:
@@ -314,6 +339,10 @@ class AccountRun:
         if "url" not in failure.details:
             with contextlib.suppress(Exception):
                 failure.details["url"] = self.page.url
+        what = waited_for(step, self.text) if not isinstance(exc, StepFailure) else None
+        if what and failure.category == "page_changed":  # an element that never came
+            failure = waited(failure, self.current_step or step.name, what, str(failure.details.get("url") or ""),
+                             self.timeout_ms / 1000)
         return failure
 
     async def run_step(self, step: Step, prefix: str = "") -> None:
@@ -338,11 +367,16 @@ class AccountRun:
             failure = self._failure(exc, step)
             result.status, result.message = "failed", redact(failure.message)
         result.duration_ms = int((time.monotonic() - started) * 1000)
-        if self.notes and result.status == "passed":
+        if result.status == "passed":
+            self.changed += [change for change in step.changes if change not in self.changed]
+        if self.notes and result.status == "passed" and step.subflow is None:  # a sub-flow's are its steps
             result.message = redact("; ".join(dict.fromkeys(self.notes)))
         from_child = failure is not None and "step" in failure.details
         if failure is not None and not from_child and not step.optional and wants_card(step, failure):
             failure.page_card = await write_card(self, self.folder, step, name, failure)
+            if "waited_for" in failure.details:
+                failure.message = with_card(failure)
+                result.message = redact(failure.message)
         if (step.doc or failure is not None) and result.status != "skipped" and not from_child:
             await self.resume_tracing()
             result.screenshot = await self.screenshot(name, settle=failure is None)

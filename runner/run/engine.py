@@ -249,7 +249,7 @@ class Engine:
             fail = to_failure(failure)
         return result(status, fail, final_url=final_url, steps=rt.steps if rt else [],
                       warnings=rt.warnings if rt else [], trace=trace, video=video, outcome=outcome,
-                      generated_photo=generated)
+                      generated_photo=generated, changed=rt.changed if rt else [])
 
     @staticmethod
     def _with_photo(spec: AccountSpec, photo: str) -> AccountSpec:

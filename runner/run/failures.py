@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..core.redact import redact
+from ..core.redact import cut_tokens, redact
 from ..core.results import StepFailure
 
 NETWORK_ERRORS = ("ERR_CONNECTION_RESET", "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_CLOSED", "ERR_EMPTY_RESPONSE",
@@ -71,6 +71,22 @@ def classify(exc: BaseException, on_timeout: str, timeout_s: float) -> StepFailu
         if navigation_race(exc):  # a navigation the browser's own (error) navigation took over
             return StepFailure("unreachable", f"The page's navigation was interrupted ({message}).")
     return StepFailure("error", f"{type(exc).__name__}: {message}")
+
+
+def waited(failure: StepFailure, step: str, what: str, url: str, seconds: float) -> StepFailure:
+    """A wait that ran out, said so that the helpdesk can act on it: which step, what it waited for in
+    the flow's own words, on which page (tokens cut), instead of Playwright's `Locator.wait_for:
+    Timeout 30000ms exceeded`; with_card() then points to the page card."""
+    failure.message = f"Step {step!r} waited {seconds:g} s for {what} on {cut_tokens(url)}."
+    failure.details["waited_for"] = what
+    return failure
+
+
+def with_card(failure: StepFailure) -> str:
+    """A failed wait's message, pointing to the page card that shows what the page had instead."""
+    card = failure.page_card
+    return failure.message + (f" The page card {card} shows what the page had instead." if card
+                              else " No page card could be read from the page.")
 
 
 def explain(failure: StepFailure, browser_dead: bool, navigation_failed: tuple[str, str] | None) -> StepFailure:

@@ -21,7 +21,8 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..core.locators import describe_locator
+from ..core.locators import LIST_KEYS, describe_locator, interpolate_locator
+from ..core.locators import alternatives as locator_alternatives
 from ..core.model import StateRow
 from ..core.redact import cut_tokens, redact
 from ..core.results import write_json_atomic
@@ -40,6 +41,7 @@ from ..spec.states import row_yaml
 from ..spec.steps import STEP_TYPES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from ..core.context import StepContext
@@ -167,6 +169,21 @@ def step_locator(step: Step) -> dict[str, Any] | None:
     return STEP_TYPES[step.command].locator_in(step.arg)  # where its declaration says the locator is
 
 
+def waited_for(step: Step, text: Callable[[str], str]) -> str | None:
+    """What a step that waits for an element waited for, in the flow's own words (the id, or the role
+    and the names tried, `${var}` read); None for a step that waits for no element."""
+    locator = step_locator(step)
+    if locator is None:
+        return None
+    what = describe_locator(interpolate_locator(locator, text))
+    state = step.arg.get("state") if step.command == "wait_for" else None
+    if state and state != "visible":
+        what += f" to be {state}"
+    if step.command == "expect_text":
+        what += f" to contain {text(step.arg['text'])!r}"
+    return what
+
+
 def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -> dict[str, Any]:
     """For a step whose locator found nothing: the elements a person would take for it, best first,
     and the flow edit that would use the best."""
@@ -174,15 +191,16 @@ def step_analysis(rt: StepContext, step: Step, elements: list[dict[str, Any]]) -
     if locator is None:
         return {}
     def own(loc: dict[str, Any]) -> dict[str, Any]:
-        return {k: rt.text(v) if isinstance(v, str) else v for k, v in loc.items()}
+        return interpolate_locator(loc, rt.text)
 
-    alternatives = [own(alt) for alt in locator["any"]] if "any" in locator else [own(locator)]
+    listed = next((key for key in LIST_KEYS if key in locator), None)  # any: or first_of:
+    alternatives = [own(alt) for alt in locator_alternatives(locator)]
     candidates = rank_any(alternatives, elements)
-    out: dict[str, Any] = {"locator": describe_locator(own(locator) if "any" not in locator else locator),
+    out: dict[str, Any] = {"locator": describe_locator(own(locator) if listed is None else locator),
                            "candidates": candidates}
     if candidates:
         best = locator_for(candidates[0]["element"], alternatives[candidates[0]["alternative"]])
-        new = {"any": [*locator["any"], best]} if "any" in locator else best  # one more name for it
+        new = {listed: [*locator[listed], best]} if listed else best  # one more name for it, tried last
         command = step.command
         rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
         out["proposed_edit"] = {

@@ -73,6 +73,7 @@ def combine(final: RunResult, earlier: list[Try], started_at: str | None, total_
     if not earlier:
         return final
     final.tries = [*earlier, Try.of(final, len(earlier) + 1)]
+    final.changed = list(dict.fromkeys(change for one in final.tries for change in one.changed))  # any try's
     final.flaky = final.status == "passed"
     final.started_at = started_at or final.started_at
     final.duration_ms = max(total_ms, final.duration_ms)

@@ -56,8 +56,7 @@ async def goto(rt: StepContext, url: str, step: Step) -> None:
 
 @handles("click")
 async def click(rt: StepContext, loc: dict[str, Any], step: Step) -> None:
-    target = rt.locator(loc)
-    await target.wait_for(state="visible", timeout=rt.timeout_ms)
+    target = await rt.find(loc)
     opens_tab = await target.evaluate(
         "e => { const a = e.closest('a[href], area[href], form'); return !!a && a.target === '_blank'; }"
     )
@@ -82,18 +81,18 @@ async def click(rt: StepContext, loc: dict[str, Any], step: Step) -> None:
 
 @handles("fill")
 async def fill(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
-    await rt.locator(arg["locator"]).fill(rt.text(arg["value"]), timeout=rt.timeout_ms)
+    await (await rt.find(arg["locator"])).fill(rt.text(arg["value"]), timeout=rt.timeout_ms)
 
 
 @handles("fill_secret")
 async def fill_secret(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
-    await rt.fill_secret(rt.locator(arg["locator"]), arg.get("secret") or "password")
+    await rt.fill_secret(await rt.find(arg["locator"]), arg.get("secret") or "password")
 
 
 @handles("press")
 async def press(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     if "locator" in arg:
-        await rt.locator(arg["locator"]).press(rt.text(arg["key"]), timeout=rt.timeout_ms)
+        await (await rt.find(arg["locator"])).press(rt.text(arg["key"]), timeout=rt.timeout_ms)
     else:
         await rt.page.keyboard.press(rt.text(arg["key"]))
 
@@ -173,23 +172,62 @@ REFUSED_NEXT = ("The organization does not allow this change for the account: as
 @handles("upload")
 async def upload(rt: StepContext, arg: dict[str, Any], step: Step) -> None:
     """Feed a file to the page: `set_input_files` on an input[type=file] (hidden or not, as pages
-    keep them), or the file chooser a button opens. Whichever shows first wins, the upload control
-    or what the page shows instead (`refused`): then the account ends action_required."""
+    keep them), or the file chooser a button opens. With `refused`, whichever comes first decides:
+    the upload control, a text the page shows instead, or the window that should offer the upload
+    settling without it (`window`, `settle`): then the account ends action_required, nothing sent."""
     from pathlib import Path
 
     file = Path(rt.text(arg["file"])).expanduser()
     if not file.is_file():
         raise StepFailure("error", f"The file to upload, {file}, does not exist.")
-    target = rt.locator(arg["locator"]).first
     refused = arg.get("refused")
-    either = target.or_(rt.locator(refused["locator"]).first) if refused else target
-    await either.first.wait_for(state="attached", timeout=rt.timeout_ms)
-    if refused and await rt.locator(refused["locator"]).first.is_visible():
-        raise StepFailure("action_required", refused["message"], action=refused.get("next") or REFUSED_NEXT)
+    if refused:
+        await _offered(rt, arg["locator"], refused)
+    target = (await rt.find(arg["locator"], state="attached")).first
     is_input = await target.evaluate("e => e.tagName === 'INPUT' && e.type === 'file'", timeout=rt.timeout_ms)
     if is_input:
         await target.set_input_files(file, timeout=rt.timeout_ms)
+    else:
+        async with rt.page.expect_file_chooser(timeout=rt.timeout_ms) as chooser:
+            await target.click(timeout=rt.timeout_ms)
+        await (await chooser.value).set_files(file, timeout=rt.timeout_ms)
+    rt.uploaded.add(str(file.resolve()))
+
+
+SETTLE_S = 3.0  # how long a window that shows may take to offer its upload control (`refused.settle`)
+
+
+async def _offered(rt: StepContext, control_spec: dict[str, Any], refused: dict[str, Any]) -> None:
+    """Returns once the upload control is in the page; raises action_required when the page shows the
+    refusal's text first, or its window settles without the control (decided by what it lacks, since
+    the wording of a refusal is rarely public)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+    from ..core.locators import describe_locator
+
+    control = rt.locator(control_spec).first
+    said = rt.locator(refused["locator"]).first if refused.get("locator") else None
+    window = rt.locator(refused["window"]).first if refused.get("window") else None
+    either = control
+    for other in (said, window):
+        either = either.or_(other) if other is not None else either
+    await either.first.wait_for(state="attached", timeout=rt.timeout_ms)
+    if await control.count():
         return
-    async with rt.page.expect_file_chooser(timeout=rt.timeout_ms) as chooser:
-        await target.click(timeout=rt.timeout_ms)
-    await (await chooser.value).set_files(file, timeout=rt.timeout_ms)
+    says = f"the page says so ({describe_locator(refused['locator'])})" if said is not None else None
+    seen = None
+    if said is not None and await said.is_visible():
+        seen = says
+    elif window is not None and await window.is_visible():
+        settle = float(refused.get("settle", SETTLE_S))
+        try:
+            await control.wait_for(state="attached", timeout=settle * 1000)
+            return
+        except PlaywrightTimeoutError:
+            seen = says if said is not None and await said.is_visible() else (
+                f"the window ({describe_locator(refused['window'])}) offered no upload control "
+                f"({describe_locator(control_spec)}) within {settle:g} s of showing")
+    if seen is None:  # attached but not shown: wait for the control as an upload without `refused` does
+        await control.wait_for(state="attached", timeout=rt.timeout_ms)
+        return
+    raise StepFailure("action_required", refused["message"], action=refused.get("next") or REFUSED_NEXT, seen=seen)

@@ -40,6 +40,11 @@ PHOTOS_BEFORE_SYNC = ("placeholder", "old_photo")
 # opens the "Change your photo" dialog (help pages of 2024-2025), or the panel has no photo control and
 # "View account" leads to My Account, where the pencil by the photo does it (2026)
 PHOTO_UIS = ("dialog", "my_account")
+# What the "Change your photo" window says when the organization has turned photo changes off
+# (`photo_changes: false`): the real wording is not public, so by default a sentence no flow lists
+# ("unlisted"); "listed", the sentence add-profile-photo lists (the simulator's earlier guess); "silent",
+# nothing but the window's title and Close. All ASSUMED; the window never offers an upload then.
+PHOTO_REFUSALS = ("unlisted", "listed", "silent")
 
 
 def microsoft_totp_secret() -> str:
@@ -82,13 +87,15 @@ class SimAccount:
     photo_before_sync: str = "placeholder"
     photo_sync: str | None = "0"
     photo_sync_unprompted: str | None = None
-    # ids OneDrive and SharePoint serve under another name for this account, {old: new}: a Microsoft 365
-    # app renaming an element a flow finds by its id (the page card then proposes the flow edit)
+    # ids OneDrive, SharePoint and the account manager's panel serve under another name for this account,
+    # {old: new}: a Microsoft 365 app renaming an element a flow finds by its id (the page card then
+    # proposes the flow edit; an ordered fallback, `first_of:`, goes on to its next alternative)
     rename_ids: dict[str, str] = field(default_factory=dict)
     # changing the photo oneself (simulator/profile.py): where (see PHOTO_UIS), and whether the
     # organization allows it (false: photo updates restricted to admins; the dialog offers no upload)
     photo_ui: str = "dialog"
     photo_changes: bool = True
+    photo_refusal: str = "unlisted"  # see PHOTO_REFUSALS: what the window says with photo_changes false
 
     def __post_init__(self) -> None:
         self.upn = self.upn.lower()
@@ -100,7 +107,8 @@ class SimAccount:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         for name, allowed in (("first_factor", FIRST_FACTORS), ("interrupt", INTERRUPTS),
-                              ("photo_before_sync", PHOTOS_BEFORE_SYNC), ("photo_ui", PHOTO_UIS)):
+                              ("photo_before_sync", PHOTOS_BEFORE_SYNC), ("photo_ui", PHOTO_UIS),
+                              ("photo_refusal", PHOTO_REFUSALS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         from .photos import parse_delay
@@ -153,7 +161,7 @@ def demo_accounts() -> list[SimAccount]:
 # The options that take one of a few values, for the accounts file's shape (SimAccount checks them too)
 CHOICES = {"mfa": MFA_MODES, "proofup": PROOFUP_MODES, "first_factor": FIRST_FACTORS, "interrupt": INTERRUPTS,
            "home_layout": HOME_LAYOUTS, "tile_target": TILE_TARGETS, "onedrive_host": ONEDRIVE_HOSTS,
-           "photo_before_sync": PHOTOS_BEFORE_SYNC, "photo_ui": PHOTO_UIS}
+           "photo_before_sync": PHOTOS_BEFORE_SYNC, "photo_ui": PHOTO_UIS, "photo_refusal": PHOTO_REFUSALS}
 
 
 def account_shape() -> Fields:

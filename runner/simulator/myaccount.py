@@ -1,7 +1,11 @@
-"""My Account (myaccount.microsoft.com), where the account manager's "View account" leads: in 2026
-the way to change one's photo when the panel has no photo control (the pencil by the photo, then
-Select a photo and Save, in the dialog of profile.py). Like Outlook on the web it signs its visitor
-in by itself (a round trip through login.microsoftonline.com)."""
+"""My Account (myaccount.microsoft.com), where the account manager's "View account" leads (in a new
+tab): in 2026 the way to change one's photo when the panel has no photo control (the pencil by the
+photo, then Select a photo and Save, in the dialog of profile.py; no Done). Like Outlook on the web it
+signs its visitor in by itself (a round trip through login.microsoftonline.com).
+
+Public: a tool filters "Change your profile photo" on this page and targets `#profilePhoto`; here the
+photo is `#profilePhoto` and the pencil beside it is named "Change your profile photo" (ASSUMED: that
+the string is the pencil's name, and its Turkish and German wording)."""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ def handle(app: SimState, req: Request) -> Response:
     acc, t = app.accounts[upn], TEXT[req.lang]
     app.record(upn, "my_account", lang=req.lang)
     body = (f'<main><h1>{esc(t["my_account"])}</h1><section aria-label="{esc(t["profile"])}">'
-            f'<span class="initials">{esc(initials(acc))}</span>'
+            f'<span class="initials" id="profilePhoto">{esc(initials(acc))}</span>'
             f'<button type="button" data-sim-photo-open aria-label="{esc(t["edit_photo"])}">&#x270E;</button>'
             f"<h2>{esc(acc.display_name)}</h2><p>{esc(acc.upn)}</p></section></main>"
             f"<style>{PHOTO_CSS}</style>{photo_dialog(acc, req.lang, 'my_account')}")

@@ -2,25 +2,36 @@
 "Change your photo" dialog (also My Account's, the 2026 way: myaccount.py) and the upload. Not a host:
 the pages of office.py and myaccount.py include these parts, as they include pages.py's.
 
-What is public (docs/profile-photo.md): the header button `#O365_MainLink_Me` opens a panel whose
-ids begin with `mectrl_` (`#mectrl_currentAccount_primary`, the name; `#mectrl_currentAccount_secondary`,
-the address; `#mectrl_body_signOut`); the picture or initials in it carries a camera icon and opens
-"Change your photo" (Indiana University's knowledge base names the control "Add or change your
-picture"): **Upload a new photo**, a zoom slider, **Apply**, **Done**. In 2026 the panel may have no
-photo control: **View account** leads to My Account, where the pencil by the photo changes it
-(select a photo, save). An organization may restrict photo updates to admins: then the dialog
-offers no upload. The ids of the photo control, the dialog and My Account are not public: the
-simulator gives them none a flow could lean on (its own handles are `data-sim-*` attributes), so a
-flow finds them by role and accessible name, as it must on a real tenant. The upload's address
-(`/api/profilephoto`) is the simulator's own.
+What is public (docs/profile-photo.md): the header button `#O365_MainLink_Me` opens the panel
+`#mectrl_main_body`; in it `#mectrl_currentAccount_primary` (the name), `#mectrl_currentAccount_secondary`
+(the address), `#mectrl_body_signOut`, and the picture `a#mectrl_currentAccount_picture`: a LINK whose href
+carries `username=`, with the picture inside it as `#mectrl_currentAccount_picture_profile_picture` (a CSS
+background, `.mectrl_profilepic`); a camera icon over it opens "Change your photo": **Upload a new photo**,
+a zoom slider, **Apply**, **Done**. **View account** is `a#mectrl_viewAccount`
+(`https://myaccount.microsoft.com/?ref=MeControl&login_hint=...`) and opens a NEW TAB (a public Selenium
+test switches windows after clicking it). On My Account (2026) the pencil by the photo (`#profilePhoto`;
+"Change your profile photo") changes it: select a photo, Save, and no Done. An organization may restrict
+photo updates to admins: then the dialog offers no upload, in wording that is not public.
 
-Each account meets one way (`photo_ui`: "dialog" or "my_account") and may have photo changes turned
-off (`photo_changes: false`); the wording is translated (en, tr, de) as the rest of the pages are.
+ASSUMED, marked where they are made: the picture link's accessible name ("Add or change your picture", as
+Indiana University's knowledge base names the control) and its href's address (My Account); that the
+link opens the dialog in the page; that in the 2026 way the panel shows the picture without the link
+(no photo control: View account is the way); the dialog's and My Account's buttons and names; My Account
+closing its dialog once the photo is saved; the restricted window's wording (`photo_refusal`: by default
+a sentence no flow lists, since the real one is not public). The dialog has no id a flow could lean on
+(its own handles are `data-sim-*` attributes), so a flow finds it by role and name, as on a real
+tenant. The upload's address (`/api/profilephoto`) is the simulator's own.
+
+Each account meets one way (`photo_ui`: "dialog" or "my_account"), may have photo changes turned off
+(`photo_changes: false`, with `photo_refusal` saying what the window says then), and may have panel ids
+renamed (`rename_ids`); the wording is translated (en, tr, de) as the rest of the pages are.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import urlencode
 
 from .accounts import SimAccount
 from .http import Request, Response
@@ -29,10 +40,13 @@ from .state import SimState
 
 MYACCOUNT_HOST = "myaccount.microsoft.com"  # My Account (myaccount.py), where "View account" leads
 UPLOAD_PATH = "/api/profilephoto"  # the simulator's own, on the host of the page with the dialog
-VIEW_ACCOUNT_URL = f"https://{MYACCOUNT_HOST}/"
+VIEW_ACCOUNT_URL = f"https://{MYACCOUNT_HOST}/"  # with ?ref=MeControl&login_hint=<upn>, as the public href
 
 # The photo pages' wording, beside them rather than in i18n.py (that one is the sign-in's and the
-# home's): the accessible names a flow finds these controls by
+# home's): the accessible names a flow finds these controls by. ASSUMED, all but the English
+# "Change your profile photo" (a public tool filters it on My Account): no public source quotes them.
+# `turned_off` is the refusal a flow may list (`photo_refusal: listed`); `turned_off_unlisted` one it
+# does not (the default: the real wording is not public)
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "my_accounts": "My accounts", "sign_out": "Sign out", "view_account": "View account",
@@ -42,8 +56,9 @@ TEXT: dict[str, dict[str, str]] = {
         "turned_off": "Your organization doesn't allow you to change your photo. Contact your admin.",
         "not_picture": "That file isn't a picture. Choose a JPG, PNG or GIF file.",
         "too_large": "The photo must be smaller than 4 MB.", "failed": "Your photo couldn't be saved.",
-        "my_account": "My Account", "profile": "Profile", "edit_photo": "Change photo",
+        "my_account": "My Account", "profile": "Profile", "edit_photo": "Change your profile photo",
         "select_photo": "Select a photo", "save": "Save",
+        "turned_off_unlisted": "Only your administrator can update profile photos in this organization.",
     },
     "tr": {
         "my_accounts": "Hesaplarım", "sign_out": "Oturumu kapat", "view_account": "Hesabı görüntüle",
@@ -53,8 +68,9 @@ TEXT: dict[str, dict[str, str]] = {
         "turned_off": "Kuruluşunuz fotoğrafınızı değiştirmenize izin vermiyor. Yöneticinize başvurun.",
         "not_picture": "Bu dosya bir resim değil. JPG, PNG veya GIF dosyası seçin.",
         "too_large": "Fotoğraf 4 MB'tan küçük olmalıdır.", "failed": "Fotoğrafınız kaydedilemedi.",
-        "my_account": "Hesabım", "profile": "Profil", "edit_photo": "Fotoğrafı değiştir",
+        "my_account": "Hesabım", "profile": "Profil", "edit_photo": "Profil fotoğrafınızı değiştirin",
         "select_photo": "Fotoğraf seçin", "save": "Kaydet",
+        "turned_off_unlisted": "Bu kuruluşta profil fotoğraflarını yalnızca yöneticiniz güncelleştirebilir.",
     },
     "de": {
         "my_accounts": "Meine Konten", "sign_out": "Abmelden", "view_account": "Konto anzeigen",
@@ -65,8 +81,9 @@ TEXT: dict[str, dict[str, str]] = {
         "Administrator.",
         "not_picture": "Diese Datei ist kein Bild. Wählen Sie eine JPG-, PNG- oder GIF-Datei aus.",
         "too_large": "Das Foto muss kleiner als 4 MB sein.", "failed": "Ihr Foto konnte nicht gespeichert werden.",
-        "my_account": "Mein Konto", "profile": "Profil", "edit_photo": "Foto bearbeiten",
+        "my_account": "Mein Konto", "profile": "Profil", "edit_photo": "Profilfoto ändern",
         "select_photo": "Foto auswählen", "save": "Speichern",
+        "turned_off_unlisted": "In dieser Organisation kann nur Ihr Administrator Profilfotos aktualisieren.",
     },
 }
 
@@ -74,7 +91,8 @@ PHOTO_CSS = (
     ".mectrl{position:fixed;top:52px;right:8px;width:320px;background:#fff;color:#1b1b1b;padding:16px;"
     "box-shadow:0 4px 12px rgba(0,0,0,.3);z-index:10}.mectrl a{display:block;margin:6px 0;color:#0f6cbd}"
     ".mectrl .account{display:flex;gap:12px;align-items:center}.mectrl .pic{position:relative;width:72px;"
-    "height:72px;border-radius:50%;border:0;background:#e1dfdd;font-size:24px;cursor:pointer}"
+    "height:72px;border-radius:50%;border:0;background:#e1dfdd;font-size:24px;display:flex;align-items:center;"
+    "justify-content:center;color:#1b1b1b}.mectrl a .pic{cursor:pointer}"
     ".photo-dialog{position:fixed;inset:0;background:rgba(0,0,0,.4);display:flex;align-items:center;"
     "justify-content:center;z-index:20}.photo-dialog>div{background:#fff;padding:24px;width:420px}"
     ".photo-dialog img{width:160px;height:160px;object-fit:cover;border-radius:50%;display:block}"
@@ -86,47 +104,61 @@ def initials(acc: SimAccount) -> str:
 
 
 def account_panel(acc: SimAccount, lang: str) -> str:
-    """The account manager's panel, hidden until #O365_MainLink_Me is clicked, and the dialog its
-    photo control opens (none in the "my_account" way: View account leads there instead)."""
+    """The account manager's panel `#mectrl_main_body`, hidden until #O365_MainLink_Me is clicked, and
+    the dialog its picture link opens (none in the "my_account" way: the picture is shown without the
+    link, and View account leads to My Account instead)."""
     t = TEXT[lang]
-    if acc.photo_ui == "dialog":
-        picture = (f'<button type="button" class="pic" data-sim-photo-open aria-label="{esc(t["change_picture"])}" '
-                   f'title="{esc(t["change_picture"])}">{esc(initials(acc))}<span aria-hidden="true">&#x1F4F7;'
-                   "</span></button>")
+    face = (f'<div id="mectrl_currentAccount_picture_profile_picture" class="pic mectrl_profilepic">'
+            f"{esc(initials(acc))}</div>")
+    if acc.photo_ui == "dialog":  # assumed: the link's name, its href's address, and that it opens the dialog
+        href = f"{VIEW_ACCOUNT_URL}?{urlencode({'ref': 'MeControl', 'username': acc.upn})}"
+        picture = (f'<a id="mectrl_currentAccount_picture" href="{esc(href)}" data-sim-photo-open '
+                   f'aria-label="{esc(t["change_picture"])}">{face}<span aria-hidden="true">&#x1F4F7;</span></a>')
     else:
-        picture = f'<span class="pic initials" aria-hidden="true">{esc(initials(acc))}</span>'
+        picture = face
+    view = f"{VIEW_ACCOUNT_URL}?{urlencode({'ref': 'MeControl', 'login_hint': acc.upn})}"
     panel = (
-        f'<div class="mectrl" data-sim-mectrl role="region" aria-label="{esc(t["my_accounts"])}" style="display:none">'
+        f'<div class="mectrl" id="mectrl_main_body" data-sim-mectrl role="region" '
+        f'aria-label="{esc(t["my_accounts"])}" style="display:none">'
         f'<a id="mectrl_body_signOut" href="#">{esc(t["sign_out"])}</a><div class="account">{picture}<div>'
         f'<div id="mectrl_currentAccount_primary">{esc(acc.display_name)}</div>'
         f'<div id="mectrl_currentAccount_secondary">{esc(acc.upn)}</div>'
-        f'<a href="{VIEW_ACCOUNT_URL}" target="_blank">{esc(t["view_account"])}</a></div></div></div>'
+        f'<a id="mectrl_viewAccount" href="{esc(view)}" target="_blank">{esc(t["view_account"])}</a></div></div></div>'
     )
+    for old, new in acc.rename_ids.items():  # a renamed panel id, as OneDrive's and SharePoint's (sharepoint.py)
+        panel = re.sub(rf"\b{re.escape(old)}\b", new, panel)
     return f"<style>{PHOTO_CSS}</style>{panel}" + (photo_dialog(acc, lang, "dialog") if acc.photo_ui == "dialog" else "")
+
+
+def refusal(acc: SimAccount, t: dict[str, str]) -> str:
+    """What the restricted window says (`photo_refusal`): a sentence a flow may list, one it does
+    not, or nothing but its title and Close."""
+    sentence = {"listed": t["turned_off"], "unlisted": t["turned_off_unlisted"]}.get(acc.photo_refusal)
+    return f"<p>{esc(sentence)}</p>" if sentence else ""
 
 
 def photo_dialog(acc: SimAccount, lang: str, way: str) -> str:
     """"Change your photo" (way "dialog": Upload a new photo, zoom, Apply, then Done) or My Account's
-    (way "my_account": Select a photo, Save, then Done); with photo changes turned off, only the
-    organization's refusal and Close."""
+    (way "my_account": Select a photo, Save, and the dialog closes: no Done); with photo changes turned
+    off, no file input and no upload control: the title, what `photo_refusal` says, and Close."""
     t = TEXT[lang]
     title = t["dialog_title"] if way == "dialog" else t["edit_photo"]
     if not acc.photo_changes:
-        inner = (f'<p role="alert">{esc(t["turned_off"])}</p>'
-                 f'<button type="button" data-sim-photo-close>{esc(t["close"])}</button>')
+        inner = f'{refusal(acc, t)}<button type="button" data-sim-photo-close>{esc(t["close"])}</button>'
     else:
         pick, confirm = (t["upload_new"], t["apply"]) if way == "dialog" else (t["select_photo"], t["save"])
         zoom = (f'<label>{esc(t["zoom"])} <input type="range" min="1" max="3" step="0.1" value="1" '
                 "data-sim-photo-zoom></label>") if way == "dialog" else ""
+        finished = (f'<div data-sim-photo-finished style="display:none"><p>{esc(t["updated"])}</p>'
+                    f'<button type="button" data-sim-photo-close>{esc(t["done"])}</button></div>'
+                    if way == "dialog" else "")
         inner = (
             f'<div data-sim-photo-choose><button type="button" data-sim-photo-pick>{esc(pick)}</button>'
             '<input type="file" accept="image/*" hidden data-sim-photo-file>'
             '<img data-sim-photo-preview alt="" style="display:none">'
             f'{zoom}<p role="alert" data-sim-photo-error></p>'
             f'<button type="button" data-sim-photo-apply disabled>{esc(confirm)}</button>'
-            f'<button type="button" data-sim-photo-close>{esc(t["cancel"])}</button></div>'
-            f'<div data-sim-photo-finished style="display:none"><p>{esc(t["updated"])}</p>'
-            f'<button type="button" data-sim-photo-close>{esc(t["done"])}</button></div>'
+            f'<button type="button" data-sim-photo-close>{esc(t["cancel"])}</button></div>{finished}'
         )
     messages = {key: t[key] for key in ("not_picture", "too_large", "failed")}
     return (f'<div class="photo-dialog" data-sim-photo-dialog data-sim-messages="{esc(json.dumps(messages))}" '
@@ -134,9 +166,10 @@ def photo_dialog(acc: SimAccount, lang: str, way: str) -> str:
             f"<div><h2>{esc(title)}</h2>{inner}</div></div>")
 
 
-# The panel and the dialog at work: the header button toggles the panel; the dialog picks a file
-# (the button opens the file chooser of a hidden input), shows it, and on Apply draws it square at
-# the zoom chosen and posts it as a JPEG, as the real dialog's crop does
+# The panel and the dialog at work: the header button toggles the panel; the picture link (or My
+# Account's pencil) opens the dialog instead of following its href; the dialog picks a file (the button
+# opens the file chooser of a hidden input), shows it, and on Apply (Save) draws it square at the zoom
+# chosen and posts it as a JPEG, as the real dialog's crop does; then Done, or on My Account it closes
 PHOTO_SCRIPT = """
   var me = document.getElementById("O365_MainLink_Me"), panel = document.querySelector("[data-sim-mectrl]");
   if (me && panel) me.addEventListener("click", function () {
@@ -145,7 +178,7 @@ PHOTO_SCRIPT = """
   var dialog = document.querySelector("[data-sim-photo-dialog]");
   var q = function (sel) { return dialog.querySelector(sel); };
   document.querySelectorAll("[data-sim-photo-open]").forEach(function (b) {
-    b.addEventListener("click", function () { dialog.style.display = ""; });
+    b.addEventListener("click", function (event) { event.preventDefault(); dialog.style.display = ""; });
   });
   if (dialog) {
     var messages = JSON.parse(dialog.getAttribute("data-sim-messages")), picked = null;
@@ -178,8 +211,10 @@ PHOTO_SCRIPT = """
           fetch("UPLOAD_PATH", {method: "POST", body: blob, headers: {"Content-Type": "image/jpeg"},
                        credentials: "same-origin"}).then(function (r) {
             if (!r.ok) throw new Error(String(r.status));
+            var finished = q("[data-sim-photo-finished]");
+            if (!finished) { dialog.style.display = "none"; return; }  // My Account: Save closes it, no Done
             q("[data-sim-photo-choose]").style.display = "none";
-            q("[data-sim-photo-finished]").style.display = "";
+            finished.style.display = "";
           }).catch(function () { error.textContent = messages.failed; apply.disabled = false; });
         }, "image/jpeg", 0.92);
       });

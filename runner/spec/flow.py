@@ -99,6 +99,9 @@ COMMON_KEYS: dict[str, Shape] = {
     "when": LocatorShape(),
     "unless": LocatorShape(),
     "timeout": Num(description="Seconds this step may take (default: the run's --timeout)", minimum=0.1),
+    "changes": ListOf(Str(variables=False), name="changes", of="what this step changes in the account, e.g. "
+                      "[profile photo]", description="What this step changes in the account once it has passed "
+                      "(declared at the flow's top too): a run that fails after it reports the account `changed`"),
 }
 COMMON_KEYS["when"].description = "Run only when this locator becomes visible (probed briefly)"  # type: ignore[misc]
 
@@ -200,6 +203,10 @@ def _check_changes(node: Node, step: Step, declared: list[str], ctx: Ctx) -> Non
     if STEP_TYPES[step.command].changes and not declared:
         ctx.err(node, "an upload changes the account: say what this flow changes at its top, "
                 "e.g. `changes: [profile photo]` (`run` then asks for --allow-changes)")
+    undeclared = [c for c in step.changes if c.lower() not in {d.lower() for d in declared}]
+    if undeclared:
+        ctx.err(node, f"the step changes {', '.join(undeclared)}: declare it at the flow's top too "
+                f"(`changes: [{', '.join(dict.fromkeys([*declared, *undeclared]))}]`)")
     if step.subflow is not None:
         missing = [c for c in step.subflow.changes if c.lower() not in {d.lower() for d in declared}]
         if missing:
@@ -287,6 +294,7 @@ def _step(node: Node, ctx: Ctx, path: Path, problems: list[Problem], stack: tupl
         unless=common.get("unless"),
         timeout=common.get("timeout"),
         with_=extras.get("with") or {},
+        changes=common.get("changes") or [],
     )
     if command == "use":
         step.subflow = _subflow(keys["use"][1], step, ctx, problems, stack, path, cache)

@@ -202,6 +202,7 @@ class Fields(Shape):
     noun: str = "key"
     expected: str = ""
     rest: Shape | None = None
+    locator_optional: bool = False  # with `locator`: a mapping of only the declared fields is fine too
 
     def check(self, node: Node | None, ctx: Ctx) -> Any:
         if isinstance(node, ScalarNode) and scalar_value(node) is None and not self.required and not self.locator:
@@ -218,7 +219,7 @@ class Fields(Shape):
             ctx.err(node, f"{wanted}, got {kind_of(node)}")
             return None
         out: dict[str, Any] = {}
-        if self.locator:
+        if self.locator and not (self.locator_optional and not any(k.value in LOCATOR_KEYS for k, _ in node.value)):
             loc = check_locator_map(node, ctx, extra=set(self.fields))
             if loc is not None:
                 out["locator"] = loc

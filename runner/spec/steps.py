@@ -136,7 +136,7 @@ declare("fill_secret",
         LocatorWith({"secret": Str(enum=("password", "totp"),
                                    description="password (keyring) or a current TOTP code (default password)")}),
         "Fill an input with the account's password or a TOTP code, never recorded",
-        secret="password", secret_key="secret")
+        secret="password", secret_key="secret", locator="locator")
 
 declare("press",
         Either(Str(description="Key for the focused element, e.g. Enter"),
@@ -193,18 +193,45 @@ declare("compare_images",
         "Records synced, not_yet, no_photo or unknown; never fails the replay (--require-synced does)",
         on_timeout="timeout", budget=_check_budget, until_synced=True)
 
+def _described(shape: LocatorShape, description: str) -> LocatorShape:
+    shape.description = description  # type: ignore[misc]  # LocatorShape's own is a class attribute
+    return shape
+
+
+@dataclass
+class Refused(LocatorWith):
+    """An upload's `refused:`: how a page that does not allow the change shows it. Its wording is
+    rarely public, so the window that should offer the upload (`window`) counts as much as any text:
+    at least one of them is given."""
+
+    def check(self, node: Node | None, ctx: Ctx) -> Any:
+        out = super().check(node, ctx)
+        if out is not None and "locator" not in out and not out.get("window"):
+            ctx.err(node, "say how a refusal shows: the window that should offer the upload (`window:`), "
+                    "a text the page shows instead (a locator), or both")
+            return None
+        return out
+
+
+REFUSED = Refused(
+    {"message": Str(variables=False, description="Why, in the report: what the organization turned off"),
+     "next": Str(variables=False, description="The helpdesk's next action (default: ask an admin)"),
+     "window": _described(LocatorShape(), "The window that should offer the upload, e.g. {role: dialog}: once it "
+                          "shows and has settled (`settle`) with no upload control in the page, the change is not "
+                          "allowed, whatever its wording"),
+     "settle": Num(description="Seconds the window may take to offer the upload control (default 3)")},
+    required=("message",), locator_optional=True,
+    description="How the page shows that the organization does not allow the change: a text it shows instead of "
+    "the upload (a locator), and/or the window that then offers no upload control (`window`); the account ends "
+    "`action_required`, not `page_changed`, with `message`")
+
 declare("upload",
         LocatorWith({
             "file": Str(description="The file to upload, e.g. ${photo} (the account's photo: a file, or a picture "
                         "generated for the run)"),
-            "refused": LocatorWith(
-                {"message": Str(variables=False, description="Why, in the report: what the organization turned off"),
-                 "next": Str(variables=False, description="The helpdesk's next action (default: ask an admin)")},
-                required=("message",),
-                description="What the page shows instead of the upload when the organization does not allow it "
-                "(a locator, with `message`): the account ends `action_required`, not `page_changed`"),
+            "refused": REFUSED,
         }, required=("file",)),
         "Upload a file: into the located input[type=file], or through the file chooser the located button opens. "
         "It changes the account: the flow says what at its top (`changes:`), and `run` needs --allow-changes",
-        changes=True)
+        changes=True, locator="locator")
 
