@@ -124,3 +124,10 @@ def test_report_of_an_experiment_with_nothing_observed_is_inconclusive(setup, ca
     out = capsys.readouterr().out
     assert "verdict: inconclusive: Inconclusive: too few accounts to tell: 0 in the fix arm and 0" in out
     assert (tmp_path / "exp" / "report.html").is_file() and (tmp_path / "exp" / "junit.xml").is_file()
+
+
+def test_an_out_folder_that_is_a_file_is_refused(setup, capsys) -> None:
+    tmp_path, users, *_ = setup
+    (tmp_path / "exp").write_text("not a folder")
+    code, err = run(capsys, *start(tmp_path, users, "--allow-changes"))
+    assert code == 2 and f"{tmp_path / 'exp'} is a file, not a folder" in err

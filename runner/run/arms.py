@@ -29,6 +29,7 @@ from ..core.errors import UsageError
 from ..core.experiment import FIX, Experiment, Subject, load
 from ..core.model import AccountSpec, Flow, Step
 from ..core.results import slug
+from ..reporters import prepare_report_dir
 from ..secrets.credentials import CredentialStore
 from ..spec.catalog import resolve_flow
 from ..spec.flow import load_flow
@@ -103,6 +104,7 @@ def plan(request: Request, store: CredentialStore) -> tuple[Experiment, list[Acc
                          f"{request.every_s:g} s): give a longer --deadline or a shorter --every.")
     _check_passwords(store, [observer, *accounts])
     exp = load(request.folder)
+    prepare_report_dir(request.folder, "--out")  # a folder that takes no file is said now, not at the first save
     if exp is None:
         seed = request.seed if request.seed is not None else secrets.randbits(31)
         arms, _ = split(accounts, request.control_share, seed)
