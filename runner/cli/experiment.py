@@ -151,9 +151,9 @@ def simulator_command(simulator_accounts: Path, port: int) -> None:
     (`experiment start`, `observe`) share one simulated tenant through --simulator-proxy URL."""
     sim = simulator_from(True, simulator_accounts)
     assert sim is not None
-    sim.start(port)  # type: ignore[call-arg]
-    click.echo(sim.proxy_server, nl=True)  # type: ignore[attr-defined]
-    click.echo(f"m365-replay simulator: {len(sim.accounts)} account(s) at {sim.proxy_server}; give it to other "  # type: ignore[attr-defined]
+    sim.start(port)
+    click.echo(sim.proxy_server)  # alone on stdout: what a script reads
+    click.echo(f"m365-replay simulator: {len(sim.accounts)} account(s) at {sim.proxy_server}; give it to other "
                "commands as --simulator-proxy URL. Ctrl-C stops it (and forgets everything).", err=True)
     try:
         while True:
