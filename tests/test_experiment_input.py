@@ -131,3 +131,36 @@ def test_an_out_folder_that_is_a_file_is_refused(setup, capsys) -> None:
     (tmp_path / "exp").write_text("not a folder")
     code, err = run(capsys, *start(tmp_path, users, "--allow-changes"))
     assert code == 2 and f"{tmp_path / 'exp'} is a file, not a folder" in err
+
+
+def test_the_simulator_served_on_its_own_answers_at_the_address_it_prints(tmp_path: Path) -> None:
+    """`m365-replay simulator`: what separate processes share as one simulated tenant (--simulator-proxy)."""
+    import os
+    import subprocess
+    import sys
+
+    import requests
+    import urllib3
+
+    from tests.conftest import ROOT
+
+    accounts = tmp_path / "sim.yaml"
+    accounts.write_text("accounts:\n  - {upn: a@contoso.com, password: x, photo_sync_unprompted: 5s}\n")
+    served = subprocess.Popen([sys.executable, "-m", "runner", "simulator", "--simulator-accounts", str(accounts)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert served.stdout is not None
+        proxy = served.stdout.readline().strip()
+        assert proxy.startswith("http://127.0.0.1:"), proxy
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        page = requests.get("https://www.office.com/", proxies={"https": proxy}, verify=False, timeout=30)
+        assert page.status_code == 200 and "<title>Microsoft 365</title>" in page.text
+    finally:
+        served.terminate()
+        served.wait(10)
+    accounts.write_text("accounts:\n  - {upn: a@contoso.com, password: x, photo_sync_unprompted: soon}\n")
+    bad = subprocess.run([sys.executable, "-m", "runner", "simulator", "--simulator-accounts", str(accounts)],
+                         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         timeout=60)
+    assert bad.returncode == 2 and "photo_sync_unprompted" in bad.stderr, bad.stderr
