@@ -218,9 +218,10 @@ def test_redactor_masks_every_form_and_log_tracebacks(caplog: pytest.LogCaptureF
 
 
 def test_creds_end_to_end_with_a_documented_backend(tmp_path: Path) -> None:
-    """README: PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring on a headless CI box."""
+    """README and examples/ci: PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring on a throw-away CI
+    runner, allowed there explicitly (tests/test_keyring_safety.py: refused without it)."""
     env = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "XDG_DATA_HOME": str(tmp_path),
-           "HOME": str(tmp_path)}
+           "HOME": str(tmp_path), "M365_REPLAY_ALLOW_INSECURE_KEYRING": "1"}
     stored = cli("creds", "set", "alice@contoso.com", env=env, input=f"{PASSWORD}\n")
     assert stored.returncode == 0, stored.stderr
     assert "PlaintextKeyring" in stored.stdout and PASSWORD not in stored.stdout + stored.stderr

@@ -70,6 +70,8 @@ def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp
     html = (first.report_dir / "report.html").read_text(encoding="utf-8")
     assert "Page card: a page m365-replay did not understand" in html
     assert '<pre class="copy" id="proposed-row-0">states:\n  - name: converged_passkey_nudge' in html
+    # shown once, as the block to copy: not again below it as bullets with the YAML flattened
+    assert html.count("click: idBtn_Nudge_NotNow") == 1 and html.count("converged_passkey_nudge") == 1
     assert '<pre class="copy" id="proposed-edit-1">expect_visible: {id: O365_MainLink_MeControl}</pre>' in html
 
     # a flow step whose element moved: the failure says which step waited for what on which page, and

@@ -138,13 +138,22 @@ outcome_options.__doc__ = "--require-synced, --until-synced: what a flow's check
 retries_option = run_option("retries")
 retries_option.__doc__ = "--retries N: transient faults tried again in a new context (runner/run/retry.py)."
 
+doc_offline_option = click.option(
+    "--offline", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+    help="Check against this saved copy of the article instead of fetching it: a support.microsoft.com or "
+    "learn.microsoft.com page (HTML) or MicrosoftDocs Markdown.")
+doc_offline_option.__doc__ = "--offline FILE: the saved article, for `doc-check` and `run --doc-check` alike."
+
 
 def simulator_from(wanted: bool, accounts_file: Path | None) -> Simulator | None:
-    """--simulator / --simulator-accounts: the built-in Microsoft 365 with those accounts, or None."""
+    """--simulator / --simulator-accounts: the built-in Microsoft 365 with the demo's accounts or the
+    file's, or None."""
     if not wanted and accounts_file is None:
         return None
     if accounts_file is None:
-        raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
+        from ..simulator import Simulator, demo_accounts
+
+        return Simulator(demo_accounts())
     from ..simulator import load_simulator
 
     try:

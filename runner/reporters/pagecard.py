@@ -42,8 +42,10 @@ def _shown(marker: str, label: str | None) -> str:
     return f"{marker} ({label!r})" if label else marker
 
 
-def card_lines(card: dict[str, Any]) -> list[str]:
-    """The card, most useful first: the page, the proposed fix, then what it was compared with."""
+def card_lines(card: dict[str, Any], row_apart: bool = False) -> list[str]:
+    """The card, most useful first: the page, the proposed fix, then what it was compared with.
+    `row_apart`: the caller shows the proposed row as a block of its own (report.html), so the lines
+    leave it out rather than repeat it flattened."""
     lines = [f"page: {card.get('title')!r} at {card.get('url')} ({_marks(card)})"]
     step = card.get("step") or {}
     if card.get("proposed_edit"):
@@ -55,7 +57,7 @@ def card_lines(card: dict[str, Any]) -> list[str]:
         lines.append(f"step {step.get('name')!r} ({step.get('file')}:{step.get('line')}) looked for "
                      f"{card['locator']}: nothing on the page looks like it")
     row = card.get("proposed_row") or {}
-    if row:
+    if row and not row_apart:
         fix = f"click {row['click']}" if row.get("click") else f"fail {row.get('fail', {}).get('category')}"
         lines.append(f"proposed row {row.get('name')!r}: {fix} on the page with "
                      + ", ".join(f"{k} {v}" for k, v in (row.get("match") or {}).items())
@@ -71,7 +73,7 @@ def card_lines(card: dict[str, Any]) -> list[str]:
                      + (f"; lacks {', '.join(like['lacks'])}" if like.get("lacks") else ""))
     if card.get("new_markers"):
         lines.append("only this page shows: " + ", ".join(card["new_markers"]))
-    if card.get("proposed_row_yaml"):
+    if card.get("proposed_row_yaml") and not row_apart:
         lines.append("proposed row for a sign-in states file (check that it clicks the button the user would press):")
         lines += [f"  {line}" for line in card["proposed_row_yaml"].rstrip("\n").splitlines()]
     elements = card.get("elements") or []

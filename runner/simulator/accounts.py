@@ -59,7 +59,8 @@ def microsoft_totp_secret() -> str:
 @dataclass
 class SimAccount:
     upn: str
-    password: str
+    # None: the file gives none, so a runner on the simulator has none either (unless the keyring has one)
+    password: str | None = None
     display_name: str = ""
     kmsi: bool = True  # tenant shows "Stay signed in?"
     locked: bool = False  # smart lockout already triggered (AADSTS50053)
@@ -166,8 +167,8 @@ CHOICES = {"mfa": MFA_MODES, "proofup": PROOFUP_MODES, "first_factor": FIRST_FAC
 
 def account_shape() -> Fields:
     """One simulated account in the shape language, derived from SimAccount's fields: every option
-    is a key, its type (text, true/false, one of CHOICES) the field's; `upn` and `password` are
-    required."""
+    is a key, its type (text, true/false, one of CHOICES) the field's; `upn` is required. Without a
+    `password` the account has none a runner can type (a missing password, as the tests try it)."""
     from ..spec.documents import account_name
     from ..spec.shapes import Bool, Fields, MapOf, Str
 

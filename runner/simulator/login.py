@@ -85,7 +85,8 @@ def password_post(app: SimState, req: Request) -> Response:
         flow.upn = acc.upn
         flow.mfa_done = True  # a passwordless sign-in is already multi-factor
         return after_password(app, req, flow, acc)
-    correct = acc.has_password and secrets.compare_digest(form.get("passwd", "").encode(), acc.password.encode())
+    correct = acc.has_password and acc.password is not None and secrets.compare_digest(
+        form.get("passwd", "").encode(), acc.password.encode())
     app.record(acc.upn, "password_attempt", correct=correct and not acc.locked)
     if acc.locked:
         return sign_in_page(app, req, flow, sErrorCode="50053", sPOST_Username=acc.upn)

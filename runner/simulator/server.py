@@ -196,6 +196,16 @@ class Simulator:
         self._server: _ProxyServer | None = None
         self._thread: threading.Thread | None = None
 
+    def secrets(self) -> dict[tuple[str, str], str]:
+        """What its accounts file says a runner may type: (kind, account) -> password or TOTP secret,
+        for a runner whose keyring has none (secrets.credentials.run_store)."""
+        found: dict[tuple[str, str], str] = {}
+        for acc in self.app.accounts.values():
+            for kind, value in (("password", acc.password), ("totp", acc.totp_secret)):
+                if value:
+                    found[(kind, acc.upn.lower())] = value
+        return found
+
     def start(self, port: int = 0) -> Simulator:
         """Serve on `port` of 127.0.0.1 (0: any free one). Stopped and started again, it keeps what
         it remembers (the same accounts, sessions and photos), on a new port unless one is given."""
