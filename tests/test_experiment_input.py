@@ -164,3 +164,12 @@ def test_the_simulator_served_on_its_own_answers_at_the_address_it_prints(tmp_pa
                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                          timeout=60)
     assert bad.returncode == 2 and "photo_sync_unprompted" in bad.stderr, bad.stderr
+
+
+def test_observe_without_the_observers_password_is_refused_before_a_browser(setup, capsys) -> None:
+    tmp_path, _, accounts, keyring = setup
+    Experiment(OBSERVER, 5, 0.5, 0.05, 2.0, [Subject(a, "fix", uploaded_at="2026-12-06T10:00:00.000Z")
+                                             for a in accounts]).save(tmp_path / "exp")
+    keyring.delete_password("m365-replay", OBSERVER)
+    code, err = run(capsys, "observe", str(tmp_path / "exp"), "--simulator-proxy", "http://127.0.0.1:9")
+    assert code == 2 and f"No password is stored for {OBSERVER}" in err

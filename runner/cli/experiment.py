@@ -30,6 +30,7 @@ from .options import (
 if TYPE_CHECKING:
     from ..core.model import BrowserSettings, SimulatorLike
     from ..run.experiment import Session
+    from ..secrets.credentials import CredentialStore
 
 _proxy = click.option("--simulator-proxy", metavar="URL", help="Use the built-in simulator that `m365-replay "
                       "simulator` serves at URL (its state outlives this process, as a real tenant's does).")
@@ -117,6 +118,7 @@ def observe_command(folder: Path, until_s: float | None, every: float, require_e
     """One or more observation rounds of the experiment in DIR, then its report. Safe to run again and
     again (cron, a nightly pipeline): it carries on from DIR/experiment.json."""
     from ..run import experiment as lifecycle
+    from ..run.arms import check_passwords
 
     exp = _load(folder)
     if until_s is not None and until_s < every:
@@ -124,6 +126,7 @@ def observe_command(folder: Path, until_s: float | None, every: float, require_e
     exp.every_s = every
     session = _session(folder, browser, locale, timeout, 1, 300.0, None, simulator_proxy, verbose, quiet,
                        require_effect)
+    check_passwords(session.store, [exp.observer])  # before any browser: the observer signs in
     sys.exit(_with_simulator(session, lambda: lifecycle.observe(exp, session, until_s)))
 
 
@@ -198,16 +201,17 @@ def _session(folder: Path, browser: BrowserSettings, locale: str | None, timeout
              require_effect: bool) -> Session:
     from ..core.model import RunOptions
     from ..run.experiment import Session
-    from ..secrets.credentials import KeyringStore
+    from ..secrets.credentials import KeyringStore, run_store
 
     simulator: SimulatorLike | None = None
-    if accounts_file is not None:
-        simulator = simulator_from(True, accounts_file)
-    elif proxy is not None:
+    store: CredentialStore = KeyringStore()  # `report` reads no secret
+    if accounts_file is not None:  # the simulator's own passwords where the keyring has none, as `run`'s
+        sim = simulator_from(True, accounts_file)
+        simulator, store = sim, run_store(sim.secrets() if sim is not None else None)
+    elif proxy is not None:  # another process's simulator: its file is not ours, the keyring is
         from ..simulator import RunningSimulator
 
         simulator = RunningSimulator(proxy)
-    store = KeyringStore()
     options = RunOptions(report_dir=folder, browser=browser, workers=workers, locale=locale, timeout=timeout,
                          account_timeout=account_timeout, simulator=simulator)
     return Session(folder, options, store, verbose=verbose, quiet=quiet, require_effect=require_effect)

@@ -102,7 +102,7 @@ def plan(request: Request, store: CredentialStore) -> tuple[Experiment, list[Acc
     if request.deadline_s is not None and request.deadline_s < request.every_s:
         raise UsageError(f"--deadline {request.deadline_s:g} s is shorter than one observation round (--every "
                          f"{request.every_s:g} s): give a longer --deadline or a shorter --every.")
-    _check_passwords(store, [observer, *accounts])
+    check_passwords(store, [observer, *accounts])
     exp = load(request.folder)
     prepare_report_dir(request.folder, "--out")  # a folder that takes no file is said now, not at the first save
     if exp is None:
@@ -142,7 +142,7 @@ def _check_people(request: Request, accounts: list[str], observer: str) -> None:
                          "(with two, the test can never reach p < 0.05): add accounts or change --control.")
 
 
-def _check_passwords(store: CredentialStore, accounts: list[str]) -> None:
+def check_passwords(store: CredentialStore, accounts: list[str]) -> None:
     """Every account's password, the observer's too, before anything changes: a missing one found
     halfway through would leave the experiment with accounts changed and no way to finish."""
     missing = [account for account in accounts if not store.get("password", account)]
