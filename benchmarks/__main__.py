@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-NAMES = ("startup", "overhead", "throughput", "report", "photo", "soak")
+NAMES = ("startup", "overhead", "throughput", "report", "photo", "observer", "soak")
 DEFAULT = NAMES[:-1]  # `soak` takes 10 minutes and more: only when named
 
 
@@ -63,6 +63,10 @@ def main() -> None:
             from benchmarks import photo
 
             photo.main([])
+        elif name == "observer":  # one observer round of `experiment` over 200 accounts
+            from benchmarks import observer
+
+            observer.main(rest)
         elif name == "report":  # the reports' own benchmark (benchmarks/report_bench.py)
             subprocess.run([sys.executable, str(Path(__file__).with_name("report_bench.py")), "--repeat", "3"],
                            check=False)

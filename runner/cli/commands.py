@@ -16,6 +16,7 @@ import click
 from .. import __version__
 from ..core.errors import FlowError, UsageError
 from .creds import creds
+from .experiment import experiment, simulator_command
 from .helptext import WholeHelpGroup
 from .options import (
     browser_options,
@@ -26,6 +27,7 @@ from .options import (
     report_dir_option,
     retries_option,
     run_option,
+    simulator_from,
     verbose_option,
 )
 from .show import show_report
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
 
     from ..core.model import AccountSpec, BrowserSettings, Flow
     from ..core.results import Report
-    from ..simulator import Simulator
 
 
 def _fail(message: str) -> None:
@@ -110,7 +111,7 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
     flow = load_flow(resolve_flow(flow_file))
     refuse_changes(flow, allow_changes, "--allow-changes")
     check_urls(notify)
-    sim = _simulator(simulator, simulator_accounts)
+    sim = simulator_from(simulator, simulator_accounts)
     if sim is not None and not (accounts or users or rerun_failed):  # on the simulator: all its accounts
         accounts = tuple(sim.app.accounts)
     specs = _select_specs(flow, accounts, users, variables, rerun_failed, shard)
@@ -157,23 +158,6 @@ def _select_specs(flow: Flow, accounts: tuple[str, ...], users: Path | None, var
 
     index, total = parse_shard(shard)
     return select(specs, index, total)
-
-
-def _simulator(wanted: bool, accounts_file: Path | None) -> Simulator | None:
-    """--simulator / --simulator-accounts: the built-in Microsoft 365 with the demo's accounts or the
-    file's, or None."""
-    if not wanted and accounts_file is None:
-        return None
-    if accounts_file is None:
-        from ..simulator import Simulator, demo_accounts
-
-        return Simulator(demo_accounts())
-    from ..simulator import load_simulator
-
-    try:
-        return load_simulator(accounts_file)  # its accounts, and any faults the file sets
-    except (OSError, ValueError, TypeError) as exc:
-        raise UsageError(f"{accounts_file}: {exc}") from None
 
 
 def _doc_check_first(flow: Flow, locale: str | None, as_json: bool, offline: Path | None) -> dict[str, object]:
@@ -319,6 +303,8 @@ def schema(kind: str | None) -> None:
 
 cli.add_command(creds)
 cli.add_command(show_report)
+cli.add_command(experiment)
+cli.add_command(simulator_command)
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """The data every stage shares, and nothing that does work: the flow model (`model.py`), results and
-failure categories with their next actions (`results.py`), the errors bad input raises
+failure categories with their next actions (`results.py`), an experiment's record (`experiment.py`),
+the errors bad input raises
 (`errors.py`), the locator vocabulary and `${var}` rules (`locators.py`), the `StepContext`
 protocol that step handlers and the sign-in see instead of the engine (`context.py`), a page's marks
 in words (`pagemarks.py`: the sign-in and the page card both say them), and the one redactor every

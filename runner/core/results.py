@@ -367,8 +367,10 @@ def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON via a temp file and rename, so a reader (or a crash) never sees half a file."""
+def write_json_atomic(path: Path, data: Any, durable: bool = True) -> None:
+    """Write JSON via a temp file and rename, so a reader (or a crash) never sees half a file.
+    `durable`: on disk before the rename (fsync), so that a power cut cannot lose it either; without
+    it a killed process still loses nothing (the system writes it out), at a fraction of the cost."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=path.parent)
     try:
@@ -376,7 +378,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
             json.dump(data, handle, indent=2, ensure_ascii=False)
             handle.write("\n")
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

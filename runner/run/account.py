@@ -351,7 +351,7 @@ class AccountRun:
         return failure
 
     async def run_step(self, step: Step, prefix: str = "") -> None:
-        name = self.text(f"{prefix} › {step.name}" if prefix else step.name)
+        name = self.text(step_title(prefix, step.name))
         self.current_step = name
         self.listener.step_started(self.account, name)
         started = time.monotonic()
@@ -392,3 +392,9 @@ class AccountRun:
                 return
             failure.details.setdefault("step", name)
             raise failure
+
+
+def step_title(prefix: str, name: str) -> str:
+    """A step's name as the terminal, the report and a listener see it: a sub-flow's step after the
+    name of the step that uses it (`Give the account a new photo › Upload a new photo`)."""
+    return f"{prefix} › {name}" if prefix else name

@@ -129,7 +129,7 @@ class Engine:
     # ------------------------------------------------------------------ accounts
     async def _check_password(self, spec: AccountSpec, secrets: Secrets) -> tuple[str, Failure] | None:
         """A missing password fails the account before any browser work."""
-        if not needs(self.flow, "password"):
+        if not needs(spec.flow or self.flow, "password"):
             return None
         try:
             password = await secrets.lookup("password")
@@ -156,8 +156,9 @@ class Engine:
             elif not owned:
                 rt.trace.adopt(traced)
             # the re-checks' wait too, once for each check the flow makes (qa-profile-photo makes two)
-            budget = self.options.account_timeout + (self.options.until_synced or 0) * checks_in(self.flow)
-            await asyncio.wait_for(rt.run_steps(self.flow.steps, spec.inputs), timeout=budget)
+            flow = spec.flow or self.flow
+            budget = self.options.account_timeout + (self.options.until_synced or 0) * checks_in(flow)
+            await asyncio.wait_for(rt.run_steps(flow.steps, spec.inputs), timeout=budget)
         except TimeoutError:
             return StepFailure("timeout", f"The account did not finish within {self.options.account_timeout:.0f} s "
                                "(--account-timeout).")
@@ -258,7 +259,7 @@ class Engine:
     def _with_photo(spec: AccountSpec, photo: str) -> AccountSpec:
         """The spec the steps run with: `${photo}` (and a `photo` input the flow declares) is the file."""
         inputs = {**spec.inputs, "photo": photo} if "photo" in spec.inputs else spec.inputs
-        return AccountSpec(spec.account, inputs, photo=photo)
+        return AccountSpec(spec.account, inputs, photo=photo, flow=spec.flow)
 
     def _unsynced(self, outcome: Outcome | None) -> StepFailure | None:
         """--require-synced: a replay that passed, but whose check did not find `synced`, fails."""

@@ -89,11 +89,14 @@ class SimAccount:
     campaign_snoozes: int | None = None  # snoozes allowed before registration is enforced; None: unlimited
     campaign_snoozed: int = 0  # snoozes the account used before this simulator started (earlier nights)
     # the profile photo (simulator/photos.py): whether Exchange Online has one; what SharePoint shows
-    # before the sync (see PHOTOS_BEFORE_SYNC); and how long after the first OneDrive/SharePoint visit
-    # SharePoint's copy becomes Exchange's: seconds, with a unit (`30s`, `5m`), or `never`
+    # before the sync (see PHOTOS_BEFORE_SYNC); how long after the first OneDrive/SharePoint visit
+    # SharePoint's copy becomes Exchange's: seconds, with a unit (`30s`, `5m`), or `never`; and how long
+    # after an upload SharePoint copies the new photo on its own, with no visit (None or `never`: it
+    # does not, the documented world; set with `photo_sync: never`: the fix does not matter; both: either)
     exchange_photo: bool = True
     photo_before_sync: str = "placeholder"
     photo_sync: str | None = "0"
+    photo_sync_unprompted: str | None = None
     # ids OneDrive, SharePoint and the account manager's panel serve under another name for this account,
     # {old: new}: a Microsoft 365 app renaming an element a flow finds by its id (the page card then
     # proposes the flow edit; an ordered fallback, `first_of:`, goes on to its next alternative)
@@ -120,10 +123,11 @@ class SimAccount:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         from .photos import parse_delay
 
-        try:
-            parse_delay(self.photo_sync)
-        except ValueError as exc:
-            raise ValueError(f"simulated account {self.upn}: photo_sync: {exc}") from None
+        for name in ("photo_sync", "photo_sync_unprompted"):
+            try:
+                parse_delay(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"simulated account {self.upn}: {name}: {exc}") from None
         if self.mfa == "totp" and not self.totp_secret:
             self.totp_secret = microsoft_totp_secret()  # what a real account's set-up page hands out
         if self.totp_secret:

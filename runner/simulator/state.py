@@ -186,7 +186,7 @@ class SimState:
 
 def photo_setup(acc: SimAccount) -> PhotoSetup:
     """An account's photos (simulator/photos.py): its own picture in Exchange unless it has none, what
-    SharePoint shows before the sync, and the sync's delay."""
+    SharePoint shows before the sync, and the sync's delays (after a visit; after an upload, unprompted)."""
     return PhotoSetup(exchange_seed=seed_of(acc.upn) if acc.exchange_photo else None,
                       sharepoint_seed=seed_of(acc.upn + "#before") if acc.photo_before_sync == "old_photo" else None,
-                      delay=parse_delay(acc.photo_sync))
+                      delay=parse_delay(acc.photo_sync), unprompted=parse_delay(acc.photo_sync_unprompted))
