@@ -237,10 +237,8 @@ class GeneratedPhoto:
 
 @dataclass
 class Interrupt:
-    """A page Microsoft put into the sign-in (`kind`: passkey_campaign, tenant_confirmation;
-    runner/signin/interrupts.py) and what the run did there (`action`: "snoozed", "action_required",
-    or "row": a states file's row answered it), when, and what was pressed or which row (`detail`).
-    Kept on the run so that later runs can count the campaign's snoozes (runner/run/snoozes.py)."""
+    """A page Microsoft put into the sign-in (runner/signin/interrupts.py), what the run did there
+    (snoozed, action_required, row), when, and what was pressed: later runs count the snoozes."""
 
     kind: str
     action: str
