@@ -44,6 +44,7 @@ from .account import AccountRun
 from .browser import context_args, launch, plain_user_agent
 from .failures import classify
 from .retry import with_retries
+from .snoozes import SnoozeCounts
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -91,6 +92,7 @@ class Engine:
         self._running: set[asyncio.Task[RunResult]] = set()
         self._interrupt: BaseException | None = None
         self._pictures = PictureMaker(options.report_dir)  # `photo: generate`, one generator for the run
+        self._snoozes = SnoozeCounts(options.report_dir, self.report.started_at)  # over the run history
 
     # ------------------------------------------------------------------ report
     @property
@@ -247,9 +249,11 @@ class Engine:
         if failure is not None:
             status = {"interrupted": "skipped", "error": "error"}.get(failure.category, "failed")
             fail = to_failure(failure)
-        return result(status, fail, final_url=final_url, steps=rt.steps if rt else [],
-                      warnings=rt.warnings if rt else [], trace=trace, video=video, outcome=outcome,
-                      generated_photo=generated, changed=rt.changed if rt else [])
+        interrupts = rt.interrupts if rt else []
+        return result(status, fail, final_url=final_url, steps=rt.steps if rt else [], interrupts=interrupts,
+                      warnings=[*rt.warnings, *await self._snoozes.warnings(spec.account, interrupts)] if rt else [],
+                      trace=trace, video=video, outcome=outcome, generated_photo=generated,
+                      changed=rt.changed if rt else [])
 
     @staticmethod
     def _with_photo(spec: AccountSpec, photo: str) -> AccountSpec:
