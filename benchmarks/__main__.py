@@ -1,4 +1,4 @@
-"""`python -m benchmarks [startup|overhead|throughput|report|photo|hostile|soak ...]`: run the benchmarks (all
+"""`python -m benchmarks [startup|overhead|throughput|report|photo|observer|hostile|soak ...]`: run the benchmarks (all
 but `soak`, a night of 200 accounts, by default), each printing its figures, then the machine they came
 from. Not tests: a shared CI box's timings say little, so nothing here fails a build."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-NAMES = ("startup", "overhead", "throughput", "report", "photo", "hostile", "soak")
+NAMES = ("startup", "overhead", "throughput", "report", "photo", "observer", "hostile", "soak")
 DEFAULT = NAMES[:-1]  # `soak` takes 10 minutes and more: only when named
 
 
@@ -63,6 +63,10 @@ def main() -> None:
             from benchmarks import photo
 
             photo.main([])
+        elif name == "observer":  # one observer round of `experiment` over 200 accounts
+            from benchmarks import observer
+
+            observer.main(rest)
         elif name == "hostile":
             from benchmarks import hostile
 

@@ -24,8 +24,9 @@ from runner.simulator import SimAccount, Simulator
 from runner.spec.flow import load_flow
 from tests.support.keyrings import MemoryKeyring
 
-# keyrings.alt (a test extra) would otherwise become the default backend and store plaintext:
-# every test names the backend it uses
+# keyrings.alt (a test extra) would otherwise become the default backend, which `creds set` refuses:
+# every test names the backend it uses (an in-memory one: the memory_keyring fixture; across processes
+# tests.support.keyrings.JsonFileKeyring), and this process's default is changed, not the developer's
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -289,3 +289,62 @@ def test_run_records_when_the_wording_was_checked_and_the_answer(tmp_path: Path,
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert 'id="doc-check" data-result="drift"' in html
     assert "<del>Office.com.</del> <ins>Microsoft365.com.</ins>" in html
+
+
+def not_articles(tmp_path: Path) -> dict[str, Path]:
+    """What people hand doc-check by mistake: a note, a page of tables, a JSON file, a run's report.html."""
+    from runner.reporters.html import render_html
+    from tests.support.sample import sample_report
+
+    files = {"hello.txt": "hello\n",
+             "tables.html": "<html><body><table><tr><th>Account</th><th>Result</th></tr>"
+                            "<tr><td>alice@contoso.com</td><td>passed</td></tr></table></body></html>",
+             "doc-check.json": json.dumps({"flows": [{"result": "same"}]}),
+             "report.html": render_html(sample_report(3), tmp_path)}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return {name: tmp_path / name for name in files}
+
+
+def test_what_is_no_article_is_refused_with_exit_2(tmp_path: Path) -> None:
+    """Every quote would be `missing` (DRIFT, exit 1) against a page that is no article at all: bad input."""
+    for name, path in not_articles(tmp_path).items():
+        code, output, data = doc_check(tmp_path, "sync-profile-photo", "--offline", str(path))
+        assert code == 2, (name, output)
+        if name == "report.html":
+            assert f"ERROR not an article: {path} is a report written by m365-replay" in output
+        else:
+            assert f"ERROR not an article: no headings or numbered steps found in {path}" in output, output
+        assert "DRIFT" not in output and "0 same" not in output
+        assert data["flows"][0]["result"] == "error" and data["drift"] is False
+
+
+def test_run_doc_check_reads_a_saved_copy_and_refuses_one_that_is_no_article(tmp_path: Path) -> None:
+    """`run --doc-check --offline FILE`, as `doc-check --offline FILE`; a file that is no article is bad
+    input: nothing runs and no report is written (exit 2)."""
+    env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring",
+           "M365_TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}
+    report = tmp_path / "r"
+    sim = tmp_path / "sim.yaml"
+    sim.write_text("accounts:\n  - {upn: ok@contoso.com}\n", encoding="utf-8")  # no password anywhere
+    hello = not_articles(tmp_path)["hello.txt"]
+    for extra, message in ((["--doc-check", "--offline", str(hello)],
+                            f"error: --offline: not an article: no headings or numbered steps found in {hello}"),
+                           (["--offline", str(DATA / "en-us.html")], "--offline FILE is the saved article for "
+                            "--doc-check: add --doc-check")):
+        result = cli("run", "sync-profile-photo", "--account", "ok@contoso.com", "--simulator-accounts", str(sim),
+                     "--report-dir", str(report), *extra, env=env)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not report.exists()
+    # a saved copy that is an article: checked, said, and in report.json (the account has no password,
+    # neither in the keyring nor in the simulator's file, so it fails at once, without a browser)
+    saved = tmp_path / "article.html"
+    saved.write_text(ENGLISH.replace("go to Office.com</a>", "go to Microsoft365.com</a>"), encoding="utf-8")
+    result = cli("run", "sync-profile-photo", "--account", "ok@contoso.com", "--simulator-accounts", str(sim),
+                 "--report-dir", str(report), "--doc-check", "--offline", str(saved), env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"Doc check of {saved}: DRIFT" in result.stdout
+    check = json.loads((report / "report.json").read_text())["doc_check"]
+    assert (check["url"], check["result"]) == (str(saved), "drift")
+    assert check["counts"] == {"same": 3, "changed": 1, "missing": 0, "new": 0}
+    assert 'id="doc-check" data-result="drift"' in (report / "report.html").read_text(encoding="utf-8")

@@ -128,8 +128,8 @@ def test_on_a_headless_linux_box_the_keyring_fix_says_what_works_there(monkeypat
         keyring.set_keyring(previous)
     assert (check.status, check.found) == ("FAIL", "no usable backend (no D-Bus session: a headless box)")
     assert check.fix is not None
-    assert "pipx inject m365-replay keyrings.alt pycryptodome" in check.fix
-    assert "PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring" in check.fix
+    assert "pipx inject m365-replay keyrings.cryptfile" in check.fix  # encrypted: `creds set` stores there
+    assert "PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring" in check.fix
 
 
 @pytest.mark.browser

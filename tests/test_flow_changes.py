@@ -131,7 +131,7 @@ def test_run_refuses_a_changing_flow_without_allow_changes_before_anything_start
     from runner.simulator import SimAccount, Simulator
 
     sim = Simulator([SimAccount("alice@contoso.com", "Pw-alice-1")])
-    monkeypatch.setattr(commands, "_simulator", lambda *_: sim)
+    monkeypatch.setattr(commands, "simulator_from", lambda *_: sim)
 
     def no_browser(*args: object, **kwargs: object) -> None:
         raise AssertionError("a browser was started")

@@ -200,8 +200,8 @@ def test_the_pytest_path_makes_contexts_and_refuses_accounts_as_run_does(tmp_pat
     sim = tmp_path / "sim.yaml"
     sim.write_text("accounts:\n  - {upn: alice@contoso.com, password: alice-pw-1, new_interrupt: true}\n")
     states = tmp_path / "states.yaml"
-    states.write_text("states:\n  - name: passkey_nudge\n    match: {page_id: ConvergedPasskeyNudge}\n"
-                      "    click: idBtn_Nudge_NotNow\n")
+    states.write_text("states:\n  - name: terms_of_use\n    match: {page_id: ConvergedTermsOfUse}\n"
+                      "    click: idSIButton9\n")
     flows = tmp_path / "flows"
     flows.mkdir()
     (flows / "sign-in.yaml").write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")

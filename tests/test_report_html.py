@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from runner.core.redact import redactor
+from runner.core.results import Report, StepResult
 from runner.reporters import write_outputs
 from runner.reporters.data import report_from_dict
 from runner.reporters.html import render_html, write_html
 from runner.run.browser import system_chromium
+from tests.conftest import ROOT
 from tests.support.doccheck import reworded_summary
 from tests.support.sample import sample_report, sample_run, write_artifacts
 
@@ -31,7 +33,7 @@ def test_header_rows_and_failure_details_are_in_the_page(tmp_path: Path) -> None
     assert "Documented step: " in html  # the doc wording is labelled as such (CSS) ...
     assert "Open a web browser in an In-Private or Incognito session and go to Office.com." in html
     assert f"playwright show-trace {tmp_path.resolve()}/user00002_contoso.com/trace.zip" in html
-    assert "https://login.microsoftonline.com/common/login" in html
+    assert "https://login.microsoftonline.com/<wbr>common/<wbr>login" in html  # may wrap at its separators
     assert html.count('<details class="account') == 8
 
 
@@ -184,3 +186,101 @@ def test_write_outputs_writes_both_files_next_to_report_json(tmp_path: Path) -> 
     assert outputs.html == tmp_path / "report.html" and outputs.html.is_file()
     assert outputs.junit == tmp_path / "junit.xml" and outputs.junit.is_file()
     assert outputs.previous is None and outputs.evidence == []
+
+
+def glance_report(folder: Path) -> Report:
+    """What a helpdesk reads at a glance: nobody passed, a wrong password whose advice quotes a command
+    in backticks, a step skipped by its `unless`, a long final address, and a doc-check that could
+    not check (a saved file that is no article)."""
+    from runner.checks.doccheck import check_flow
+    from runner.checks.doccheck.report import run_summary
+    from runner.spec.flow import load_flow
+
+    report = sample_report(2, accounts=["alice@contoso.com", "bob@contoso.com"],
+                           kinds=["bad_credentials", "page_changed"])
+    report.runs[1].steps.insert(2, StepResult("Open the app launcher when the home page has no OneDrive tile", None,
+                                              "skipped", 0, None, "`unless` locator visible"))
+    report.runs[1].final_url = ("https://contoso-my.sharepoint.com/personal/bob_contoso_com/_layouts/15/"
+                                "onedrive.aspx?id=%2Fpersonal%2Fbob_contoso_com%2FDocuments&view=0")
+    note = folder / "hello.txt"
+    note.write_text("hello\n")
+    report.doc_check = run_summary(check_flow(load_flow(ROOT / "flows" / "sync-profile-photo.yaml"), None, note))
+    write_artifacts(report, folder)
+    return report
+
+
+def test_at_a_glance_in_the_page_source(tmp_path: Path) -> None:
+    html = render_html(glance_report(tmp_path), tmp_path)
+    assert '<span class="count none" id="passed-count">0 passed</span>' in html  # not green
+    # a closed row names the failing step and its message, not only the category
+    row = html.split('data-account="alice@contoso.com">')[1].split("</summary>")[0]
+    assert ('<span class="failure">at step “Sign in with the work or school account”: The password was not '
+            'accepted (AADSTS50126).</span>') in row
+    # advice quoting a command shows it as code, never as backticks
+    assert "with <code>m365-replay creds set ACCOUNT</code>;" in html and "`" not in html.split("<script>")[0]
+    assert '<div class="msg"><code>unless</code> locator visible</div>' in html
+    # the final address may wrap at its separators
+    assert ("https://contoso-my.sharepoint.com/<wbr>personal/<wbr>bob_contoso_com/<wbr>_layouts/<wbr>15/<wbr>"
+            "onedrive.aspx?<wbr>id=<wbr>%2Fpersonal<wbr>%2Fbob_contoso_com<wbr>%2FDocuments&amp;<wbr>view=<wbr>0"
+            ) in html
+    # a doc-check that could not check says so once, with the reason and without counts
+    section = html.split('id="doc-check"')[1].split("</section>")[0]
+    assert section.lower().count("could not check") == 1 and "0 same" not in section
+    assert "not an article: no headings or numbered steps found in" in section
+
+
+@pytest.mark.browser
+def test_at_a_glance_in_a_real_browser(tmp_path: Path, pytestconfig: pytest.Config) -> None:
+    """The same page in headless Chromium, as a person sees it (a screenshot is kept in --output)."""
+    if system_chromium() is None:
+        pytest.skip("no Chromium on this machine")
+    page = write_html(glance_report(tmp_path), tmp_path)
+    artifacts = Path(pytestconfig.getoption("--output"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    seen = asyncio.run(_glance(page.as_uri(), artifacts / "report-html-glance.png"))
+    green = "rgb(16, 124, 16)"
+    assert seen["passed_background"] != green, "0 passed in green"
+    assert seen["skipped_colour"] != "rgb(197, 15, 31)", "a step skipped by its `unless` in red"
+    assert "`" not in str(seen["text"])
+    assert "at step “Sign in with the work or school account”: The password was not accepted" in str(seen["row"])
+    # every line of the wrapped address ends at a separator, never inside a word
+    ends = seen["url_line_ends"]
+    assert isinstance(ends, list) and len(ends) >= 2 and all(end in "/?&=#" or end == "%" for end in ends), ends
+
+
+async def _glance(page_url: str, shot: Path) -> dict[str, object]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=system_chromium(), headless=True)
+        page = await browser.new_page(viewport={"width": 1100, "height": 900})
+        await page.goto(page_url)
+        bob = page.locator("details.account", has_text="bob@contoso.com")
+        seen: dict[str, object] = {
+            "passed_background": await page.locator("#passed-count").evaluate(
+                "e => getComputedStyle(e).backgroundColor"),
+            "row": await page.locator("details.account", has_text="alice@contoso.com").locator("summary").inner_text(),
+            # the last character of each line the address is laid out in (all but the last line)
+            "url_line_ends": await bob.locator(".url").evaluate("""el => {
+                const chars = [];
+                const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    for (let i = 0; i < node.data.length; i++) {
+                        const range = document.createRange(); range.setStart(node, i); range.setEnd(node, i + 1);
+                        chars.push([node.data[i], range.getBoundingClientRect().top]);
+                    }
+                }
+                const ends = [];
+                for (let i = 0; i + 1 < chars.length; i++) {
+                    if (chars[i + 1][1] > chars[i][1] + 2) ends.push(chars[i + 1][0] === "%" ? "%" : chars[i][0]);
+                }
+                return ends;
+            }"""),
+        }
+        await bob.locator("summary").click()
+        skipped = bob.locator("li.step.skipped .msg")
+        seen["skipped_colour"] = await skipped.evaluate("e => getComputedStyle(e).color")
+        seen["text"] = await page.locator("body").inner_text()
+        await page.screenshot(path=str(shot), full_page=True)
+        await browser.close()
+    return seen

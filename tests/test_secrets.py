@@ -98,7 +98,9 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     sim = tmp_path / "sim.yaml"
     sim.write_text(
         "accounts:\n"
-        f"  - {{upn: mfa@contoso.com, password: '{PASSWORD}', mfa: totp, totp_secret: {TOTP_SECRET}}}\n"
+        # the passkey registration campaign after the code: its snooze is recorded and warned, and searched
+        f"  - {{upn: mfa@contoso.com, password: '{PASSWORD}', mfa: totp, totp_secret: {TOTP_SECRET}, "
+        "passkey_campaign: snoozable}\n"
         f"  - {{upn: pushy@contoso.com, password: '{PASSWORD}', mfa: push, totp_secret: {TOTP_SECRET}}}\n"
         f"  - {{upn: fed@fabrikam.com, password: '{PASSWORD}', federated: true}}\n"
         "  - {upn: badpw@contoso.com, password: another-password}\n"
@@ -116,7 +118,7 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     for account in ("mfa@contoso.com", "pushy@contoso.com", "nudge@contoso.com"):
         assert cli("creds", "set", account, "--totp", env=env, input=f"{TOTP_SECRET}\n").returncode == 0
 
-    # the shipped flow, waiting 6 s rather than 20 on the page nobody knows (the nudge's card is the point)
+    # the shipped flow, waiting 6 s rather than 20 on the page nobody knows (its card is the point)
     flows = tmp_path / "flows"
     shutil.copytree(SHIPPED.parent, flows)
     flow = flows / SHIPPED.name
@@ -153,7 +155,9 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     assert (folder / "trace.zip").is_file() and list((folder / "video").glob("*.webm")), "its first try was searched"
     assert len(list((report / "evidence").glob("*.zip"))) == 5, "the evidence zips were searched too"
     card = json.loads((report / "nudge_contoso.com" / "page.json").read_text())
-    assert card["page_id"] == "ConvergedPasskeyNudge", "the page card was written, and searched"
+    assert card["page_id"] == "ConvergedTermsOfUse", "the page card was written, and searched"
+    mfa = next(r for r in data["runs"] if r["account"] == "mfa@contoso.com")
+    assert [i["action"] for i in mfa["interrupts"]] == ["snoozed"], "the campaign's snooze was recorded, and searched"
     with zipfile.ZipFile(report / "evidence" / "nudge_contoso.com.zip") as evidence:
         assert "page.json" in evidence.namelist()
     assert (report / "report.html").exists() and (report / "junit.xml").exists()
@@ -218,9 +222,10 @@ def test_redactor_masks_every_form_and_log_tracebacks(caplog: pytest.LogCaptureF
 
 
 def test_creds_end_to_end_with_a_documented_backend(tmp_path: Path) -> None:
-    """README: PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring on a headless CI box."""
+    """README and examples/ci: PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring on a throw-away CI
+    runner, allowed there explicitly (tests/test_keyring_safety.py: refused without it)."""
     env = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "XDG_DATA_HOME": str(tmp_path),
-           "HOME": str(tmp_path)}
+           "HOME": str(tmp_path), "M365_REPLAY_ALLOW_INSECURE_KEYRING": "1"}
     stored = cli("creds", "set", "alice@contoso.com", env=env, input=f"{PASSWORD}\n")
     assert stored.returncode == 0, stored.stderr
     assert "PlaintextKeyring" in stored.stdout and PASSWORD not in stored.stdout + stored.stderr

@@ -1,6 +1,6 @@
 """The sign-in pages of 2026 (issue 10, parts 2 and 5): the credential picker, passwordless
 Authenticator, the passkey prompt, primary buttons with only a name, login.live.com's personal
-account page and the AADSTS399218 interrupt. The shipped flow, unmodified, in real headless
+account page and the AADSTS399218 interrupt (action_required, issue 28). The shipped flow, unmodified, in real headless
 Chromium against the simulator, in English, Turkish and German."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 from runner.core.results import CATEGORIES
 from runner.reporters.console import LinePrinter
 from runner.signin import PASSKEY_REFUSAL
+from runner.signin.interrupts import CONFIRMATION_NEXT
 from runner.simulator import SimAccount
 
 pytestmark = pytest.mark.browser
@@ -50,7 +51,7 @@ def test_2026_first_factors_and_pages(replay, locale: str, primary_button: str) 
     personal = account("personal@contoso.com", "pw-personal-6", personal=True)
     confirm = account("confirm@contoso.com", "pw-confirm-7", interrupt="user_confirmation")
     expected = {picker.upn: "passed", picker_totp.upn: "passed", ngc.upn: "passed", passkey.upn: "passed",
-                ngc_only.upn: "mfa_required", personal.upn: "personal_account", confirm.upn: "page_changed"}
+                ngc_only.upn: "mfa_required", personal.upn: "personal_account", confirm.upn: "action_required"}
     accounts = [picker, picker_totp, ngc, passkey, ngc_only, personal, confirm]
     out = replay(accounts, locale=locale, workers=2, unrecognized_after=4.0, trace="off",
                  sim_options={**QUICK_PAGES, "primary_button": primary_button})
@@ -61,7 +62,8 @@ def test_2026_first_factors_and_pages(replay, locale: str, primary_button: str) 
     for run in out.report.runs:
         if run.failure is not None:
             assert run.failure.step == SIGN_IN_STEP
-            assert run.failure.action == CATEGORIES[run.failure.category]
+            assert run.failure.action == (CONFIRMATION_NEXT if run.account == confirm.upn
+                                          else CATEGORIES[run.failure.category])
 
     # the password reached by each way, typed exactly once; the TOTP code after it; "Stay signed in?"
     # answered No (Back, which comes before the primary button in the DOM); OneDrive as the user
@@ -92,10 +94,10 @@ def test_2026_first_factors_and_pages(replay, locale: str, primary_button: str) 
     assert typed_passwords(sim, personal.upn) == []
     assert "personal Microsoft account" in out.run(personal.upn).failure.message
 
-    # AADSTS399218: page_changed whose message is the new STATES row's markers; not answered
-    changed = out.run(confirm.upn).failure
-    assert "PageID 'ConvergedUserConfirmation'" in changed.message and "sErrorCode 399218" in changed.message
-    assert changed.details["page_id"] == "ConvergedUserConfirmation" and changed.details["error_code"] == "399218"
+    # AADSTS399218: action_required with the code and what it means; never confirmed by the runner
+    stopped = out.run(confirm.upn).failure
+    assert stopped.details["aadsts"] == "AADSTS399218" and "user confirmation is required" in stopped.message
+    assert [(i.kind, i.action) for i in out.run(confirm.upn).interrupts] == [("tenant_confirmation", "action_required")]
     assert sim.events_for(confirm.upn, "user_confirmation_shown")
     assert not sim.events_for(confirm.upn, "user_confirmation_answered")
     assert typed_passwords(sim, confirm.upn) == [True]

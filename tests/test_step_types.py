@@ -10,7 +10,7 @@ from pathlib import Path
 from runner.core.model import BrowserSettings, RunOptions
 from runner.core.results import CATEGORIES
 from runner.run.engine import checks_in, needs
-from runner.run.pagecard import step_locator
+from runner.run.flowedit import step_locator
 from runner.run.steps import HANDLERS
 from runner.spec.flow import load_flow
 from runner.spec.steps import STEP_TYPES

@@ -1,7 +1,7 @@
 """When Microsoft shows a page the runner has never seen: the page card, its proposed fix, a states
 file that teaches the runner the page without a release, and teach mode. In real Chromium against
-the simulator's pages the runner does not know (a passkey nudge after the password, an id renamed
-on OneDrive), in every language the simulator speaks."""
+the simulator's pages the runner does not know (a tenant's terms of use after the password, an id
+renamed on OneDrive), in every language the simulator speaks."""
 
 from __future__ import annotations
 
@@ -24,16 +24,16 @@ from tests.conftest import FLOWS, cli
 
 pytestmark = pytest.mark.browser
 
-NUDGE_PASSWORD = "nudge-Pw-7731"
+TERMS_PASSWORD = "terms-Pw-7731"
 RENAMED = {"O365_MainLink_Me": "O365_MainLink_MeControl"}
 
 
 def accounts() -> tuple[SimAccount, SimAccount]:
-    """A tenant where OneDrive renamed the account manager's id, and one of its accounts meets a
-    passkey nudge after the password."""
-    nudge = SimAccount("nudge@contoso.com", NUDGE_PASSWORD, new_interrupt=True, rename_ids=RENAMED)
+    """A tenant where OneDrive renamed the account manager's id, and one of its accounts meets
+    terms of use after the password (a page no row knows)."""
+    terms = SimAccount("terms@contoso.com", TERMS_PASSWORD, new_interrupt=True, rename_ids=RENAMED)
     renamed = SimAccount("renamed@contoso.com", "renamed-Pw-5521", home_layout="tiles", rename_ids=RENAMED)
-    return nudge, renamed
+    return terms, renamed
 
 
 def card_of(out: Any, account: str) -> dict[str, Any]:
@@ -43,33 +43,39 @@ def card_of(out: Any, account: str) -> dict[str, Any]:
 
 
 def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp_path: Path) -> None:
-    nudge, renamed = accounts()
-    first = replay([nudge, renamed], workers=2, unrecognized_after=4.0, locale="de-DE")
+    terms, renamed = accounts()
+    first = replay([terms, renamed], workers=2, unrecognized_after=4.0, locale="de-DE")
     assert {r.account: r.failure.category for r in first.report.runs if r.failure} == {
-        nudge.upn: "page_changed", renamed.upn: "page_changed"}
+        terms.upn: "page_changed", renamed.upn: "page_changed"}
 
     # the sign-in's card: the page by its markers, what it resembles, the buttons, a row to paste
-    card = card_of(first, nudge.upn)
-    assert card["page_id"] == "ConvergedPasskeyNudge" and card["title"]
+    card = card_of(first, terms.upn)
+    assert card["page_id"] == "ConvergedTermsOfUse" and card["title"]
     assert card["url"].startswith("https://login.microsoftonline.com/")
     assert "sFT" in card["config_keys"] and "urlPost" in card["config_keys"]
     assert card["step"]["file"].endswith("sync-profile-photo.yaml") and card["step"]["line"] > 1
-    assert [b["marker"] for b in card["buttons"]][:2] == ["idBtn_Nudge_NotNow", "idSIButton9"]
-    assert card["buttons"][0]["label"] == "Jetzt nicht"  # the page's own (German) wording, beside the marker
-    nudge_button = next(e for e in card["elements"] if e.get("id") == "idBtn_Nudge_NotNow")
-    assert nudge_button["data-report-event"] == "Nudge_NotNow" and nudge_button["role"] == "button"
-    assert "PageID:ConvergedPasskeyNudge" in card["new_markers"]
+    # the page's primary action first (Accept), its way back (Decline, idBtn_Back, before it in the DOM) last
+    assert [b["marker"] for b in card["buttons"]][:2] == ["idSIButton9", "idBtn_Back"]
+    assert card["buttons"][0]["label"] == "Akzeptieren"  # the page's own (German) wording, beside the marker
+    assert card["proposal_rule"].startswith("primary action: idSIButton9 ('Akzeptieren')")
+    decline = next(e for e in card["elements"] if e.get("id") == "idBtn_Back")
+    assert decline["data-report-event"] == "TermsOfUse_Decline" and decline["role"] == "button"
+    assert "PageID:ConvergedTermsOfUse" in card["new_markers"]
     assert card["resembles"] and all(like["lacks"] for like in card["resembles"])
-    assert card["proposed_row"]["click"] == "idBtn_Nudge_NotNow"
-    assert card["proposed_row"]["match"] == {"page_id": "ConvergedPasskeyNudge", "host": "login.microsoftonline.com",
-                                             "shows": ["idBtn_Nudge_NotNow"]}
+    assert card["proposed_row"]["click"] == "idSIButton9"
+    assert card["proposed_row"]["match"] == {"page_id": "ConvergedTermsOfUse", "host": "login.microsoftonline.com",
+                                             "shows": ["idSIButton9"]}
     assert not any(field.get("type") == "password" and "value" in field for field in card["elements"])
-    assert NUDGE_PASSWORD not in (first.report_dir / first.run(nudge.upn).failure.page_card).read_text()
-    assert "page card:" in first.stdout and "proposed row 'converged_passkey_nudge': click idBtn_Nudge_NotNow" \
+    assert TERMS_PASSWORD not in (first.report_dir / first.run(terms.upn).failure.page_card).read_text()
+    assert "page card:" in first.stdout and "proposed row 'converged_terms_of_use': click idSIButton9" \
         in first.stdout
+    assert "chosen by the rule: primary action" in first.stdout
     html = (first.report_dir / "report.html").read_text(encoding="utf-8")
     assert "Page card: a page m365-replay did not understand" in html
-    assert '<pre class="copy" id="proposed-row-0">states:\n  - name: converged_passkey_nudge' in html
+    assert '<pre class="copy" id="proposed-row-0">states:\n  - name: converged_terms_of_use' in html
+    # shown once, as the block to copy: not again below it as bullets with the YAML flattened
+    assert html.count("click: idSIButton9") == 1 and html.count("converged_terms_of_use") == 1
+    assert "the row was chosen by the rule: primary action" in html
     assert '<pre class="copy" id="proposed-edit-1">expect_visible: {id: O365_MainLink_MeControl}</pre>' in html
 
     # a flow step whose element moved: the failure says which step waited for what on which page, and
@@ -83,14 +89,21 @@ def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp
     best = moved["candidates"][0]
     assert best["marker"] == "O365_MainLink_MeControl" and any("id close" in why for why in best["why"])
     edit = moved["proposed_edit"]
-    assert edit == {"at": f"{FLOWS / 'sync-profile-photo.yaml'}:{moved['step']['line']}",
+    # the shipped flow is not edited where it is installed: the edit is for a copy (`flows copy`)
+    line = moved["step"]["line"]
+    assert edit == {"at": f"my-flows/sync-profile-photo.yaml:{line}", "copy": "m365-replay flows copy my-flows",
+                    "shipped": f"{FLOWS / 'sync-profile-photo.yaml'}:{line}",
+                    "run": "m365-replay run my-flows/sync-profile-photo.yaml",
                     "old": "expect_visible: {id: O365_MainLink_Me}",
                     "new": "expect_visible: {id: O365_MainLink_MeControl}"}
+    assert "copy the flows first (m365-replay flows copy my-flows), then edit my-flows/sync-profile-photo.yaml:" \
+        in first.stdout
+    assert "<code class=\"cmd\">m365-replay flows copy my-flows</code>" in html
 
     # `explain` prints the cards again; a run without one exits 1
-    explained = cli("explain", str(first.report_dir), "--account", nudge.upn)
+    explained = cli("explain", str(first.report_dir), "--account", terms.upn)
     assert explained.returncode == 0, explained.stderr
-    assert "states:\n" in explained.stdout and "click: idBtn_Nudge_NotNow" in explained.stdout
+    assert "states:\n" in explained.stdout and "click: idSIButton9" in explained.stdout
     assert "renamed@contoso.com" not in explained.stdout
 
     # the proposed row pasted into a states file, the proposed edit into the flow: the same run passes
@@ -100,12 +113,13 @@ def test_a_page_card_proposes_the_fix_and_the_fix_makes_the_run_pass(replay, tmp
     shutil.copytree(FLOWS, flows)
     flow = flows / "sync-profile-photo.yaml"
     flow.write_text(flow.read_text().replace(edit["old"], edit["new"]))
-    second = replay([nudge, renamed], flow=flow, workers=2, sign_in_states=load_states(states), locale="de-DE",
+    second = replay([terms, renamed], flow=flow, workers=2, sign_in_states=load_states(states), locale="de-DE",
                     report_dir=tmp_path / "second")
     assert [r.status for r in second.report.runs] == ["passed", "passed"], [r.failure for r in second.report.runs]
-    assert second.sim.events_for(nudge.upn, "nudge_skipped") and not second.sim.events_for(nudge.upn, "nudge_next")
-    sign_in = next(s for s in second.run(nudge.upn).steps if s.name == "Sign in with the work or school account")
-    assert sign_in.message == "state converged_passkey_nudge (sign-in-states.yaml:2)"
+    assert second.sim.events_for(terms.upn, "terms_accepted")
+    assert not second.run(terms.upn).interrupts  # a page of the tenant's own, not one of Microsoft's interrupts
+    sign_in = next(s for s in second.run(terms.upn).steps if s.name == "Sign in with the work or school account")
+    assert sign_in.message == "state converged_terms_of_use (sign-in-states.yaml:2)"
 
 
 def test_a_states_file_on_the_command_line_and_its_fail_rows(tmp_path: Path) -> None:
@@ -113,37 +127,40 @@ def test_a_states_file_on_the_command_line_and_its_fail_rows(tmp_path: Path) -> 
     account with a documented category; a broken file (here through the config file's
     `sign_in_states:`) is refused before anything runs, naming its lines."""
     sim = tmp_path / "sim.yaml"
-    sim.write_text("accounts:\n  - {upn: nudge@contoso.com, password: nudge-pw, new_interrupt: true}\n"
+    sim.write_text("accounts:\n  - {upn: terms@contoso.com, password: terms-pw, new_interrupt: true}\n"
                    "  - {upn: confirm@contoso.com, password: confirm-pw, interrupt: user_confirmation}\n")
     (tmp_path / "states.yaml").write_text(
         "states:\n"
-        "  - name: passkey_nudge\n"
-        "    match: {page_id: ConvergedPasskeyNudge, shows: ['[data-report-event=\"Nudge_NotNow\"]']}\n"
-        "    click: '[data-report-event=\"Nudge_NotNow\"]'\n"
+        "  - name: terms_of_use\n"
+        "    match: {page_id: ConvergedTermsOfUse, shows: ['[data-report-event=\"TermsOfUse_Accept\"]']}\n"
+        "    click: '[data-report-event=\"TermsOfUse_Accept\"]'\n"
         "  - name: tenant_confirmation\n"
         "    match: {error_code: \"399218\"}\n"
         "    fail: {category: action_required, message: Confirm the sign-in to this tenant once by hand.}\n")
     config = tmp_path / "m365-replay.yaml"
     config.write_text("allowed_domains: [contoso.com]\nsign_in_states: broken.yaml\n")
     keyring = tmp_path / "keyring.json"
-    keyring.write_text(json.dumps({"m365-replay\nnudge@contoso.com": "nudge-pw",
+    keyring.write_text(json.dumps({"m365-replay\nterms@contoso.com": "terms-pw",
                                    "m365-replay\nconfirm@contoso.com": "confirm-pw"}))
     env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.JsonFileKeyring", "M365_TEST_KEYRING_FILE": str(keyring)}
-    args = ("run", str(FLOWS / "sync-profile-photo.yaml"), "--account", "nudge@contoso.com", "--account",
+    args = ("run", str(FLOWS / "sync-profile-photo.yaml"), "--account", "terms@contoso.com", "--account",
             "confirm@contoso.com", "--simulator-accounts", str(sim), "--workers", "2", "--trace", "off")
     result = cli(*args, "--states", str(tmp_path / "states.yaml"), "--report-dir", str(tmp_path / "r"), env=env)
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     got = {r["account"]: (r["status"], (r["failure"] or {}).get("category")) for r in report["runs"]}
-    assert got == {"nudge@contoso.com": ("passed", None), "confirm@contoso.com": ("failed", "action_required")}, \
+    assert got == {"terms@contoso.com": ("passed", None), "confirm@contoso.com": ("failed", "action_required")}, \
         result.stdout + result.stderr
     confirm = next(r for r in report["runs"] if r["account"] == "confirm@contoso.com")["failure"]
-    assert confirm["message"] == "Confirm the sign-in to this tenant once by hand."
+    assert confirm["message"] == "Confirm the sign-in to this tenant once by hand."  # the row's, not the built-in's
     assert confirm["action"] == CATEGORIES["action_required"] and confirm["page_card"] is None
+    confirmed = next(r for r in report["runs"] if r["account"] == "confirm@contoso.com")
+    assert [(i["kind"], i["action"], i["detail"]) for i in confirmed["interrupts"]] == [
+        ("tenant_confirmation", "row", "tenant_confirmation (states.yaml:5): fail action_required")]
 
-    (tmp_path / "broken.yaml").write_text("states:\n  - name: Nudge Page\n    mtch: {host: x}\n    click: a\n")
+    (tmp_path / "broken.yaml").write_text("states:\n  - name: Terms Page\n    mtch: {host: x}\n    click: a\n")
     broken = cli(*args, "--config", str(config), "--report-dir", str(tmp_path / "r2"), env=env)
     assert broken.returncode == 2
-    assert "broken.yaml:2:11: 'Nudge Page' is not one lower-case word" in broken.stderr
+    assert "broken.yaml:2:11: 'Terms Page' is not one lower-case word" in broken.stderr
     assert "broken.yaml:3:5: unknown key 'mtch' (did you mean 'match'?)" in broken.stderr
     assert not (tmp_path / "r2" / "report.json").exists()
 
@@ -186,28 +203,28 @@ class Person(Listener):
 
 
 def test_teach_mode_writes_a_row_that_makes_the_next_run_pass(replay, tmp_path: Path) -> None:
-    nudge = SimAccount("teach@contoso.com", "teach-Pw-99", new_interrupt=True, kmsi=False)
+    terms = SimAccount("teach@contoso.com", "teach-Pw-99", new_interrupt=True, kmsi=False)
     taught = tmp_path / "taught.yaml"
-    person = Person("#idBtn_Nudge_NotNow")
+    person = Person("#idSIButton9")
     flow = tmp_path / "sign-in.yaml"
     flow.write_text("name: Sign in\nsteps:\n  - goto: https://www.office.com/\n  - sign_in: {}\n")
-    first = replay([nudge], flow=flow, teach=taught, interactive=True, locale="tr-TR",
+    first = replay([terms], flow=flow, teach=taught, interactive=True, locale="tr-TR",
                    listener=Fanout(LinePrinter(), person))
-    assert first.run(nudge.upn).status == "passed", first.run(nudge.upn).failure
-    assert person.asked == [nudge.upn]
+    assert first.run(terms.upn).status == "passed", first.run(terms.upn).failure
+    assert person.asked == [terms.upn]
     assert "m365-replay does not know this sign-in page" in person.banner
     assert "teach: wrote the row" in first.stdout
     rows = load_states(taught)
-    assert [(r.click, r.match) for r in rows] == [("idBtn_Nudge_NotNow", {
-        "page_id": "ConvergedPasskeyNudge", "host": "login.microsoftonline.com", "shows": ["idBtn_Nudge_NotNow"]})]
+    assert [(r.click, r.match) for r in rows] == [("idSIButton9", {
+        "page_id": "ConvergedTermsOfUse", "host": "login.microsoftonline.com", "shows": ["idSIButton9"]})]
     assert "teach-Pw-99" not in taught.read_text()
 
     # without --teach (and headless), the row answers the page
-    second = replay([nudge], flow=flow, sign_in_states=load_states(taught), report_dir=tmp_path / "second",
+    second = replay([terms], flow=flow, sign_in_states=load_states(taught), report_dir=tmp_path / "second",
                     trace="on")
-    assert second.run(nudge.upn).status == "passed", second.run(nudge.upn).failure
-    assert len(second.sim.events_for(nudge.upn, "nudge_skipped")) == 1
-    with zipfile.ZipFile(second.report_dir / str(second.run(nudge.upn).trace)) as trace:  # the row, named in the trace
+    assert second.run(terms.upn).status == "passed", second.run(terms.upn).failure
+    assert len(second.sim.events_for(terms.upn, "terms_accepted")) == 1
+    with zipfile.ZipFile(second.report_dir / str(second.run(terms.upn).trace)) as trace:  # the row, named in the trace
         assert any(f"m365-replay: state {rows[0].name} (taught.yaml:".encode() in trace.read(name)
                    for name in trace.namelist() if name.endswith(".trace"))
 
@@ -221,7 +238,8 @@ def test_teach_needs_a_person_at_the_window(tmp_path: Path) -> None:
 
 def test_every_built_in_state_names_markers_the_probe_watches() -> None:
     """A page card says which states a page resembles by their markers: each must be something the
-    probe sees (an element key of page.py, or the PageID, error code, host or the auto-posted form)."""
+    probe sees (an element key of page.py, or the PageID, error code, host, the auto-posted form, or the
+    words of words.py that the passkey campaign's rows read)."""
     from runner.signin.page import WATCHED_KEYS
     from runner.signin.states import STATES
 
@@ -229,7 +247,8 @@ def test_every_built_in_state_names_markers_the_probe_watches() -> None:
         assert state.markers, state.name
         for marker in state.markers:
             kind = marker.split(":", 1)[0]
-            assert marker in WATCHED_KEYS or kind in ("PageID", "sErrorCode", "host", "form"), (state.name, marker)
+            assert marker in WATCHED_KEYS or kind in ("PageID", "sErrorCode", "host", "form", "words"), (
+                state.name, marker)
 
 
 def test_a_failed_wait_cuts_the_tokens_from_the_page_it_names() -> None:
@@ -247,16 +266,14 @@ def test_a_failed_wait_cuts_the_tokens_from_the_page_it_names() -> None:
 def test_a_page_card_adds_a_found_name_to_the_end_of_an_ordered_fallback(tmp_path: Path) -> None:
     """For a `first_of:` step the card's proposed edit keeps the flow's order: the public id first, the
     name found on the page tried last."""
-    from types import SimpleNamespace
-
-    from runner.run.pagecard import step_analysis, waited_for
+    from runner.run.flowedit import propose_edit, waited_for
 
     flow = tmp_path / "f.yaml"
     flow.write_text("name: f\nsteps:\n  - click: {first_of: [{id: mectrl_currentAccount_picture}, "
                     "{role: link, name: Add or change your picture}]}\n")
     [step] = load_flow(flow).steps
     elements = [{"tag": "a", "id": "mectrl_currentAccount_photo", "role": "link", "label": "Profilbild ändern"}]
-    card = step_analysis(SimpleNamespace(text=lambda text: text), step, elements)  # type: ignore[arg-type]
+    card = propose_edit(step, elements, lambda text: text)
     assert card["locator"] == "#mectrl_currentAccount_picture, else link 'Add or change your picture'"
     assert card["proposed_edit"]["new"] == ('click: {first_of: [{id: mectrl_currentAccount_picture}, {role: link, '
                                             'name: "Add or change your picture"}, {id: mectrl_currentAccount_photo}]}')

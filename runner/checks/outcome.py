@@ -46,6 +46,8 @@ ROUNDING_S = 0.1  # synced_after_s and last_not_yet_s are rounded to this
 FIRST_WAIT_S = 2.0
 MOST_WAIT_S = 60.0
 SHARE_OF_ELAPSED = 0.1
+# the address a link leads to (`base:`: the OneDrive tile): the element's own, or its enclosing link's
+LINK_ADDRESS_JS = "e => e.href || e.closest('a[href]')?.href || ''"
 # when the server answered the current document (ms since the epoch)
 NAVIGATION_JS = ("() => { const n = performance.getEntriesByType('navigation')[0];"
                  " return performance.timeOrigin + (n ? n.responseStart : 0); }")
@@ -79,7 +81,7 @@ async def _fetch_side(rt: StepContext, side: dict[str, Any], label: str) -> tupl
     base = rt.page.url
     if side.get("base"):  # a link on the page (e.g. the OneDrive tile): the URL is on the host it leads to
         link = rt.locator(side["base"]).first
-        base = await link.evaluate("e => e.href || e.closest('a[href]')?.href || ''", timeout=rt.timeout_ms) or base
+        base = await link.evaluate(LINK_ADDRESS_JS, timeout=rt.timeout_ms) or base
     url = urljoin(base, rt.text(side["url"]))
     tries = FetchTries(rt, label)
     fetched = await retrying(tries, lambda: fetch_image(rt.page.context, url, timeout_s=rt.timeout_ms / 1000))

@@ -16,23 +16,27 @@ import click
 from .. import __version__
 from ..core.errors import FlowError, UsageError
 from .creds import creds
+from .experiment import experiment, simulator_command
+from .helptext import WholeHelpGroup
 from .options import (
     browser_options,
+    doc_offline_option,
     notify_options,
     outcome_options,
     page_options,
     report_dir_option,
     retries_option,
     run_option,
+    simulator_from,
     verbose_option,
 )
+from .show import show_report
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..core.model import AccountSpec, BrowserSettings, Flow
     from ..core.results import Report
-    from ..simulator import Simulator
 
 
 def _fail(message: str) -> None:
@@ -40,7 +44,7 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=WholeHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="m365-replay")
 def cli() -> None:
     """Replay documented Microsoft 365 user-side procedures in a real browser, one private
@@ -62,7 +66,7 @@ def cli() -> None:
 @run_option("trace")
 @run_option("video")
 @run_option("mfa-wait")
-@click.option("--simulator", is_flag=True, help="Run against the built-in Microsoft 365 simulator.")
+@run_option("simulator")
 @run_option("config")
 @run_option("simulator-accounts")
 @verbose_option
@@ -74,6 +78,7 @@ def cli() -> None:
               "redacted log, summary.txt) under REPORT_DIR/evidence/.")
 @click.option("--doc-check", "doc_check", is_flag=True, help="Also check the flow's `doc:` wording against its "
               "article first, and record when and with what result in report.json (see `doc-check`).")
+@doc_offline_option
 @outcome_options
 @run_option("states")
 @click.option("--teach", type=click.Path(path_type=Path), metavar="FILE", help="With --headed: a sign-in page no "
@@ -87,12 +92,12 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
         simulator_accounts: Path | None, verbose: int, quiet: bool, as_json: bool, rerun_failed: Path | None,
         evidence: bool, shard: str | None, doc_check: bool, notify: tuple[str, ...], notify_on: str,
         report_url: str | None, require_synced: bool, until_synced: float | None, states_file: Path | None,
-        teach: Path | None, retries: int = 0) -> None:
+        teach: Path | None, retries: int = 0, offline: Path | None = None) -> None:
     """Run FLOW for each account: a flow file, or a shipped flow's name (see `m365-replay flows`)."""
     from ..core.model import RunOptions
     from ..core.results import default_report_dir
     from ..reporters.notify import check_urls
-    from ..secrets.credentials import KeyringStore
+    from ..secrets.credentials import run_store
     from ..spec.catalog import resolve_flow
     from ..spec.config import check_allowed
     from ..spec.flow import load_flow, refuse_changes
@@ -101,25 +106,29 @@ def run(flow_file: str, accounts: tuple[str, ...], users: Path | None, variables
 
     if teach is not None and not browser.headed:
         raise UsageError("--teach needs --headed: a person at the browser window shows the runner the new page.")
+    if offline is not None and not doc_check:
+        raise UsageError("--offline FILE is the saved article for --doc-check: add --doc-check, or leave it out.")
     flow = load_flow(resolve_flow(flow_file))
     refuse_changes(flow, allow_changes, "--allow-changes")
     check_urls(notify)
+    sim = simulator_from(simulator, simulator_accounts)
+    if sim is not None and not (accounts or users or rerun_failed):  # on the simulator: all its accounts
+        accounts = tuple(sim.app.accounts)
     specs = _select_specs(flow, accounts, users, variables, rerun_failed, shard)
     check_allowed([spec.account for spec in specs], config_file)
     if video != "off":
         from ..run.browser import check_video_support
 
         check_video_support(browser)
-    store = KeyringStore()
-    store.check()
+    store = run_store(sim.secrets() if sim is not None else None)  # on the simulator: its file too
     options = RunOptions(
         report_dir=report_dir or default_report_dir(), browser=browser, workers=workers, locale=locale,
         timeout=timeout, account_timeout=account_timeout, trace=trace, video=video, mfa_wait=mfa_wait,
-        simulator=_simulator(simulator, simulator_accounts), require_synced=require_synced,
+        simulator=sim, require_synced=require_synced,
         until_synced=until_synced, sign_in_states=states_for_run(states_file, config_file, teach), teach=teach,
         retries=retries,
     )
-    doc_summary = _doc_check_first(flow, locale, as_json) if doc_check else None
+    doc_summary = _doc_check_first(flow, locale, as_json, offline) if doc_check else None
     report = execute(flow, specs, options, store, verbose=verbose, quiet=quiet, to_stderr=as_json,
                      evidence=evidence, doc_check=doc_summary)
     _send_notifications([(report, options.report_dir)], notify, notify_on, report_url)
@@ -151,26 +160,15 @@ def _select_specs(flow: Flow, accounts: tuple[str, ...], users: Path | None, var
     return select(specs, index, total)
 
 
-def _simulator(wanted: bool, accounts_file: Path | None) -> Simulator | None:
-    """--simulator / --simulator-accounts: the built-in Microsoft 365 with those accounts, or None."""
-    if not wanted and accounts_file is None:
-        return None
-    if accounts_file is None:
-        raise UsageError("--simulator needs --simulator-accounts FILE (or try `m365-replay demo`).")
-    from ..simulator import load_simulator
-
-    try:
-        return load_simulator(accounts_file)  # its accounts, and any faults the file sets
-    except (OSError, ValueError, TypeError) as exc:
-        raise UsageError(f"{accounts_file}: {exc}") from None
-
-
-def _doc_check_first(flow: Flow, locale: str | None, as_json: bool) -> dict[str, object]:
+def _doc_check_first(flow: Flow, locale: str | None, as_json: bool, offline: Path | None) -> dict[str, object]:
     """`run --doc-check`: the article checked before any account, one line said about it (to
-    stderr with --json, whose stdout is report.json alone)."""
+    stderr with --json, whose stdout is report.json alone). A saved copy (--offline) that is no
+    article is bad input, so nothing runs (exit 2); a page that could not be fetched lets the run go on."""
     from ..checks.doccheck import for_run, run_line
 
-    summary = for_run(flow, locale)
+    summary = for_run(flow, locale, offline)
+    if offline is not None and summary["error"]:
+        raise UsageError(f"--offline: {summary['error']}")
     click.echo(run_line(summary), err=as_json)
     return summary
 
@@ -235,9 +233,7 @@ def validate(files: tuple[str, ...]) -> None:
 @cli.command("doc-check")
 @click.argument("files", nargs=-1, required=True, metavar="FLOW...")
 @click.option("--locale", help="The article's locale, e.g. tr-TR (default: the `source:` address as written).")
-@click.option("--offline", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
-              help="Check against this saved copy of the article instead of fetching it: a support.microsoft.com "
-              "or learn.microsoft.com page (HTML) or MicrosoftDocs Markdown.")
+@doc_offline_option
 @click.option("--threshold", type=click.FloatRange(50, 100), default=95.0, show_default=True,
               help="Fuzzy ratio (0-100) from which a quote is the same as the article's sentence.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("doc-check.json"),
@@ -280,7 +276,7 @@ def flows_copy(directory: Path, force: bool) -> None:
 @cli.command()
 @browser_options
 def doctor(browser: BrowserSettings) -> None:
-    """What a run needs and whether this machine has it; exit 1 if a run cannot start."""
+    """What a run needs and whether this machine has it; exit 1 if a run cannot start or the keyring is unencrypted."""
     from .doctor import FAIL, render, run_checks
 
     checks = run_checks(browser)
@@ -306,6 +302,9 @@ def schema(kind: str | None) -> None:
 
 
 cli.add_command(creds)
+cli.add_command(show_report)
+cli.add_command(experiment)
+cli.add_command(simulator_command)
 
 
 @cli.command()

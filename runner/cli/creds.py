@@ -14,9 +14,10 @@ from pathlib import Path
 import click
 
 from ..core.errors import UsageError
+from .helptext import WholeHelpGroup
 
 
-@click.group()
+@click.group(cls=WholeHelpGroup)
 def creds() -> None:
     """Passwords and TOTP secrets in the OS keyring."""
 
@@ -35,7 +36,7 @@ def creds_set(account: str, totp: bool, from_env: str | None = None) -> None:
     if problem:
         raise UsageError(problem)
     store = KeyringStore()
-    store.check()
+    store.check_storable()  # before the prompt: nobody types a password that would be refused
     kind = "totp" if totp else "password"
     label = "TOTP secret (base32)" if totp else "Password"
     if from_env is not None:  # CI: the secret store hands secrets over as environment variables

@@ -2,7 +2,8 @@
 
 The helpdesk runs it first when something is off, so each line is one need, what was found, and
 when something is missing the one-line fix. A run cannot start (exit 1) without a browser, a
-keyring backend or a config file that loads: `run` would stop at exit 2 before any account. ffmpeg
+keyring backend or a config file that loads: `run` would stop at exit 2 before any account. A keyring
+that keeps secrets unencrypted fails the check too (exit 1), though a run can read from it. ffmpeg
 (only `--video` needs it) and the name resolution of login.microsoftonline.com (only real
 Microsoft needs it; the demo and the simulator do not) are reported but do not fail the check.
 
@@ -30,9 +31,10 @@ OK, WARN, FAIL = "ok", "warn", "FAIL"
 SIGN_IN_HOST = "login.microsoftonline.com"
 DNS_TIMEOUT = 5.0
 HEADLESS_KEYRING_FIX = (
-    "run a Secret Service in a D-Bus session (gnome-keyring), or for test accounts on a locked-down box add "
-    "keyrings.alt to m365-replay's environment (`pipx inject m365-replay keyrings.alt pycryptodome`, or pip install) "
-    "and set PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring; see the README's 'Credentials'"
+    "run a Secret Service in a D-Bus session (gnome-keyring, or KeePassXC with its Secret Service integration), or "
+    "add keyrings.cryptfile to m365-replay's environment (`pipx inject m365-replay keyrings.cryptfile`, or pip "
+    "install) and set PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring with its passphrase in "
+    "KEYRING_CRYPTFILE_PASSWORD; see the README's 'Credentials'"
 )
 
 
@@ -42,6 +44,7 @@ class Check:
     status: str  # OK, WARN or FAIL
     found: str
     fix: str | None = None
+    blocks: bool = True  # a FAIL that stops a run; an unencrypted keyring is a problem that does not
 
 
 def run_checks(settings: BrowserSettings, host: str = SIGN_IN_HOST, dns_timeout: float = DNS_TIMEOUT) -> list[Check]:
@@ -58,8 +61,10 @@ def render(checks: list[Check]) -> Iterator[str]:
         yield f"{check.status:<4}  {check.name:<{width}}  {check.found}"
         if check.fix:
             yield f"{'':<4}  {'':<{width}}  fix: {check.fix}"
-    if any(c.status == FAIL for c in checks):
+    if any(c.status == FAIL and c.blocks for c in checks):
         yield "A run cannot start here: fix the FAIL lines above."
+    elif any(c.status == FAIL for c in checks):
+        yield "A run can start here, but fix the FAIL lines above."
     else:
         yield "A run can start here."
 
@@ -119,7 +124,7 @@ async def _start_browser(settings: BrowserSettings) -> tuple[str, str]:
 
 
 def check_keyring() -> Check:
-    from ..secrets.credentials import KeyringStore
+    from ..secrets.credentials import ALLOW_INSECURE_ENV, WAYS_OUT, KeyringStore
 
     store = KeyringStore()
     try:
@@ -128,11 +133,12 @@ def check_keyring() -> Check:
         if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             return Check("keyring", FAIL, "no usable backend (no D-Bus session: a headless box)", HEADLESS_KEYRING_FIX)
         return Check("keyring", FAIL, "no usable backend", str(exc))
-    name = store.backend_name()
-    if "Plaintext" in name:
-        return Check("keyring", WARN, f"{name} (passwords readable by anyone who can read your home folder)",
-                     "use it for test accounts on a locked-down box only (README, 'Credentials')")
-    return Check("keyring", OK, name)
+    reason = store.unencrypted()
+    if reason is None:
+        return Check("keyring", OK, store.backend_name())
+    if os.environ.get(ALLOW_INSECURE_ENV) == "1":  # asked for, on a throw-away machine
+        return Check("keyring", WARN, f"{reason} (allowed by {ALLOW_INSECURE_ENV}=1)")
+    return Check("keyring", FAIL, f"{reason}: `creds set` refuses to store there", WAYS_OUT, blocks=False)
 
 
 def check_config() -> Check:

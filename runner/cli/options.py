@@ -15,13 +15,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ..core.errors import UsageError
 from ..core.model import BrowserSettings
-from ..core.options import RUN_OPTIONS, RunOption, check_value
+from ..core.options import RUN_OPTIONS, RunOption, check_value, parse_duration
 from ..reporters.notify import WHEN as NOTIFY_WHEN
+
+if TYPE_CHECKING:
+    from ..simulator import Simulator
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -117,8 +121,42 @@ notify_options = stack(
 notify_options.__doc__ = "--notify, --notify-on, --report-url: the same three wherever a result is sent."
 
 
+def duration_value(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A click callback for a command's own DURATION option (120, 90s, 5m, 1h), read as the run options'
+    durations are (core/options.py parse_duration): seconds, or a clear error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 outcome_options = stack(run_option("require-synced"), run_option("until-synced"))
 outcome_options.__doc__ = "--require-synced, --until-synced: what a flow's check (compare_images) decides."
 
 retries_option = run_option("retries")
 retries_option.__doc__ = "--retries N: transient faults tried again in a new context (runner/run/retry.py)."
+
+doc_offline_option = click.option(
+    "--offline", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+    help="Check against this saved copy of the article instead of fetching it: a support.microsoft.com or "
+    "learn.microsoft.com page (HTML) or MicrosoftDocs Markdown.")
+doc_offline_option.__doc__ = "--offline FILE: the saved article, for `doc-check` and `run --doc-check` alike."
+
+
+def simulator_from(wanted: bool, accounts_file: Path | None) -> Simulator | None:
+    """--simulator / --simulator-accounts: the built-in Microsoft 365 with the demo's accounts or the
+    file's, or None."""
+    if not wanted and accounts_file is None:
+        return None
+    if accounts_file is None:
+        from ..simulator import Simulator, demo_accounts
+
+        return Simulator(demo_accounts())
+    from ..simulator import load_simulator
+
+    try:
+        return load_simulator(accounts_file)  # its accounts, and any faults the file sets
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"{accounts_file}: {exc}") from None

@@ -48,6 +48,11 @@ class StepContext(Protocol):
 
     # telling
     def warn(self, message: str) -> None: ...
+    def record_interrupt(self, kind: str, action: str, detail: str | None = None) -> None:
+        """A page Microsoft put into the sign-in (runner/signin/interrupts.py), and what the run did there:
+        kept on the run's result (`interrupts`)."""
+        ...
+
     def announce(self, message: str) -> None: ...
     async def trace_state(self, name: str, noted: bool = False) -> None:
         """The sign-in's page state, in the log; with `noted` (a states file's row) also in the

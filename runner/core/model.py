@@ -209,6 +209,9 @@ class AccountSpec:
     account: str
     inputs: dict[str, Any]
     photo: str | None = None  # the users file's `photo:` for this account: the `${photo}` variable
+    # the flow this account runs when not the run's own (an experiment's arms: the control arm runs
+    # only the upload, the fix arm the upload and the fix, in one run and one random order)
+    flow: Flow | None = None
 
 
 class Listener:

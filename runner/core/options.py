@@ -97,8 +97,14 @@ ROWS = (
               "which).", "path", dest="config_file", metavar="FILE",
               pytest_help="Config file with the tenant allow-list (default: as `run`: ./m365-replay.yaml, else the "
               "user's config file)."),
-    RunOption("simulator-accounts", "YAML of simulated accounts (with --simulator).", "path", metavar="FILE",
-              pytest_help="Run against the built-in Microsoft 365 simulator holding these accounts."),
+    RunOption("simulator", "Run against the built-in Microsoft 365 simulator, with the demo's accounts (all of them "
+              "when no account is named); a password the keyring lacks comes from the simulator.", "flag",
+              pytest_help="Run against the built-in Microsoft 365 simulator with the demo's accounts (as `run "
+              "--simulator`); without --m365-account or --m365-users, every simulated account runs."),
+    RunOption("simulator-accounts", "YAML of your own simulated accounts: the simulator with them (`schema "
+              "--simulator-accounts`); a password the keyring lacks comes from this file.", "path", metavar="FILE",
+              pytest_help="Run against the built-in Microsoft 365 simulator holding these accounts (as `run "
+              "--simulator-accounts`)."),
     RunOption("require-synced", "Fail (exit 1) an account whose check did not find `synced` (not_yet, no_photo, "
               "unknown): QA's gate. Without it a replay that ran passes, its outcome shown beside it.", "flag",
               field="require_synced",

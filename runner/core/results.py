@@ -66,7 +66,7 @@ class StepFailure(Exception):
         self.category = category
         self.message = message
         self.details = details
-        self.page_card: str | None = None  # page.json, when one was written (runner/run/pagecard.py)
+        self.page_card: str | None = None  # page.json, when one was written (runner/run/pageread.py)
 
 
 def now_iso() -> str:
@@ -93,8 +93,8 @@ class Failure:
     # after its network retries says how many loads it tried under `navigation_tries`
     details: dict[str, Any] = field(default_factory=dict)
     # the page card's reference: page.json in the account's folder (relative to the report folder), what
-    # the page the runner did not understand looked like and the proposed fix (runner/run/pagecard.py);
-    # on page_changed, and on a sign-in timeout
+    # the page the runner did not understand looked like and the proposed fix (runner/run/pageread.py);
+    # on page_changed, on a sign-in timeout and at the tenant confirmation
     page_card: str | None = None
 
     @classmethod
@@ -236,6 +236,17 @@ class GeneratedPhoto:
 
 
 @dataclass
+class Interrupt:
+    """A page Microsoft put into the sign-in (runner/signin/interrupts.py), what the run did there
+    (snoozed, action_required, row), when, and what was pressed: later runs count the snoozes."""
+
+    kind: str
+    action: str
+    at: str
+    detail: str | None = None
+
+
+@dataclass
 class RunResult:
     account: str
     status: str  # passed | failed | error | skipped
@@ -259,6 +270,7 @@ class RunResult:
     # what this run changed in the account: the `changes:` of every step that passed (e.g. ["profile
     # photo"]), any try's; a failure after such a step is told beside it, never as a plain failure
     changed: list[str] = field(default_factory=list)
+    interrupts: list[Interrupt] = field(default_factory=list)  # what the sign-in met, in order (Interrupt)
 
     def failure_screenshot(self) -> str | None:
         """The screenshot of the step that failed (the last failed step that has one)."""
@@ -276,6 +288,8 @@ class RunResult:
                         for s in raw.get("steps") or [] if isinstance(s, dict) and s.get("name") is not None]
         tries = data.get("tries") if "tries" in data else data.get("attempts")  # schema 1: `attempts`
         raw["tries"] = [Try.from_dict(t) for t in tries or [] if isinstance(t, dict)]
+        raw["interrupts"] = [Interrupt(**_known(Interrupt, i)) for i in raw.get("interrupts") or []
+                             if isinstance(i, dict) and {"kind", "action", "at"} <= i.keys()]
         return cls(**{"status": "error", "duration_ms": 0, "final_url": None, **raw})
 
     def to_dict(self) -> dict[str, Any]:
@@ -283,7 +297,7 @@ class RunResult:
         out.update(failure=self.failure.to_dict() if self.failure else None, steps=[asdict(s) for s in self.steps],
                    outcome=self.outcome.to_dict() if self.outcome else None,
                    generated_photo=asdict(self.generated_photo) if self.generated_photo else None,
-                   tries=[asdict(t) for t in self.tries])
+                   tries=[asdict(t) for t in self.tries], interrupts=[asdict(i) for i in self.interrupts])
         out["attempts"] = [t.v1_dict() for t in self.tries]  # deprecated alias (schema 1), for one more release
         return out
 
@@ -351,8 +365,10 @@ def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON via a temp file and rename, so a reader (or a crash) never sees half a file."""
+def write_json_atomic(path: Path, data: Any, durable: bool = True) -> None:
+    """Write JSON via a temp file and rename, so a reader (or a crash) never sees half a file.
+    `durable`: on disk before the rename (fsync), so that a power cut cannot lose it either; without
+    it a killed process still loses nothing (the system writes it out), at a fraction of the cost."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=path.parent)
     try:
@@ -360,7 +376,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
             json.dump(data, handle, indent=2, ensure_ascii=False)
             handle.write("\n")
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

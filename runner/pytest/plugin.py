@@ -39,6 +39,8 @@ FLOW_SUFFIXES = (".yaml", ".yml")
 LIBRARY_DIR = "lib"  # sub-flows (`use: lib/...`) are building blocks, not tests
 REFUSED_KEY = pytest.StashKey[list[str]]()  # the lines saying which changing flows were not run, and why
 DEFAULTS_PLUGIN = "runner.pytest.defaults"
+BASE_URL_PLUGIN = "runner.pytest.baseurl"
+PLAYWRIGHT_BASE_URL = "playwright-base-url"  # pytest-playwright's base_url when pytest-base-url is not in use
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,7 +80,20 @@ def addoption_kwargs(row: RunOption) -> dict[str, Any]:
 
 
 def _active(config: pytest.Config) -> bool:
-    return bool(config.getoption("--m365-users", None) or config.getoption("--m365-account", None))
+    return bool(config.getoption("--m365-users", None) or config.getoption("--m365-account", None)
+                or _simulated(config))
+
+
+def _simulated(config: pytest.Config) -> bool:
+    return bool(config.getoption("--m365-simulator", False) or config.getoption("--m365-simulator-accounts", None))
+
+
+def _simulated_accounts(config: pytest.Config) -> tuple[str, ...]:
+    """Who runs on the simulator when no account is named: every account it holds (as `run --simulator`)."""
+    from ..simulator import demo_accounts, load_accounts
+
+    path = config.getoption("--m365-simulator-accounts", None)
+    return tuple(a.upn for a in (load_accounts(Path(path)) if path else demo_accounts()))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,6 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-playwright's (a fixture overriding one of the same name can ask for the original).
     if not config.pluginmanager.has_plugin(DEFAULTS_PLUGIN):
         config.pluginmanager.import_plugin(DEFAULTS_PLUGIN)
+    if config.pluginmanager.has_plugin(PLAYWRIGHT_BASE_URL) and not config.pluginmanager.has_plugin(BASE_URL_PLUGIN):
+        config.pluginmanager.import_plugin(BASE_URL_PLUGIN)  # its base_url without a warning per session
     if _active(config):
         config.args[:] = [_shipped_argument(arg, config.invocation_params.dir) for arg in config.args]
         _read_files(config)
@@ -135,14 +152,24 @@ def _read_files(config: pytest.Config) -> None:
 
 def _shipped_argument(arg: str, base: Path) -> str:
     """A pytest argument naming a shipped flow (`sync-profile-photo`, maybe `::` and a test id)
-    becomes that flow's file; anything that exists, or names no shipped flow, is left to pytest."""
-    from ..spec.catalog import find_shipped
+    becomes that flow's file; anything that exists is left to pytest. A bare name (no folder, no
+    suffix) that is neither gets the CLI's answer, the shipped flows and a did-you-mean, rather than
+    pytest's "file or directory not found" (a usage error, exit 4)."""
+    from ..core.errors import FlowError
+    from ..spec.catalog import find_shipped, resolve_flow
 
     target, sep, rest = arg.partition("::")
     if not target or (base / target).exists():
         return arg
     shipped = find_shipped(target)
-    return f"{shipped.path}{sep}{rest}" if shipped is not None else arg
+    if shipped is not None:
+        return f"{shipped.path}{sep}{rest}"
+    if Path(target).parent == Path(".") and not Path(target).suffix:
+        try:
+            resolve_flow(target)  # says what `m365-replay run` would say about it
+        except FlowError as exc:
+            raise pytest.UsageError("\n".join(f"{target}: {p.message}" for p in exc.problems)) from None
+    return arg
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -189,8 +216,10 @@ class FlowFile(pytest.File):
                 "--m365-allow-changes to run it")
             return
         users = config.getoption("--m365-users")
-        specs = build_specs(flow, tuple(config.getoption("--m365-account")), Path(users) if users else None,
-                            tuple(config.getoption("--m365-var")))
+        accounts = tuple(config.getoption("--m365-account"))
+        if not accounts and not users and _simulated(config):
+            accounts = _simulated_accounts(config)
+        specs = build_specs(flow, accounts, Path(users) if users else None, tuple(config.getoption("--m365-var")))
         shard = config.getoption("--m365-shard")
         if shard:
             from ..run.shard import parse_shard, select
@@ -239,14 +268,15 @@ def _flow_test(flow: Flow, spec: AccountSpec) -> Any:
 
 @pytest.fixture(scope="session")
 def m365_simulator(pytestconfig: pytest.Config) -> Iterator[Simulator | None]:
-    """The built-in simulator for the session (per xdist worker), with --m365-simulator-accounts."""
+    """The built-in simulator for the session (per xdist worker), with --m365-simulator-accounts' accounts
+    or (--m365-simulator) the demo's."""
     path = pytestconfig.getoption("--m365-simulator-accounts", None)
-    if not path:
+    if not path and not pytestconfig.getoption("--m365-simulator", False):
         yield None
         return
-    from ..simulator import load_simulator
+    from ..simulator import Simulator, demo_accounts, load_simulator
 
-    sim = load_simulator(Path(path)).start()
+    sim = (load_simulator(Path(path)) if path else Simulator(demo_accounts())).start()
     try:
         yield sim
     finally:

@@ -21,7 +21,7 @@ from .report import flow_folder, record_on_test
 if TYPE_CHECKING:
     from ..core.model import AccountSpec
     from ..core.results import RunResult
-    from ..secrets.credentials import KeyringStore
+    from ..secrets.credentials import CredentialStore
     from ..simulator import Simulator
     from ..spec.flow import Flow
 
@@ -43,7 +43,7 @@ class FlowSession:
     """What the flow tests of a session share: credentials, options, a scratch folder."""
 
     config: pytest.Config
-    store: KeyringStore | None = None
+    store: CredentialStore | None = None
     simulator: Simulator | None = None
     results: list[RunResult] = field(default_factory=list)
 
@@ -53,16 +53,14 @@ class FlowSession:
         from ..core.model import RunOptions
         from ..core.options import PLUGIN_OPTIONS
         from ..run.engine import Engine
-        from ..secrets.credentials import KeyringStore
+        from ..secrets.credentials import run_store
         from . import pwbridge
 
         if self.store is None:
-            store = KeyringStore()
-            try:
-                store.check()
+            try:  # as `run`: on the simulator, the keyring when it has the secret, else the simulator's file
+                self.store = run_store(self.simulator.secrets() if self.simulator is not None else None)
             except UsageError as exc:
                 pytest.fail(str(exc), pytrace=False)
-            self.store = store
         folder = flow_folder(self.config, flow.path)  # the session's report folder (report.py), as `run`'s
         # the run options the plugin takes (--m365-timeout, --m365-retries...), read and checked as `run`'s
         given = {row.field: self.config.getoption(row.pytest) for row in PLUGIN_OPTIONS if row.field}
@@ -175,8 +173,13 @@ def describe_failure(result: RunResult, screenshots: dict[str, str], base: Path,
     from ..reporters.console import BADGES, account_lines
     from ..reporters.pagecard import HEAD, card_lines, load_card
 
-    lines = [f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)",
-             *account_lines(result, detail=True)]
+    failure = result.failure
+    # the first line is what pytest's short summary shows after the test id, cut to the terminal's
+    # width: the category and step first, as `run`'s summary table says them
+    headline = f"{failure.category} at {failure.step!r}" if failure and failure.step else \
+        (failure.category if failure else result.status)
+    badge = f"{BADGES.get(result.status, result.status)} {result.account} ({result.duration_ms / 1000:.1f}s)"
+    lines = [headline, badge, *account_lines(result, detail=True)]
     shot = result.failure_screenshot()
     if shot in screenshots:
         path = Path(screenshots[shot])

@@ -1,7 +1,10 @@
 """Reports a person reads, built from the same Report that becomes report.json: report.html
-(html.py), junit.xml (junit.py), per-account evidence zips (evidence.py), and the relation to
-other runs (history.py). One module per format; report.json stays the source of truth. Also what a
-person hears while it runs and after: the terminal (console.py) and notifications (notify.py).
+(html.py), junit.xml (junit.py), per-account evidence zips (evidence.py), page cards in words
+(pagecard.py), and the relation to other runs (history.py, the scan of earlier runs in past.py). One
+module per format; report.json stays the source of truth (data.py reads it back). Also what a person
+hears while it runs and after: the terminal (console.py) and notifications (notify.py); the
+`report`/`explain` commands' work (commands.py); a made-up report for tests and benchmarks
+(sample.py). An experiment's reports come from its own record (experiment.py).
 
 May import: `runner.core` only. The checks and the ways in call the reporters; a reporter reads a
 Report (or report.json), never the engine, a flow file or a secret store.

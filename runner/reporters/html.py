@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from ..core.redact import redact
 from ..core.results import CATEGORIES, Failure, Outcome, Report, RunResult, Side
@@ -40,13 +41,35 @@ def escape_output(value: object) -> str:
     thousands of accounts, and Markup-based autoescaping was most of the render time."""
     if value is None:
         return ""
+    if isinstance(value, Markup):  # built by a filter below from escaped text
+        return str(value)
     return _escape_text(value if isinstance(value, str) else str(value))
+
+
+TICKS_RE = re.compile(r"`([^`\n]+)`")
+# where a long address may wrap: after / ? & = # (not in or after the scheme's "//"), before an encoded slash
+URL_BREAK_RE = re.compile(r"(?<=[/?&=#])(?<!//)(?!/)|(?=%2[Ff])")
+
+
+def code_spans(value: object) -> Markup:
+    """Messages and advice quote commands in Markdown's backticks (`m365-replay creds set ACCOUNT`):
+    shown as code, not as backticks. The text is escaped first; a backtick is never escaped."""
+    return Markup(TICKS_RE.sub(r"<code>\1</code>", escape_output(value)))
+
+
+def wrap_url(value: object) -> Markup:
+    """An address that may wrap at its separators (<wbr>) rather than in the middle of a word."""
+    if value is None:
+        return Markup("")
+    return Markup("<wbr>".join(escape_output(part) for part in URL_BREAK_RE.split(str(value))))
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("runner.reporters", "templates"),
-                              autoescape=False, finalize=escape_output, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("runner.reporters", "templates"),
+                             autoescape=False, finalize=escape_output, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(code=code_spans, url=wrap_url)
+    return env
 
 
 def seconds(ms: int | float | None) -> str:
@@ -108,7 +131,7 @@ def card_view(report_dir: Path, run: RunResult, index: int) -> SimpleNamespace |
     card = load_card(report_dir, failure.page_card) if failure is not None else None
     if card is None or failure is None:
         return None
-    lines = card_lines(card)
+    lines = card_lines(card, row_apart=bool(card.get("proposed_row_yaml")))
     return SimpleNamespace(path=failure.page_card, page=lines[0], lines=[redact(line) for line in lines[1:]],
                            row=redact(card.get("proposed_row_yaml")), edit=card.get("proposed_edit"),
                            explain=f"m365-replay explain {shlex.quote(str(report_dir))} --account {run.account}")
@@ -211,8 +234,11 @@ def doc_check_view(check: dict[str, Any] | None) -> SimpleNamespace | None:
         result=str(check["result"]), label=DOC_CHECK_LABELS.get(str(check["result"]), str(check["result"])),
         checked_at=when(check.get("checked_at")), url=redact(check.get("fetched_url") or check.get("url")),
         title=redact(check.get("title")), article_date=check.get("article_date"), error=redact(check.get("error")),
-        counts=", ".join(f"{counts.get(k, 0)} {k}" for k in ("same", "changed", "missing", "new")) if counts else "",
-        quotes=quotes, new=new, drift=[redact(line) for line in check.get("drift") or []] if not quotes else [])
+        # a check that could not be made has no counts: it says so once, with the reason
+        counts=", ".join(f"{counts.get(k, 0)} {k}" for k in ("same", "changed", "missing", "new"))
+        if counts and check["result"] != "error" else "",
+        quotes=quotes, new=new,
+        drift=[redact(line) for line in check.get("drift") or []] if not quotes and check["result"] != "error" else [])
 
 
 def render_html(report: Report, report_dir: Path, changes: list[str] | None = None,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.redact import redact
-from ..core.results import Outcome, StepFailure, StepResult, slug
+from ..core.results import Interrupt, Outcome, StepFailure, StepResult, now_iso, slug
 from ..secrets.account_secrets import Secrets
 from ..spec.steps import STEP_TYPES
 from .failures import (
@@ -31,7 +31,8 @@ from .failures import (
     waited,
     with_card,
 )
-from .pagecard import waited_for, wants_card, write_card
+from .flowedit import waited_for
+from .pageread import wants_card, write_card
 from .steps import HANDLERS
 from .tracing import SECRET_MARK, AccountTrace
 from .watch import ContextWatch
@@ -64,6 +65,7 @@ class AccountRun:
         self.changed: list[str] = []  # what the steps that passed changed (their `changes:`)
         self.steps: list[StepResult] = []
         self.warnings: list[str] = []
+        self.interrupts: list[Interrupt] = []  # what the sign-in met (runner/signin/interrupts.py)
         self.timeout_ms = options.timeout * 1000
         self.current_step: str | None = None
         self.trace = AccountTrace(context, folder, account)
@@ -231,6 +233,9 @@ class AccountRun:
     def announce(self, message: str) -> None:
         self.listener.announce(redact(message) or "")
 
+    def record_interrupt(self, kind: str, action: str, detail: str | None = None) -> None:
+        self.interrupts.append(Interrupt(kind, action, now_iso(), redact(detail)))
+
     def progress(self, message: str) -> None:
         self.listener.step_started(self.account, f"{self.current_step} · {message}" if self.current_step else message)
 
@@ -346,7 +351,7 @@ class AccountRun:
         return failure
 
     async def run_step(self, step: Step, prefix: str = "") -> None:
-        name = self.text(f"{prefix} › {step.name}" if prefix else step.name)
+        name = self.text(step_title(prefix, step.name))
         self.current_step = name
         self.listener.step_started(self.account, name)
         started = time.monotonic()
@@ -387,3 +392,9 @@ class AccountRun:
                 return
             failure.details.setdefault("step", name)
             raise failure
+
+
+def step_title(prefix: str, name: str) -> str:
+    """A step's name as the terminal, the report and a listener see it: a sub-flow's step after the
+    name of the step that uses it (`Give the account a new photo › Upload a new photo`)."""
+    return f"{prefix} › {name}" if prefix else name

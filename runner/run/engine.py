@@ -44,6 +44,7 @@ from .account import AccountRun
 from .browser import context_args, launch, plain_user_agent
 from .failures import classify
 from .retry import with_retries
+from .snoozes import SnoozeCounts
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -91,6 +92,7 @@ class Engine:
         self._running: set[asyncio.Task[RunResult]] = set()
         self._interrupt: BaseException | None = None
         self._pictures = PictureMaker(options.report_dir)  # `photo: generate`, one generator for the run
+        self._snoozes = SnoozeCounts(options.report_dir, self.report.started_at)  # over the run history
 
     # ------------------------------------------------------------------ report
     @property
@@ -127,7 +129,7 @@ class Engine:
     # ------------------------------------------------------------------ accounts
     async def _check_password(self, spec: AccountSpec, secrets: Secrets) -> tuple[str, Failure] | None:
         """A missing password fails the account before any browser work."""
-        if not needs(self.flow, "password"):
+        if not needs(spec.flow or self.flow, "password"):
             return None
         try:
             password = await secrets.lookup("password")
@@ -154,8 +156,9 @@ class Engine:
             elif not owned:
                 rt.trace.adopt(traced)
             # the re-checks' wait too, once for each check the flow makes (qa-profile-photo makes two)
-            budget = self.options.account_timeout + (self.options.until_synced or 0) * checks_in(self.flow)
-            await asyncio.wait_for(rt.run_steps(self.flow.steps, spec.inputs), timeout=budget)
+            flow = spec.flow or self.flow
+            budget = self.options.account_timeout + (self.options.until_synced or 0) * checks_in(flow)
+            await asyncio.wait_for(rt.run_steps(flow.steps, spec.inputs), timeout=budget)
         except TimeoutError:
             return StepFailure("timeout", f"The account did not finish within {self.options.account_timeout:.0f} s "
                                "(--account-timeout).")
@@ -246,15 +249,17 @@ class Engine:
         if failure is not None:
             status = {"interrupted": "skipped", "error": "error"}.get(failure.category, "failed")
             fail = to_failure(failure)
-        return result(status, fail, final_url=final_url, steps=rt.steps if rt else [],
-                      warnings=rt.warnings if rt else [], trace=trace, video=video, outcome=outcome,
-                      generated_photo=generated, changed=rt.changed if rt else [])
+        interrupts = rt.interrupts if rt else []
+        return result(status, fail, final_url=final_url, steps=rt.steps if rt else [], interrupts=interrupts,
+                      warnings=[*rt.warnings, *await self._snoozes.warnings(spec.account, interrupts)] if rt else [],
+                      trace=trace, video=video, outcome=outcome, generated_photo=generated,
+                      changed=rt.changed if rt else [])
 
     @staticmethod
     def _with_photo(spec: AccountSpec, photo: str) -> AccountSpec:
         """The spec the steps run with: `${photo}` (and a `photo` input the flow declares) is the file."""
         inputs = {**spec.inputs, "photo": photo} if "photo" in spec.inputs else spec.inputs
-        return AccountSpec(spec.account, inputs, photo=photo)
+        return AccountSpec(spec.account, inputs, photo=photo, flow=spec.flow)
 
     def _unsynced(self, outcome: Outcome | None) -> StepFailure | None:
         """--require-synced: a replay that passed, but whose check did not find `synced`, fails."""

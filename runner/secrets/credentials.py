@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 from collections.abc import Callable
 from typing import Protocol
@@ -22,8 +23,19 @@ SERVICES = {"password": PASSWORD_SERVICE, "totp": TOTP_SERVICE}
 
 NO_BACKEND = (
     "No OS keyring is available on this machine: install one (Windows Credential Manager and macOS Keychain "
-    "work as they are; on Linux run a Secret Service such as gnome-keyring, or `pip install keyrings.alt` "
-    "and set PYTHON_KEYRING_BACKEND, see the README's 'Credentials' section)."
+    "work as they are; on Linux run a Secret Service such as gnome-keyring or KeePassXC's, or `pip install "
+    "keyrings.cryptfile` and set PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring with its "
+    "passphrase in KEYRING_CRYPTFILE_PASSWORD; see the README's 'Credentials' section)."
+)
+
+
+# Storing into a backend that keeps secrets unencrypted is refused unless this is "1" (a throw-away CI runner)
+ALLOW_INSECURE_ENV = "M365_REPLAY_ALLOW_INSECURE_KEYRING"
+WAYS_OUT = (
+    "use a desktop keyring (Windows Credential Manager, macOS Keychain, GNOME Keyring or KWallet), KeePassXC's "
+    "Secret Service, or keyrings.cryptfile with its passphrase (`pip install keyrings.cryptfile`, "
+    "PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring and the passphrase in "
+    "KEYRING_CRYPTFILE_PASSWORD), or on a throw-away machine set M365_REPLAY_ALLOW_INSECURE_KEYRING=1"
 )
 
 
@@ -60,6 +72,43 @@ class KeyringStore:
             raise UsageError(NO_BACKEND)
         self._checked = True
 
+    def unencrypted(self) -> str | None:
+        """Why the backend that would store a secret keeps it unencrypted (None when it does not).
+
+        A deny-list, decided in issue 27: keyrings.alt's PlaintextKeyring, the null and fail backends,
+        and any backend whose `priority` keyring itself calls not recommended (below 1: keyrings.alt's
+        EncryptedKeyring too, whose key is a password typed at a prompt that CI has not got). A chainer
+        stores into its first backend, so that one is judged.
+        """
+        import keyring
+        from keyring.backends import chainer, fail, null
+        from keyring.core import recommended
+
+        kr = keyring.get_keyring()
+        if isinstance(kr, chainer.ChainerBackend) and kr.backends:
+            kr = kr.backends[0]
+        name = f"{type(kr).__module__}.{type(kr).__qualname__}"
+        if name == "keyrings.alt.file.PlaintextKeyring":
+            return f"{name} keeps secrets in a plain-text file that anyone who can read your home folder can read"
+        if isinstance(kr, null.Keyring | fail.Keyring):
+            return f"{name} keeps nothing (it is keyring's stand-in for no backend)"
+        try:
+            if not recommended(kr):
+                return f"{name} is one that keyring itself marks as not recommended (priority {kr.priority:g})"
+        except Exception:  # a priority that raises: the backend cannot tell, so it is not trusted either
+            return f"{name} cannot say whether it is recommended"
+        return None
+
+    def check_storable(self) -> None:
+        """Refuse, in one sentence with the ways out, to store a secret unencrypted unless allowed.
+
+        Reading is never refused: a user who set a backend gets back what is in it.
+        """
+        self.check()
+        reason = self.unencrypted()
+        if reason and os.environ.get(ALLOW_INSECURE_ENV) != "1":
+            raise UsageError(f"Nothing stored: the keyring backend {reason}; {WAYS_OUT}.")
+
     def get(self, kind: str, account: str) -> str | None:
         import keyring
         from keyring.errors import KeyringError, NoKeyringError
@@ -76,7 +125,7 @@ class KeyringStore:
         import keyring
         from keyring.errors import KeyringError, NoKeyringError
 
-        self.check()
+        self.check_storable()
         try:
             keyring.set_password(SERVICES[kind], account, secret)
         except NoKeyringError:
@@ -115,6 +164,37 @@ class MemoryStore:
 
     def set(self, kind: str, account: str, secret: str) -> None:
         self._secrets[(kind, account.lower())] = secret
+
+
+class FallbackStore:
+    """A store read first (the keyring, or None where there is none), then another: a simulated
+    account's password comes from the simulator's file when the keyring has none. Read only: nothing
+    from the second is ever written into the first, and a wrong password in the keyring still wins
+    (that is how a test tries one)."""
+
+    def __init__(self, first: CredentialStore | None, then: CredentialStore):
+        self.first = first
+        self.then = then
+
+    def get(self, kind: str, account: str) -> str | None:
+        value = self.first.get(kind, account) if self.first is not None else None
+        return value if value else self.then.get(kind, account)
+
+
+def run_store(simulated: dict[tuple[str, str], str] | None = None) -> CredentialStore:
+    """Where a run gets secrets: the keyring (UsageError, one sentence, when there is none). On the
+    simulator (`simulated`: its accounts file's (kind, account) -> secret), the keyring when it has the
+    secret, else the file: trying a flow on the simulator needs no keyring, and a wrong password stored
+    in the keyring is still the one typed."""
+    keyring = KeyringStore()
+    if simulated is None:
+        keyring.check()
+        return keyring
+    try:
+        keyring.check()
+    except UsageError:  # no keyring on this box: the simulator's file alone
+        return FallbackStore(None, MemoryStore(simulated))
+    return FallbackStore(keyring, MemoryStore(simulated))
 
 
 # Entra's "Set up a different authenticator app" page shows a 16-character base32 secret (80

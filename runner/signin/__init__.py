@@ -5,6 +5,11 @@ Every page a real account can meet is recognized by language-independent markers
 into a failure category the helpdesk can act on. When Microsoft changes a page, the fix is a
 row in states.py, not a change to any flow.
 
+`page.py` is how the sign-in sees a page (the probe), `match.py` a row's page test, `words.py` the
+visible words a few built-in rows may read (the documented exception), `actions.py` what it does on
+each page, `states.py` the built-in table, `rows.py` a states file's rows and the one row builder,
+`teach.py` teach mode, and `proposal.py` what a page card proposes for a page no row knows.
+
 May import: `runner.core` (the StepContext protocol, results) and `runner.spec` (teach mode writes a
 states file); Playwright at run time. The engine (`runner.run`) calls it through the `sign_in` step; it
 never imports the engine.
@@ -16,6 +21,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from ..core.pagemarks import page_marks
 from ..core.redact import cut_tokens
 from ..core.results import StepFailure
 from .actions import SignIn, SignInOptions
@@ -35,14 +41,6 @@ WAITS_FOR_A_PERSON = ("mfa_push", "passwordless")
 # teach mode asks the person only about a page that stayed unknown this long (pages between two known
 # ones, a redirect or a page still drawing, are unknown for a moment)
 TEACH_AFTER = 3.0
-
-
-def page_marks(facts: Facts | None) -> str:
-    """", PageID 'X', sErrorCode N" of a page: what a new row of STATES would recognize it by."""
-    if facts is None:
-        return ""
-    marks = f", PageID {facts.page_id!r}" if facts.page_id else ""
-    return marks + (f", sErrorCode {facts.error_code}" if facts.error_code else "")
 
 
 class Rows:
@@ -96,6 +94,7 @@ async def run_sign_in(rt: StepContext, options: SignInOptions) -> None:
             raise rt.explain(StepFailure("page_changed", "The sign-in page did not load."))
         state = None
         if facts is not None:
+            facts.after_credentials = si.credentials_given
             last = facts
             state = recognize(facts, rows.states)
             if state is not None:
@@ -129,6 +128,7 @@ def _stuck(rt: StepContext, options: SignInOptions, last: Facts | None,
     title = last.title if last else ""
     url = cut_tokens(last.url if last else rt.page.url)
     what = f"stayed on the {where[0]!r} page" if where else "found no known sign-in page"
+    marks = ", " + page_marks(last.page_id, last.error_code, last.pgid) if last else ""
     return StepFailure("page_changed", f"The sign-in {what} for {options.unrecognized_after:.0f} s "
-                       f"at {url} (title {title!r}{page_marks(last)}).", url=url, title=title,
+                       f"at {url} (title {title!r}{marks}).", url=url, title=title,
                        page_id=last.page_id if last else None, error_code=last.error_code if last else None)

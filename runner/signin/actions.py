@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Locator
 
     from ..core.context import StepContext
+    from .match import Match
 
 @dataclass
 class SignInOptions:
@@ -56,23 +57,34 @@ class SignIn:
     async def click(self, key: str) -> None:
         await self.find(key).click(timeout=self.rt.timeout_ms)
 
+    @property
+    def credentials_given(self) -> bool:
+        """Whether this sign-in has given the password (here or at AD FS), a code, or waited for a
+        person's approval: what the pages Microsoft shows "after the password" come after."""
+        return any(key in self.done for key in ("password", "adfs", "code")) or "push" in self.first_seen
+
 
 Action = Callable[[SignIn, Facts], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class PageState:
-    """One row of the table: how to recognize a page, and what to do there."""
+    """One row of the table: how to recognize a page (one test, match.py), and what to do there."""
 
     name: str
     description: str
-    recognize: Callable[[Facts], bool]
+    match: Match
     act: Action
-    # what a page of this row shows: the markers the row recognizes it by and its buttons, for people
-    # and for a page card's "resembles" (a test checks that each is one the probe watches):
-    # element keys (page.py), "PageID:X", "sErrorCode:N", "host:H"
-    markers: tuple[str, ...] = ()
     where: str = ""  # a states file's row: file:line
+
+    def recognize(self, f: Facts) -> bool:
+        return self.match.test(f)
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """What a page of this row shows, as its test looks for it: for people, and for a page card's
+        "resembles" (a test checks that each is one the probe watches)."""
+        return self.match.markers
 
 
 # ---------------------------------------------------------------------------------- actions
@@ -84,9 +96,9 @@ async def done(si: SignIn, f: Facts) -> None:
     si.finished = True
 
 
-def fail(category: str, message: str) -> Action:
+def fail(category: str, message: str, **details: str) -> Action:
     async def act(si: SignIn, f: Facts) -> None:
-        raise StepFailure(category, message, url=f.url)
+        raise StepFailure(category, message, url=f.url, **details)
 
     return act
 
@@ -172,11 +184,11 @@ async def personal_account(si: SignIn, f: Facts) -> None:
 async def choose_credential(si: SignIn, f: Facts) -> None:
     """'Choose a way to sign in': the password tile (data-test-cred-id 1). Without one, only a
     person can go on (the Authenticator tile, 2, sends a request to their phone)."""
-    if f.shows("cred:1"):
+    if f.any_visible("cred:1"):
         if si.once("cred_password"):
             await si.click("cred:1")
         return
-    if si.rt.options.can_ask_a_person and f.shows("cred:2"):
+    if si.rt.options.can_ask_a_person and f.any_visible("cred:2"):
         if si.once("cred_passwordless"):
             await si.click("cred:2")
         return

@@ -2,7 +2,7 @@
 attributes, PageID, sErrorCode), the probe that reads them in one evaluate, and the passkey guard.
 
 A new marker is one entry in WATCHED_IDS / NAMES / SELECTORS here; a state row (states.py) may use
-only markers listed here.
+only markers listed here, and the visible words of words.py (the documented exception).
 """
 
 from __future__ import annotations
@@ -86,6 +86,16 @@ PROBE_JS = """([watched, textKeys]) => {
     visible.push(key);
     if (textKeys.includes(key)) text[key] = (e.textContent || '').trim().slice(0, 500);
   }
+  // the visible buttons' and links' labels, for the few built-in rows that read words (words.py)
+  const labels = [];
+  for (const e of document.querySelectorAll(PRESSABLE)) {
+    if (labels.length >= 40) break;
+    if (!shown(e)) continue;
+    const input = e.tagName === 'INPUT';  // a caption only: never the value of a field someone types in
+    const label = e.getAttribute('aria-label') ||
+      (input ? (['submit', 'button'].includes(e.type) ? e.value : '') : e.innerText) || '';
+    if (label.trim()) labels.push(label.replace(/\\s+/g, ' ').trim().slice(0, 80));
+  }
   const meta = document.querySelector('meta[name="PageID"]');
   const c = window.$Config || {};
   return {
@@ -98,9 +108,10 @@ PROBE_JS = """([watched, textKeys]) => {
              timestamp: c.sTimestamp || null, skipUrl: c.urlSkipMfaRegistration || null,
              message: c.strServiceExceptionMessage || null},
     hiddenForm: !!document.querySelector('form[name="hiddenform"]'),
-    visible, text,
+    visible, text, labels, pageText: document.body ? (document.body.innerText || '').slice(0, 4000) : '',
   };
-}"""
+}""".replace("PRESSABLE", json.dumps(
+    "button, a[href], input[type=submit], input[type=button], [role=button], [role=link]"))
 
 # A passkey sign-in page calls WebAuthn at once, and a real browser then shows its own passkey
 # dialog, which no automation can answer and which blocks the page until it times out. Added to
@@ -135,6 +146,12 @@ class Facts:
     hpgid: str | None = None
     config_keys: tuple[str, ...] = ()  # the names of $Config's keys, never their values: a page card shows them
     ready: bool = True  # the document has finished loading (teach mode waits for it)
+    # the page's visible words (words.py reads them, for the rows that may: the documented exception)
+    page_text: str = ""
+    labels: tuple[str, ...] = ()  # the visible buttons' and links' labels
+    # not the page's but the sign-in's: whether it has given the password or a second factor (set by
+    # run_sign_in; a row `after_credentials` waits for it)
+    after_credentials: bool = False
 
     @property
     def host(self) -> str:
@@ -144,8 +161,8 @@ class Facts:
     def on_login_host(self) -> bool:
         return self.host in LOGIN_HOSTS
 
-    def shows(self, *ids: str) -> bool:
-        return any(i in self.visible for i in ids)
+    def any_visible(self, *keys: str) -> bool:
+        return any(key in self.visible for key in keys)
 
     def is_page(self, page_id: str) -> bool:
         """A states file's `page_id`: the PageID meta, or $Config.pgid where the meta is missing."""
@@ -172,6 +189,7 @@ async def probe(rt: StepContext, extra: tuple[str, ...] = ()) -> Facts | None:
     return Facts(url=data["url"], title=data["title"], page_id=data["pageId"], error_code=data["errorCode"],
                  visible=set(data["visible"]), text=data["text"], config=data["config"],
                  hidden_form=data["hiddenForm"], pgid=data["pgid"], hpgid=data["hpgid"],
-                 config_keys=tuple(data["configKeys"]), ready=data["ready"] == "complete")
+                 config_keys=tuple(data["configKeys"]), ready=data["ready"] == "complete",
+                 page_text=data["pageText"], labels=tuple(data["labels"]))
 
 

@@ -1,61 +1,50 @@
-"""A states file's rows as page states, and what a page card says about a page no row knows.
+"""A states file's rows as page states, and the one way a new row is made from a page.
 
 A row from a states file (runner/spec/states.py reads it into core.model.StateRow) becomes a
-PageState like the built-in ones, checked before them: it recognizes a page by `match` and clicks
-one marker or fails. The same vocabulary describes an unknown page: which rows it resembles (the
-markers it shows and lacks), the markers only it shows, and a proposed row ready to paste.
+PageState like the built-in ones, checked before them: it recognizes a page by `match` (match.py)
+and clicks one marker or fails. Teach mode (teach.py) and a page card's proposal (proposal.py)
+make new rows with row_for, naming the page's elements by element_marker.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..core.model import StateRow
 from .actions import PageState, SignIn, fail
+from .interrupts import answered_by_row
+from .match import Match
 from .page import WATCHED_KEYS, Facts
-
-if TYPE_CHECKING:
-    from ..core.model import StateRow
+from .states import recognize
 
 # error codes every sign-in page carries without an error (50058: not signed in yet)
 HARMLESS_CODES = ("", "0", "50058")
-# words of ids and data-* values of buttons that go on without setting anything up: the likeliest
-# answer of a person who only wants to sign in ("Not now", "Skip", "Ask later", "Cancel", "Back")
-GO_ON_WORDS = re.compile(r"(skip|later|not_?now|notnow|cancel|back|dismiss|decline|close|no\b|continue)", re.I)
 
 
 def from_row(row: StateRow) -> PageState:
     """The page state of a states file's row."""
-    match = row.match
-
-    def recognize(f: Facts) -> bool:
-        if "page_id" in match and not f.is_page(str(match["page_id"])):
-            return False
-        if "host" in match and f.host != str(match["host"]).lower():
-            return False
-        if "error_code" in match and f.error_code != str(match["error_code"]):
-            return False
-        return all(marker in f.visible for marker in match.get("shows") or ())
-
     if row.click is not None:
         marker = row.click
 
         async def act(si: SignIn, f: Facts) -> None:
             if si.once(f"row:{row.name}:{f.url}"):  # once per page: a click that does not move on is page_changed
+                answered_by_row(si, builtin_name(f), row.name, row.where, f"click {marker}")
                 await si.click(marker)
     else:
         assert row.fail is not None
-        act = fail(row.fail["category"], row.fail.get("message") or row.name)
-    return PageState(row.name, row.description or f"from {row.where}", recognize, act, row_markers(row), row.where)
+        failing = fail(row.fail["category"], row.fail.get("message") or row.name)
+
+        async def act(si: SignIn, f: Facts) -> None:
+            answered_by_row(si, builtin_name(f), row.name, row.where, f"fail {row.fail['category']}")
+            await failing(si, f)
+    return PageState(row.name, row.description or f"from {row.where}", Match.of_row(row.match), act, row.where)
 
 
-def row_markers(row: StateRow) -> tuple[str, ...]:
-    """What a row recognizes a page by, in the built-in table's notation (PageState.markers)."""
-    match = row.match
-    out = [f"PageID:{match['page_id']}"] if match.get("page_id") else []
-    out += [f"host:{match['host']}"] if match.get("host") else []
-    out += [f"sErrorCode:{match['error_code']}"] if match.get("error_code") else []
-    return (*out, *(match.get("shows") or ()))
+def builtin_name(f: Facts) -> str | None:
+    """The built-in row that would have answered this page, had no states file's row come first."""
+    state = recognize(f)
+    return state.name if state is not None else None
 
 
 def watched_markers(rows: list[StateRow]) -> tuple[str, ...]:
@@ -68,33 +57,32 @@ def watched_markers(rows: list[StateRow]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def marker_shown(marker: str, f: Facts) -> bool:
-    kind, _, value = marker.partition(":")
-    if kind == "PageID" and value:
-        return f.is_page(value)
-    if kind == "sErrorCode" and value:
-        return f.error_code == value
-    if kind == "host" and value:
-        return f.host == value
-    if marker == "form:hiddenform":
-        return f.hidden_form
-    return marker in f.visible
+def row_name(f: Facts, prefix: str = "", taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A new row's name: its page's PageID in snake case (ConvergedTermsOfUse: converged_terms_of_use),
+    else its host's; after `prefix`, and numbered where `taken` has it already."""
+    page_id = f.page_id or f.pgid
+    base = re.sub(r"(?<!^)(?=[A-Z])", "_", page_id) if page_id else f.host
+    base = prefix + (re.sub(r"[^a-z0-9_]+", "_", base.lower()).strip("_") or "new_page")
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
 
 
-def resemblance(f: Facts, states: list[PageState], top: int = 3) -> list[dict[str, Any]]:
-    """The rows this page looks most like: the share of each row's markers it shows, best first."""
-    scored = []
-    for state in states:
-        if not state.markers:
-            continue
-        shows = [m for m in state.markers if marker_shown(m, f)]
-        if shows:
-            lacks = [m for m in state.markers if m not in shows]
-            scored.append({"state": state.name, "where": state.where or "runner/signin/states.py",
-                           "description": state.description, "shows": shows, "lacks": lacks,
-                           "score": round(len(shows) / len(state.markers), 2)})
-    scored.sort(key=lambda s: (-s["score"], -len(s["shows"])))
-    return scored[:top]
+def row_for(f: Facts, click: str | None, description: str, name: str, fail_with: dict[str, str] | None = None
+            ) -> StateRow:
+    """The one way a row is made from a page (teach mode's taught row, a page card's proposal): it
+    matches the page by its PageID, its host, an error code other than the harmless ones, and the
+    marker it clicks; it clicks that marker, or fails (`fail_with`) when there is none to click."""
+    page_id = f.page_id or f.pgid
+    match: dict[str, Any] = {"page_id": page_id} if page_id else {}
+    match["host"] = f.host
+    if f.error_code not in (None, *HARMLESS_CODES):
+        match["error_code"] = f.error_code
+    if click is not None:
+        match["shows"] = [click]
+    return StateRow(name=name, match=match, click=click, fail=None if click is not None else fail_with,
+                    description=description)
 
 
 def element_marker(element: dict[str, Any]) -> str | None:
@@ -110,63 +98,3 @@ def element_marker(element: dict[str, Any]) -> str | None:
         if value and '"' not in value and "]" not in value:
             return f'[{key}="{value}"]'
     return None
-
-
-def candidate_buttons(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The elements a person could press to go on, each with its marker: the ones whose markers say
-    "go on without setting anything up" (skip, later, not now, cancel, back) first, then the primary."""
-    out = []
-    for element in elements:
-        if element.get("role") not in ("button", "link") and element.get("type") not in ("submit", "button"):
-            continue
-        marker = element_marker(element)
-        if marker is None:
-            continue
-        words = " ".join(str(v) for v in (marker, element.get("data-report-event") or ""))
-        rank = 0 if GO_ON_WORDS.search(words.replace("Nudge", "")) else (1 if element.get("primary") else 2)
-        out.append({"marker": marker, "role": element.get("role"), "label": element.get("label"), "rank": rank})
-    out.sort(key=lambda c: c["rank"])
-    for candidate in out:
-        del candidate["rank"]
-    return out
-
-
-def proposed_row(f: Facts, buttons: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """A row for this page in the states file's format, clicking the likeliest button; None when
-    the page has nothing of its own to be recognized by (no PageID, no error code, no button with a
-    marker): a row matching its host alone would match every page there."""
-    page_id = f.page_id or f.pgid
-    if not (page_id or buttons or f.error_code not in (None, *HARMLESS_CODES)):
-        return None
-    name = re.sub(r"(?<!^)(?=[A-Z])", "_", page_id).lower() if page_id else "new_page"
-    name = re.sub(r"[^a-z0-9_]", "_", name).strip("_") or "new_page"
-    match: dict[str, Any] = {}
-    if page_id:
-        match["page_id"] = page_id
-    match["host"] = f.host
-    if f.error_code not in (None, *HARMLESS_CODES):
-        match["error_code"] = f.error_code
-    row: dict[str, Any] = {"name": name, "description": f"{f.title!r} at {f.host}".strip(), "match": match}
-    if buttons:
-        match["shows"] = [buttons[0]["marker"]]
-        row["click"] = buttons[0]["marker"]
-    else:
-        row["fail"] = {"category": "action_required", "message": "Sign in once by hand to answer this page."}
-    return row
-
-
-def new_markers(f: Facts, elements: list[dict[str, Any]], like: list[PageState]) -> list[str]:
-    """The markers only this page shows, compared with the rows it resembles: its PageID and error
-    code when they differ, and its elements' markers that none of those rows uses."""
-    known = {m for state in like for m in state.markers}
-    out = []
-    page_id = f.page_id or f.pgid
-    if page_id and f"PageID:{page_id}" not in known:
-        out.append(f"PageID:{page_id}")
-    if f.error_code not in (None, *HARMLESS_CODES) and f"sErrorCode:{f.error_code}" not in known:
-        out.append(f"sErrorCode:{f.error_code}")
-    for element in elements:
-        marker = element_marker(element)
-        if marker and marker not in known and marker not in out:
-            out.append(marker)
-    return out[:20]

@@ -18,10 +18,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..core.model import StateRow
+from ..core.pagemarks import page_marks
 from ..core.redact import cut_tokens
 from ..core.results import StepFailure
 from .page import probe
-from .rows import HARMLESS_CODES, element_marker
+from .rows import element_marker, row_for, row_name
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -74,21 +75,6 @@ async def _moved_on(rt: StepContext, before: Facts, wait_s: float) -> bool:
     return False
 
 
-def _row_for(facts: Facts, marker: str, taken: set[str]) -> StateRow:
-    page_id = facts.page_id or facts.pgid
-    base = "taught_" + "".join(c if c.isalnum() else "_" for c in (page_id or facts.host)).lower()
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}_{n}", n + 1
-    match: dict[str, Any] = {"host": facts.host, "shows": [marker]}
-    if page_id:
-        match = {"page_id": page_id, **match}
-    if facts.error_code not in (None, *HARMLESS_CODES):
-        match["error_code"] = facts.error_code
-    return StateRow(name=name, match=match, click=marker,
-                    description=f"Taught {date.today().isoformat()}: {facts.title!r} at {facts.host}")
-
-
 async def teach(rt: StepContext, facts: Facts, path: Path) -> StateRow | None:
     """Wait for the person at the window to answer the unknown page; the row written, or None
     when nobody clicked an element with a marker in time (the sign-in then ends page_changed)."""
@@ -103,7 +89,7 @@ async def teach(rt: StepContext, facts: Facts, path: Path) -> StateRow | None:
         clicks.get_nowait()
     with contextlib.suppress(Exception):
         await rt.page.evaluate(BANNER_JS, [BINDING, BANNER])
-    marks = f"PageID {facts.page_id or facts.pgid!r}" + (f", sErrorCode {facts.error_code}" if facts.error_code else "")
+    marks = page_marks(facts.page_id, facts.error_code, facts.pgid)
     rt.ask_person(f"teach: the sign-in does not know the page at {cut_tokens(facts.url)} ({marks}); in the browser "
                   "window, do what the user would do: the button you click becomes a row of " + str(path))
     deadline = time.monotonic() + max(rt.options.mfa_wait, rt.options.unrecognized_after)
@@ -122,7 +108,8 @@ async def teach(rt: StepContext, facts: Facts, path: Path) -> StateRow | None:
         if not await _moved_on(rt, facts, rt.options.unrecognized_after):
             rt.announce(f"teach: the page did not move on after {marker} was clicked; try another element")
             continue
-        row = _row_for(facts, marker, {r.name for r in rt.options.sign_in_states})
+        row = row_for(facts, marker, f"Taught {date.today().isoformat()}: {facts.title!r} at {facts.host}",
+                      row_name(facts, "taught_", {r.name for r in rt.options.sign_in_states}))
         try:
             where = append_row(path, row)
         except Exception as exc:  # a states file that cannot take the row: the person is told why

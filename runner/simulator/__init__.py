@@ -11,9 +11,9 @@ from pathlib import Path
 from .accounts import SimAccount, demo_accounts, load_accounts
 from .faults import RandomFaults, load_faults
 from .http import Fault
-from .server import Simulator
+from .server import RunningSimulator, Simulator
 
-__all__ = ["RandomFaults", "SimAccount", "Simulator", "demo_accounts", "load_accounts", "load_faults",
+__all__ = ["RandomFaults", "RunningSimulator", "SimAccount", "Simulator", "demo_accounts", "load_accounts", "load_faults",
            "load_simulator"]
 
 

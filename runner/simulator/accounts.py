@@ -22,6 +22,11 @@ PROOFUP_MODES = (None, "ask_later", "required")
 # simulator's default (Simulator(first_factor=...)).
 FIRST_FACTORS = (None, "password", "picker", "passwordless", "passkey")
 INTERRUPTS = (None, "user_confirmation")  # AADSTS399218 "user confirmation is required to sign in to this tenant"
+# The passkey registration campaign after the password and MFA (from 2026-09-01 for users enabled for SMS or
+# voice): "snoozable" offers "Not now" while the campaign allows (`campaign_snoozes`; unlimited without it, the
+# Microsoft-managed default), then no way out (enforceRegistrationAfterAllowedSnoozes, beta: after 3);
+# "blocking" never offers one (from 2027-02-01, for accounts whose only MFA method is SMS or voice)
+CAMPAIGNS = (None, "snoozable", "blocking")
 # The Microsoft 365 Copilot app (m365.cloud.microsoft, where office.com lands by 2026) has no
 # OneDrive/SharePoint tile on its home nor in its launcher: "App launcher > More apps" or the left
 # rail's "Apps" entry lead to the Apps page, where the tiles are. The classic home had the tiles on
@@ -59,7 +64,8 @@ def microsoft_totp_secret() -> str:
 @dataclass
 class SimAccount:
     upn: str
-    password: str
+    # None: the file gives none, so a runner on the simulator has none either (unless the keyring has one)
+    password: str | None = None
     display_name: str = ""
     kmsi: bool = True  # tenant shows "Stay signed in?"
     locked: bool = False  # smart lockout already triggered (AADSTS50053)
@@ -73,17 +79,24 @@ class SimAccount:
     home_layout: str = "copilot_launcher"  # see HOME_LAYOUTS; the default is what accounts meet in 2026
     tile_target: str = "new_tab"
     onedrive_host: str | None = None  # "classic", "cloud" (onedrive.cloud.microsoft); None: the simulator's
-    new_interrupt: bool = False  # a sign-in page Microsoft has not shipped yet (PageID unknown to the runner)
+    # a page no row knows, after the password: a tenant's terms of use (the simulator's own page, assumed)
+    new_interrupt: bool = False
     first_factor: str | None = None  # see FIRST_FACTORS
     has_password: bool = True  # false: passwordless only (Authenticator, passkey); no password path at all
     personal: bool = False  # a personal Microsoft account only: the sign-in goes on to login.live.com
     interrupt: str | None = None  # see INTERRUPTS: a 2026 interrupt page the runner does not know
+    passkey_campaign: str | None = None  # see CAMPAIGNS
+    campaign_snoozes: int | None = None  # snoozes allowed before registration is enforced; None: unlimited
+    campaign_snoozed: int = 0  # snoozes the account used before this simulator started (earlier nights)
     # the profile photo (simulator/photos.py): whether Exchange Online has one; what SharePoint shows
-    # before the sync (see PHOTOS_BEFORE_SYNC); and how long after the first OneDrive/SharePoint visit
-    # SharePoint's copy becomes Exchange's: seconds, with a unit (`30s`, `5m`), or `never`
+    # before the sync (see PHOTOS_BEFORE_SYNC); how long after the first OneDrive/SharePoint visit
+    # SharePoint's copy becomes Exchange's: seconds, with a unit (`30s`, `5m`), or `never`; and how long
+    # after an upload SharePoint copies the new photo on its own, with no visit (None or `never`: it
+    # does not, the documented world; set with `photo_sync: never`: the fix does not matter; both: either)
     exchange_photo: bool = True
     photo_before_sync: str = "placeholder"
     photo_sync: str | None = "0"
+    photo_sync_unprompted: str | None = None
     # ids OneDrive, SharePoint and the account manager's panel serve under another name for this account,
     # {old: new}: a Microsoft 365 app renaming an element a flow finds by its id (the page card then
     # proposes the flow edit; an ordered fallback, `first_of:`, goes on to its next alternative)
@@ -104,16 +117,17 @@ class SimAccount:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         for name, allowed in (("first_factor", FIRST_FACTORS), ("interrupt", INTERRUPTS),
-                              ("photo_before_sync", PHOTOS_BEFORE_SYNC), ("photo_ui", PHOTO_UIS),
-                              ("photo_refusal", PHOTO_REFUSALS)):
+                              ("passkey_campaign", CAMPAIGNS), ("photo_before_sync", PHOTOS_BEFORE_SYNC),
+                              ("photo_ui", PHOTO_UIS), ("photo_refusal", PHOTO_REFUSALS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"simulated account {self.upn}: {name} must be one of {allowed}")
         from .photos import parse_delay
 
-        try:
-            parse_delay(self.photo_sync)
-        except ValueError as exc:
-            raise ValueError(f"simulated account {self.upn}: photo_sync: {exc}") from None
+        for name in ("photo_sync", "photo_sync_unprompted"):
+            try:
+                parse_delay(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"simulated account {self.upn}: {name}: {exc}") from None
         if self.mfa == "totp" and not self.totp_secret:
             self.totp_secret = microsoft_totp_secret()  # what a real account's set-up page hands out
         if self.totp_secret:
@@ -156,16 +170,17 @@ def demo_accounts() -> list[SimAccount]:
 
 # The options that take one of a few values, for the accounts file's shape (SimAccount checks them too)
 CHOICES = {"mfa": MFA_MODES, "proofup": PROOFUP_MODES, "first_factor": FIRST_FACTORS, "interrupt": INTERRUPTS,
+           "passkey_campaign": CAMPAIGNS,
            "home_layout": HOME_LAYOUTS, "tile_target": TILE_TARGETS, "onedrive_host": ONEDRIVE_HOSTS,
            "photo_before_sync": PHOTOS_BEFORE_SYNC, "photo_ui": PHOTO_UIS, "photo_refusal": PHOTO_REFUSALS}
 
 
 def account_shape() -> Fields:
     """One simulated account in the shape language, derived from SimAccount's fields: every option
-    is a key, its type (text, true/false, one of CHOICES) the field's; `upn` and `password` are
-    required."""
+    is a key, its type (text, true/false, one of CHOICES) the field's; `upn` is required. Without a
+    `password` the account has none a runner can type (a missing password, as the tests try it)."""
     from ..spec.documents import account_name
-    from ..spec.shapes import Bool, Fields, MapOf, Str
+    from ..spec.shapes import Bool, Fields, MapOf, Num, Str
 
     options: dict[str, Any] = {}
     for spec in fields(SimAccount):
@@ -174,6 +189,8 @@ def account_shape() -> Fields:
             options[spec.name] = account_name()
         elif str(spec.type) == "bool":
             options[spec.name] = Bool()
+        elif str(spec.type).startswith("int"):
+            options[spec.name] = Num(integer=True, description="a whole number, 0 or more")
         elif str(spec.type).startswith("dict"):
             options[spec.name] = MapOf(Str(variables=False), description="{old id: new id}")
         else:

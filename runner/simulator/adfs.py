@@ -23,8 +23,8 @@ def handle(app: SimState, req: Request) -> Response:
         form = req.form
         username = form.get("UserName", "").strip().lower()
         acc = app.accounts.get(username)
-        correct = acc is not None and secrets.compare_digest(form.get("Password", "").encode(),
-                                                             acc.password.encode())
+        correct = acc is not None and acc.password is not None and secrets.compare_digest(
+            form.get("Password", "").encode(), acc.password.encode())
         app.record(username, "password_attempt", correct=correct, via="adfs")
         if correct and acc is not None:
             fields = {"wa": "wsignin1.0", "wresult": f"<t:RequestSecurityTokenResponse upn='{acc.upn}'/>",

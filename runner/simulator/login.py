@@ -1,6 +1,7 @@
 """login.microsoftonline.com: /authorize, the password post, the interrupts a real tenant may put
-between the password and the app (blocked, expired password, MFA, "More information required",
-user confirmation, "Stay signed in?"), the return from AD FS, and the code handed back to the app.
+between the password and the app (blocked, expired password, terms of use, MFA, the passkey
+registration campaign, "More information required", user confirmation, "Stay signed in?"), the
+return from AD FS, and the code handed back to the app.
 
 The first factors and MFA are in factors.py, the page shells in converged.py."""
 
@@ -11,6 +12,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, quote
 
 from .accounts import SimAccount
@@ -22,8 +24,11 @@ from .pages import hidden_form
 from .state import OFFICE_CLIENT_ID, OUTLOOK_CLIENT_ID, SHAREPOINT_CLIENT_ID, SignInFlow, SimState
 
 LOGIN_HOSTS = {"login.microsoftonline.com", "login.microsoft.com"}
-# PageID of the AADSTS399218 interrupt: the real one is not known, and the runner must not know it
+# PageIDs of pages no public capture shows (assumed, the simulator's own; the runner must not rely on them):
+# the AADSTS399218 interrupt, the passkey registration campaign, a tenant's terms of use (`new_interrupt`)
 USER_CONFIRMATION_PAGE = "ConvergedUserConfirmation"
+CAMPAIGN_PAGE = "ConvergedPasskeyCampaign"
+TERMS_PAGE = "ConvergedTermsOfUse"
 NO_CONTEXT = "AADSTS90100: The request is missing its sign-in context."
 
 Handler = Callable[[SimState, Request], Response]
@@ -85,7 +90,8 @@ def password_post(app: SimState, req: Request) -> Response:
         flow.upn = acc.upn
         flow.mfa_done = True  # a passwordless sign-in is already multi-factor
         return after_password(app, req, flow, acc)
-    correct = acc.has_password and secrets.compare_digest(form.get("passwd", "").encode(), acc.password.encode())
+    correct = acc.has_password and acc.password is not None and secrets.compare_digest(
+        form.get("passwd", "").encode(), acc.password.encode())
     app.record(acc.upn, "password_attempt", correct=correct and not acc.locked)
     if acc.locked:
         return sign_in_page(app, req, flow, sErrorCode="50053", sPOST_Username=acc.upn)
@@ -103,11 +109,13 @@ def after_password(app: SimState, req: Request, flow: SignInFlow, acc: SimAccoun
     if acc.password_expired:
         return page(app, req, flow, "ConvergedChangePassword", sErrorCode="50055", sPOST_Username=acc.upn,
                     urlPost="/common/SSPR/changepassword")
-    if acc.new_interrupt and not flow.nudged:
-        app.record(acc.upn, "nudge_shown")
-        return page(app, req, flow, "ConvergedPasskeyNudge", sPOST_Username=acc.upn, urlPost="/common/passkeynudge")
     if acc.mfa and not flow.mfa_done:
         return tfa_page(app, req, flow, acc)
+    if acc.new_interrupt and not flow.terms_accepted:
+        app.record(acc.upn, "terms_shown")
+        return page(app, req, flow, TERMS_PAGE, sPOST_Username=acc.upn, urlPost="/common/termsofuse")
+    if acc.passkey_campaign and not flow.campaign_done:
+        return campaign_page(app, req, flow, acc)
     if acc.proofup and not flow.proofup_done:
         extra = {"sErrorCode": "50079", "sPOST_Username": acc.upn, "urlPost": "/common/proofup"}
         if acc.proofup == "ask_later":
@@ -130,13 +138,14 @@ def process_auth(app: SimState, req: Request) -> Response:
     return after_password(app, req, flow, app.accounts[flow.upn])
 
 
-def _past_interrupt(app: SimState, req: Request, token: str | None, done: str, event: str) -> Response:
+def _past_interrupt(app: SimState, req: Request, token: str | None, done: str, event: str, **detail: Any
+                    ) -> Response:
     """An interrupt after the password answered (`done` set on the sign-in): on to the next one."""
     flow = app.flow(token)
     if flow is None or flow.upn is None:
         return error_page(app, req, None, NO_CONTEXT, "90100")
     setattr(flow, done, True)
-    app.record(flow.upn, event)
+    app.record(flow.upn, event, **detail)
     return after_password(app, req, flow, app.accounts[flow.upn])
 
 
@@ -149,15 +158,39 @@ def proofup(app: SimState, req: Request) -> Response:
     return redirect("https://mysignins.microsoft.com/register")
 
 
-def passkey_nudge_post(app: SimState, req: Request) -> Response:
-    """The passkey nudge answered: "Not now" goes on with the sign-in; "Next" sets up a passkey, which
-    starts at the security info registration (the runner must not go there)."""
-    if req.form.get("nudgeAction") == "skip":
-        return _past_interrupt(app, req, req.form.get("flowToken"), "nudged", "nudge_skipped")
+def campaign_page(app: SimState, req: Request, flow: SignInFlow, acc: SimAccount) -> Response:
+    """The passkey registration campaign (2026-09): snoozable while the campaign allows ("snoozable",
+    until `campaign_snoozes` are used; unlimited without it, Microsoft's default), else no way out."""
+    used = app.campaign_snoozes_used(acc.upn)
+    snoozable = acc.passkey_campaign == "snoozable" and (acc.campaign_snoozes is None or used < acc.campaign_snoozes)
+    app.record(acc.upn, "campaign_shown", snoozable=snoozable, snoozes_used=used)
+    extra: dict[str, Any] = {"sPOST_Username": acc.upn, "urlPost": "/common/passkeycampaign",
+                             "fCampaignSnoozable": snoozable}
+    if snoozable and acc.campaign_snoozes is not None:
+        extra["iRemainingSnoozes"] = acc.campaign_snoozes - used
+    return page(app, req, flow, CAMPAIGN_PAGE, **extra)
+
+
+def campaign_post(app: SimState, req: Request) -> Response:
+    """The campaign answered: "Not now" (while allowed) goes on with the sign-in, counted; "Next" sets a
+    passkey up, which starts at the security info registration (the runner must never go there)."""
     flow = app.flow(req.form.get("flowToken"))
-    if flow is not None and flow.upn is not None:
-        app.record(flow.upn, "nudge_next")
+    if flow is None or flow.upn is None:
+        return error_page(app, req, None, NO_CONTEXT, "90100")
+    acc = app.accounts[flow.upn]
+    if req.form.get("campaignAction") == "snooze":
+        if acc.passkey_campaign != "snoozable" or (acc.campaign_snoozes is not None
+                                                   and app.campaign_snoozes_used(acc.upn) >= acc.campaign_snoozes):
+            return campaign_page(app, req, flow, acc)  # no snooze left: the page again, without its way out
+        used = app.snooze_campaign(acc.upn)
+        return _past_interrupt(app, req, flow.ctx, "campaign_done", "campaign_snoozed", snoozes_used=used)
+    app.record(acc.upn, "campaign_set_up")
     return redirect("https://mysignins.microsoft.com/register")
+
+
+def terms_post(app: SimState, req: Request) -> Response:
+    """The terms of use accepted (the page's primary button): on with the sign-in."""
+    return _past_interrupt(app, req, req.form.get("flowToken"), "terms_accepted", "terms_accepted")
 
 
 def user_confirmation_post(app: SimState, req: Request) -> Response:
@@ -220,7 +253,8 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/common/getsessionstate"): ngc_state,
     ("POST", "/common/fido/result"): passkey_result,
     ("POST", "/common/userconfirmation"): user_confirmation_post,
-    ("POST", "/common/passkeynudge"): passkey_nudge_post,
+    ("POST", "/common/passkeycampaign"): campaign_post,
+    ("POST", "/common/termsofuse"): terms_post,
     ("*", "/common/mfaregistration/skip"): skip_proofup,
     ("POST", "/common/proofup"): proofup,
     ("POST", "/login.srf"): federated_return,

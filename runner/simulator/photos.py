@@ -11,12 +11,18 @@ re-encoded for that request, and SharePoint's copy is a re-encoding with a sligh
 crop, as a copy made by another service is: only a perceptual comparison can tell the pictures
 apart, never their bytes.
 
-The sync (Microsoft's documented behaviour): SharePoint Online copies the photo from Exchange Online
-only after the user visits OneDrive or SharePoint. A visit schedules SharePoint's copy to become the
-picture Exchange has then, after the account's delay: 0 is at once, None ("never") is a sync that
-never comes (the case the helpdesk escalates). A photo the user uploads ("Change your photo") is
-Exchange's at once, and SharePoint's only after the next visit and the delay; each copy SharePoint
-makes is handed to the simulator's log (`changes()`), so the log reads upload, visit, change.
+The sync (Microsoft's documented behaviour until 2024): SharePoint Online copies the photo from
+Exchange Online only after the user visits OneDrive or SharePoint. A visit schedules SharePoint's
+copy to become the picture Exchange has then, after the account's delay: 0 is at once, None
+("never") is a sync that never comes (the case the helpdesk escalates). A photo the user uploads
+("Change your photo") is Exchange's at once, and SharePoint's only after the next visit and the
+delay; each copy SharePoint makes is handed to the simulator's log (`changes()`), so the log reads
+upload, visit, change.
+
+Since 2024 Microsoft says the service changed ("IAPI") and the user steps "no longer apply": SharePoint
+may follow on its own. Which world a tenant is in is what `experiment` finds out, so the simulator has
+both, per account: `unprompted` is the delay after an upload at which SharePoint copies the new photo
+without any visit (None: never, the documented world). With both delays set, whichever comes first.
 """
 
 from __future__ import annotations
@@ -166,11 +172,13 @@ def parse_delay(value: str | float | None) -> float | None:
 class PhotoSetup:
     """One account's photos: Exchange's picture (None: the user has no photo in Exchange), the
     picture SharePoint shows before the sync (None: SharePoint's placeholder), and the sync delay in
-    seconds after the first OneDrive/SharePoint visit (None: never)."""
+    seconds after the first OneDrive/SharePoint visit (None: never), and after an upload without any
+    visit (`unprompted`; None: never)."""
 
     exchange_seed: int | None
     sharepoint_seed: int | None = None
     delay: float | None = 0.0
+    unprompted: float | None = NEVER
 
 
 # A picture: a seed of face() (an int), an uploaded picture ("upload:<sha256 prefix>"), or None (no
@@ -234,11 +242,12 @@ class PhotoSync:
     def _settle(self, upn: str, state: _State) -> None:
         """Apply the scheduled copies that are due (under the lock)."""
         now = self._now()
-        due = [entry for entry in state.pending if entry[0] <= now]
+        due = sorted(entry for entry in state.pending if entry[0] <= now)
         for entry in due:
             state.pending.remove(entry)
-            state.sharepoint = entry[2]
-            self._changes.append(Change(upn, entry[2], entry[1]))
+            if state.sharepoint != entry[2]:  # the later of two copies of one picture changes nothing
+                state.sharepoint = entry[2]
+                self._changes.append(Change(upn, entry[2], entry[1]))
 
     def changes(self) -> list[Change]:
         """The copies SharePoint has made since the last call, every account's, oldest first."""
@@ -250,17 +259,21 @@ class PhotoSync:
 
     def visited(self, upn: str) -> None:
         """The user loaded OneDrive or SharePoint: the sync of Exchange's picture is scheduled after
-        the account's delay, unless one for that picture is already on its way (a second visit
+        the account's delay, unless a copy of that picture is already due by then (a second visit
         does not restart the delay) or SharePoint has it already."""
         state = self._state(upn)
         with self._lock:
-            delay = state.setup.delay
-            if delay is None or state.exchange is None or state.sharepoint == state.exchange:
-                return
-            if any(entry[2] == state.exchange for entry in state.pending):
-                return
-            state.pending.append((self._now() + delay, time.time() + delay, state.exchange))
-            self._settle(upn.lower(), state)
+            self._schedule(upn, state, state.setup.delay)
+
+    def _schedule(self, upn: str, state: _State, delay: float | None) -> None:
+        """A copy of Exchange's picture to SharePoint after `delay` (under the lock)."""
+        if delay is None or state.exchange is None or state.sharepoint == state.exchange:
+            return
+        due = self._now() + delay
+        if any(entry[2] == state.exchange and entry[0] <= due for entry in state.pending):
+            return
+        state.pending.append((due, time.time() + delay, state.exchange))
+        self._settle(upn.lower(), state)
 
     def synced(self, upn: str) -> bool:
         """Whether SharePoint's copy is the picture Exchange has now."""
@@ -269,8 +282,9 @@ class PhotoSync:
 
     def upload(self, upn: str, data: bytes) -> str:
         """A new photo for the user, as the "Change your photo" dialog sends it: Exchange has it at
-        once (cropped square and stored at 648 px, as Exchange keeps HD photos); SharePoint only
-        after the next visit and the delay. ValueError when `data` is no picture or too large."""
+        once (cropped square and stored at 648 px, as Exchange keeps HD photos); SharePoint after
+        the next visit and the delay, or on its own after the `unprompted` delay. ValueError when
+        `data` is no picture or too large."""
         from PIL import Image, UnidentifiedImageError
 
         if len(data) > MAX_UPLOAD_BYTES:
@@ -292,6 +306,7 @@ class PhotoSync:
         with self._lock:
             self._uploads[key] = img
             state.exchange = key
+            self._schedule(upn, state, state.setup.unprompted)
         return key
 
     def exchange_photo(self, upn: str, size: str = "HR96x96") -> bytes | None:

@@ -165,11 +165,11 @@ class _ProxyServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, simulator: Simulator):
+    def __init__(self, simulator: Simulator, port: int = 0):
         self.simulator = simulator
         self.tls = _ssl_context()
         self.stopping = threading.Event()
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        super().__init__(("127.0.0.1", port), _ProxyHandler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a browser closing a tunnel mid-request is normal, not news
@@ -196,8 +196,20 @@ class Simulator:
         self._server: _ProxyServer | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> Simulator:
-        self._server = _ProxyServer(self)
+    def secrets(self) -> dict[tuple[str, str], str]:
+        """What its accounts file says a runner may type: (kind, account) -> password or TOTP secret,
+        for a runner whose keyring has none (secrets.credentials.run_store)."""
+        found: dict[tuple[str, str], str] = {}
+        for acc in self.app.accounts.values():
+            for kind, value in (("password", acc.password), ("totp", acc.totp_secret)):
+                if value:
+                    found[(kind, acc.upn.lower())] = value
+        return found
+
+    def start(self, port: int = 0) -> Simulator:
+        """Serve on `port` of 127.0.0.1 (0: any free one). Stopped and started again, it keeps what
+        it remembers (the same accounts, sessions and photos), on a new port unless one is given."""
+        self._server = _ProxyServer(self, port)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="m365-simulator", daemon=True)
         self._thread.start()
@@ -223,7 +235,7 @@ class Simulator:
 
     def context_options(self) -> dict[str, Any]:
         """Options for browser.new_context() that send its traffic to this simulator."""
-        return {"proxy": {"server": self.proxy_server, "bypass": ""}, "ignore_https_errors": True}
+        return proxy_options(self.proxy_server)
 
     @property
     def accounts(self) -> dict[str, SimAccount]:
@@ -267,3 +279,30 @@ class Simulator:
                 return found[-1]
             time.sleep(0.05)
         return None
+
+
+def proxy_options(proxy: str) -> dict[str, Any]:
+    """browser.new_context() options that send every request through the simulator at `proxy`
+    (its certificate is self-signed: trusted by that context only)."""
+    return {"proxy": {"server": proxy, "bypass": ""}, "ignore_https_errors": True}
+
+
+class RunningSimulator:
+    """A simulator another process serves (`m365-replay simulator`), known by its proxy address.
+
+    Why: the simulator remembers in memory (uploaded photos, the syncs it has scheduled, its log),
+    so commands meant to run in separate processes on one simulated tenant (`experiment start`,
+    `observe`, `report`) share one by its address, as they would share a real tenant. Starting or
+    stopping it is its owner's business: here both do nothing."""
+
+    def __init__(self, proxy: str):
+        self.proxy = proxy
+
+    def context_options(self) -> dict[str, Any]:
+        return proxy_options(self.proxy)
+
+    def start(self) -> RunningSimulator:
+        return self
+
+    def stop(self) -> None:
+        pass

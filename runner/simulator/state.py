@@ -45,7 +45,8 @@ class SignInFlow:
     push_started: float | None = None
     display_sign: int = 0
     confirmed: bool = False  # the AADSTS399218 "user confirmation" interrupt was answered
-    nudged: bool = False  # the passkey nudge (new_interrupt) was answered with "Not now"
+    terms_accepted: bool = False  # the terms of use (new_interrupt) were accepted
+    campaign_done: bool = False  # the passkey registration campaign was snoozed in this sign-in
 
 
 @dataclass
@@ -88,6 +89,7 @@ class SimState:
         self.faults: list[Fault] = []
         self.random_faults: list[RandomFaults] = []  # faults.py: random ones on page loads, per host
         self.photos = PhotoSync({a.upn: photo_setup(a) for a in accounts})
+        self.campaign_snoozes = {a.upn: a.campaign_snoozed for a in accounts}  # the tenant's count, per account
 
     # ------------------------------------------------------------------ bookkeeping
     def record(self, upn: str | None, event: str, **detail: Any) -> None:
@@ -101,6 +103,16 @@ class SimState:
         for change in self.photos.changes():
             self.events.append({"account": change.upn, "event": "sharepoint_photo_changed", "time": change.at,
                                 "picture": change.picture})
+
+    def campaign_snoozes_used(self, upn: str) -> int:
+        with self.lock:
+            return self.campaign_snoozes.get(upn, 0)
+
+    def snooze_campaign(self, upn: str) -> int:
+        """One more snooze of the passkey registration campaign; the count after it."""
+        with self.lock:
+            self.campaign_snoozes[upn] = self.campaign_snoozes.get(upn, 0) + 1
+            return self.campaign_snoozes[upn]
 
     def events_for(self, upn: str, event: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
@@ -174,7 +186,7 @@ class SimState:
 
 def photo_setup(acc: SimAccount) -> PhotoSetup:
     """An account's photos (simulator/photos.py): its own picture in Exchange unless it has none, what
-    SharePoint shows before the sync, and the sync's delay."""
+    SharePoint shows before the sync, and the sync's delays (after a visit; after an upload, unprompted)."""
     return PhotoSetup(exchange_seed=seed_of(acc.upn) if acc.exchange_photo else None,
                       sharepoint_seed=seed_of(acc.upn + "#before") if acc.photo_before_sync == "old_photo" else None,
-                      delay=parse_delay(acc.photo_sync))
+                      delay=parse_delay(acc.photo_sync), unprompted=parse_delay(acc.photo_sync_unprompted))

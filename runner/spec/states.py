@@ -21,7 +21,6 @@ with a category: no typing, no script (the username, password and TOTP stay with
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ from ..core.results import CATEGORIES
 from .documents import ListOf, check_document, child
 from .shapes import Fields, Str
 from .yamlpos import MappingNode, SequenceNode, load_nodes, pos
+from .yamlwrite import list_item
 
 if TYPE_CHECKING:
     from .shapes import Ctx
@@ -123,28 +123,23 @@ def load_states(path: Path) -> list[StateRow]:
     return rows
 
 
+def row_mapping(row: StateRow) -> dict[str, Any]:
+    """A row as the states file writes it: name, description, match (in the file's key order),
+    then click or fail. A page card's proposed row is this mapping too."""
+    out: dict[str, Any] = {"name": row.name}
+    if row.description:
+        out["description"] = row.description
+    out["match"] = {key: row.match[key] for key in ("page_id", "host", "error_code", "shows") if row.match.get(key)}
+    if row.click:
+        out["click"] = row.click
+    if row.fail:
+        out["fail"] = dict(row.fail)
+    return out
+
+
 def row_yaml(row: StateRow) -> str:
     """One row in the file's own format, ready to paste under `states:` (two-space indent)."""
-    import json
-
-    def scalar(value: str) -> str:
-        return value if re.fullmatch(r"[A-Za-z_][\w.-]*", value) and not value.isdigit() else json.dumps(value)
-
-    lines = [f"  - name: {row.name}"]
-    if row.description:
-        lines.append(f"    description: {json.dumps(row.description, ensure_ascii=False)}")
-    lines.append("    match:")
-    for key in ("page_id", "host", "error_code"):
-        if row.match.get(key):
-            lines.append(f"      {key}: {scalar(str(row.match[key]))}")
-    if row.match.get("shows"):
-        lines.append(f"      shows: [{', '.join(scalar(m) for m in row.match['shows'])}]")
-    if row.click:
-        lines.append(f"    click: {scalar(row.click)}")
-    if row.fail:
-        message = json.dumps(row.fail.get("message", ""), ensure_ascii=False)
-        lines.append(f"    fail: {{category: {row.fail['category']}, message: {message}}}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(list_item(row_mapping(row), indent=2)) + "\n"
 
 
 def append_row(path: Path, row: StateRow) -> str:

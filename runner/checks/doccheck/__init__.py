@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ...core.errors import UsageError
 from .fetch import DocCheckError, fetch, localized_url, normalize_locale
 from .match import THRESHOLD, FlowCheck, compare, documented_steps
-from .read import read_document
+from .read import not_an_article, read_document
 from .report import check_to_dict, doc_check_message, run_summary, table
 
 if TYPE_CHECKING:
@@ -51,13 +51,14 @@ def check_flow(flow: Flow, locale: str | None = None, offline: Path | None = Non
                 raise DocCheckError("the flow has no `source:` (the article's URL) to check against")
             final, content_type, body = fetch(url, locale)
             doc = read_document(body, final, content_type)
+        problem = not_an_article(doc)
+        if problem:  # every quote would be "missing": drift, on a page that is no article at all
+            raise DocCheckError(problem if offline is not None else f"{problem} (a sign-in or consent page?)")
     except DocCheckError as exc:
         check.error = str(exc)
         return check
     done = compare(flow, doc, threshold, locale)
     done.url, done.checked_at = url, check.checked_at
-    if not doc.steps and not doc.outside:
-        done.error = f"{doc.url} has no article text (a sign-in or consent page?)"
     return done
 
 
@@ -110,7 +111,7 @@ def command(files: tuple[str, ...], locale: str | None, offline: Path | None, th
     return 2 if any(c.result == "error" for c in checks) else 0
 
 
-def for_run(flow: Flow, locale: str | None) -> dict[str, Any]:
+def for_run(flow: Flow, locale: str | None, offline: Path | None = None) -> dict[str, Any]:
     """`run --doc-check`: the check's summary for report.json. The article is read in the run's
     --locale only when the flow quotes it in that language (`doc: {tr: ...}`); otherwise as its
     `source:` gives it, the language its single-string quotes are in."""
@@ -120,7 +121,7 @@ def for_run(flow: Flow, locale: str | None) -> dict[str, Any]:
         quoted = {key.lower().split("-")[0] for step in documented_steps(flow) for key in (step.docs or {})}
         if language not in quoted:
             wanted = None
-    return run_summary(check_flow(flow, wanted))
+    return run_summary(check_flow(flow, wanted, offline))
 
 
 def run_line(summary: dict[str, Any]) -> str:

@@ -42,7 +42,7 @@ from .text import Segment, plain_text, segments_of, split_sentences
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
-__all__ = ["DocStep", "Document", "Segment", "read_document", "split_sentences"]
+__all__ = ["DocStep", "Document", "Segment", "not_an_article", "read_document", "split_sentences"]
 
 DROPPED = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg",
            "[role=navigation]", "[role=banner]", "[role=contentinfo]",
@@ -77,6 +77,24 @@ class Document:
     title: str | None = None
     date: str | None = None  # the article's own date (ms.date), when it says
     procedures: list[str] = field(default_factory=list)  # each procedure's name ('"Section"', "list 2")
+    headings: int = 0  # h1-h6 of the page (its title among them): an article has them, or numbered steps
+    generator: str | None = None  # <meta name="generator">: m365-replay's own report says so
+
+
+def not_an_article(doc: Document) -> str | None:
+    """Why the document is no article to check against (None when it is one).
+
+    An article has a title and sections, or a list of instructions; a plain "hello", a page of tables or
+    a JSON file has neither, and would otherwise be reported as drift (every quote missing). A page with
+    headings and no user steps is an article (MicrosoftDocs' 2024-07-17 version): its drift is real.
+    m365-replay's report.html has both (the flow's name, a numbered timeline), yet is no article.
+    """
+    if (doc.generator or "").startswith("m365-replay"):
+        return (f"not an article: {doc.url} is a report written by m365-replay, not the article the flow quotes; "
+                "give the article's saved page or its Markdown")
+    if not doc.steps and not doc.headings:
+        return f"not an article: no headings or numbered steps found in {doc.url}"
+    return None
 
 
 def read_document(body: bytes | str, url: str, content_type: str = "") -> Document:
@@ -130,12 +148,17 @@ def _read(soup: BeautifulSoup, url: str) -> Document:
     if not title and soup.title is not None:
         title = soup.title.get_text(strip=True)
     date = _page_date(soup)
+    generator = soup.find("meta", attrs={"name": "generator"})
     for selector in DROPPED:
         for tag in soup.select(selector):
             tag.decompose()
     alerts_to_divs(soup)
     root: Tag = next((found for selector in BODIES if (found := soup.select_one(selector)) is not None), soup)
-    doc = Document(url=url, steps=[], locale=str(lang).lower() if lang else None, title=title or None, date=date)
+    # the article's own headings, and its title wherever the page puts it (in a header, say)
+    headings = [h for h in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]) if plain_text(h)]
+    doc = Document(url=url, steps=[], locale=str(lang).lower() if lang else None, title=title or None, date=date,
+                   headings=len(headings) + (1 if heading is not None and title and heading not in headings else 0),
+                   generator=str(generator.get("content") or "") if generator is not None else None)
     lists = [ol for ol in root.find_all("ol")
              if ol.find_parent("li") is None and not any(is_note(parent) for parent in ol.parents)]
     for index, (prefix, section, ols) in enumerate(_procedures(lists, root)):

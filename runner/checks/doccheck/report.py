@@ -134,12 +134,15 @@ def doc_check_message(checks: list[FlowCheck], changes: list[str], out: Path,
     lines: list[str] = []
     for check in checks:
         counts = check.counts
-        lines.append(f"**{check.flow.name}**: {'no drift' if check.result == 'same' else check.result.upper()} "
-                     f"({counts['same']} same, {counts['changed']} changed, {counts['missing']} missing, "
-                     f"{counts['new']} new)")
+        if check.error:  # no counts: nothing was compared
+            lines.append(f"**{check.flow.name}**: could not check: {check.error}")
+        else:
+            lines.append(f"**{check.flow.name}**: {'no drift' if check.result == 'same' else check.result.upper()} "
+                         f"({counts['same']} same, {counts['changed']} changed, {counts['missing']} missing, "
+                         f"{counts['new']} new)")
         if check.url:
             lines.append(f"Article: {check.url}")
-        findings = check.drift_lines()
+        findings = check.drift_lines() if not check.error else []
         lines += [f"- {line}" for line in findings[:MAX_LISTED]]
         if len(findings) > MAX_LISTED:
             lines.append(f"- … and {len(findings) - MAX_LISTED} more")

@@ -390,7 +390,9 @@
       '<div class="row buttons">' + primaryHtml(S.signin) + '</div></form>');
   }
 
-  /* ---------------- AADSTS399218 "user confirmation is required to sign in to this tenant" (2026) ---------------- */
+  /* ---------------- AADSTS399218 "user confirmation is required to sign in to this tenant" (2026) ----------------
+     Assumed: no public capture of the page; its PageID (ConvergedUserConfirmation) and layout are this
+     simulator's, the code (sErrorCode 399218) and the meaning are the public facts. */
   function userConfirmation() {
     $("lightbox-root").innerHTML = frame(
       '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
@@ -411,39 +413,60 @@
       '<div id="debugDetailsText">Request Id: ' + esc(C.sRequestId) + '<br>Correlation Id: ' + esc(C.correlationId) + '<br>Timestamp: ' + esc(C.sTimestamp) + '</div></div>');
   }
 
-  /* ---------------- a passkey nudge after the password: a page the runner has never seen ----------------
-     Modelled on the converged pages (PageID, $Config, a secondary and a primary button); its PageID and
-     ids are this simulator's own, since no public source describes the real one. "Not now" goes on with
-     the sign-in; "Next" leads to the security info registration. */
-  function passkeyNudge() {
+  /* ---------------- the passkey registration campaign after the password and MFA (2026-09) ----------------
+     Assumed: no public capture has its PageID, ids or wording. Modelled on the converged interrupt pages
+     and the registration campaign's documented choices: set it up ("Next", to the security info
+     registration) or snooze it ("Not now", a link) while the campaign allows (fCampaignSnoozable); enforced
+     after the allowed snoozes, or blocking, it offers no way out. The ids are this simulator's own. */
+  function passkeyCampaign() {
+    var snooze = C.fCampaignSnoozable
+      ? '<div class="row"><a href="#" id="simCampaignSnooze">' + esc(S.not_now) + '</a></div>' +
+        (C.iRemainingSnoozes == null ? "" : '<div class="row text-body">' +
+          esc(S.campaign_snoozes_left.replace("{n}", C.iRemainingSnoozes)) + '</div>')
+      : '<div class="row text-body">' + esc(S.campaign_required) + '</div>';
     $("lightbox-root").innerHTML = frame(
       '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
       '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
-      '<div class="row title" role="heading" aria-level="1">' + esc(S.nudge_title) + '</div>' +
-      '<div id="nudgeDescription" class="row text-body">' + esc(S.nudge_desc) + '</div>' +
-      '<input type="hidden" name="nudgeAction" id="nudgeAction" value="next">' + commonHidden() +
-      '<div class="row buttons"><input type="button" id="idBtn_Nudge_NotNow" data-report-event="Nudge_NotNow" ' +
-      'class="win-button button-secondary button ext-button secondary" value="' + esc(S.not_now) + '">' +
-      primaryHtml(S.next).replace('<input ', '<input data-report-event="Nudge_Next" ') + '</div></form>');
-    $("idBtn_Nudge_NotNow").addEventListener("click", function () {
-      $("nudgeAction").value = "skip";
-      $("i0281").submit();
-    });
+      '<div class="row title" role="heading" aria-level="1">' + esc(S.campaign_title) + '</div>' +
+      '<div class="row text-body">' + esc(S.campaign_desc) + '</div>' +
+      '<input type="hidden" name="campaignAction" id="simCampaignAction" value="set_up">' + commonHidden() +
+      snooze + '<div class="row buttons">' + primaryHtml(S.next) + '</div></form>');
+    var link = $("simCampaignSnooze");
+    if (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        $("simCampaignAction").value = "snooze";
+        $("i0281").submit();
+      });
+    }
   }
 
-  /* ---------------- a page the runner has never seen (a new Microsoft interrupt) ---------------- */
-  function unknownPage() {
+  /* ---------------- terms of use: a page no row knows (the simulator's own, assumed) ----------------
+     A tenant's terms of use before the app, modelled on the converged pages (PageID, $Config, a secondary
+     and a primary button); its PageID and data-report-event names are this simulator's own. Accept goes on;
+     Decline does nothing here. The tests use it as "the page nobody knows". */
+  function termsOfUse() {
     $("lightbox-root").innerHTML = frame(
       '<form name="f1" id="i0281" method="post" target="_top" action="' + esc(C.urlPost) + '">' +
-      '<div class="row title" role="heading" aria-level="1">Go passwordless</div>' +
-      '<div id="nudgeDescription" class="row text-body">Sign in faster with a passkey.</div>' +
-      '<div class="row buttons"><input type="submit" id="idPrimaryNudge" class="button primary" value="Next"></div></form>');
+      '<div id="displayName" class="identity">' + esc(C.sPOST_Username) + '</div>' +
+      '<div class="row title" role="heading" aria-level="1">' + esc(S.terms_title) + '</div>' +
+      '<div class="row text-body">' + esc(S.terms_desc) + '</div>' + commonHidden() +
+      '<div class="row buttons"><input type="button" id="idBtn_Back" data-report-event="TermsOfUse_Decline" ' +
+      'class="win-button button-secondary button ext-button secondary" value="' + esc(S.decline) + '">' +
+      primaryHtml(S.accept).replace('<input ', '<input data-report-event="TermsOfUse_Accept" ') + '</div></form>');
+  }
+
+  /* ---------------- a converged page this simulator cannot draw ---------------- */
+  function unknownPage() {
+    $("lightbox-root").innerHTML = frame('<div class="row title" role="heading" aria-level="1">' +
+      esc(S.error_title) + '</div><div class="row text-body">' + esc(C.pgid) + '</div>');
   }
 
   var pages = {
     ConvergedSignIn: signIn, KmsiInterrupt: kmsi, ConvergedTFA: tfa,
     ConvergedProofUpRedirect: proofUp, ConvergedChangePassword: changePassword, ConvergedError: errorPage,
-    ConvergedUserConfirmation: userConfirmation, ConvergedPasskeyNudge: passkeyNudge
+    ConvergedUserConfirmation: userConfirmation, ConvergedPasskeyCampaign: passkeyCampaign,
+    ConvergedTermsOfUse: termsOfUse
   };
   window.setTimeout(function () { (pages[C.pgid] || unknownPage)(); }, C.iRenderDelay == null ? 300 : C.iRenderDelay);
 })();
