@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from runner.reporters.html import write_html
 from runner.reporters.junit import write_junit
-from runner.reporters.sample import sample_report
+from tests.support.sample import sample_report
 
 TARGET_S = 2.0
 

@@ -294,7 +294,7 @@ def test_run_records_when_the_wording_was_checked_and_the_answer(tmp_path: Path,
 def not_articles(tmp_path: Path) -> dict[str, Path]:
     """What people hand doc-check by mistake: a note, a page of tables, a JSON file, a run's report.html."""
     from runner.reporters.html import render_html
-    from runner.reporters.sample import sample_report
+    from tests.support.sample import sample_report
 
     files = {"hello.txt": "hello\n",
              "tables.html": "<html><body><table><tr><th>Account</th><th>Result</th></tr>"

@@ -1,16 +1,16 @@
-"""Fuzzing the flow loader and validator: any input ends in a clean error or a valid flow, quickly.
+"""Fuzzing the flow loader and validator: any input ends in a clean error or a valid flow.
 
 "Clean" means a FlowError whose every problem has a file, a line and column (1-based) and a
 message; never another exception (that would be a traceback for the user). Inputs are arbitrary
 text and bytes, and YAML built from the flow vocabulary (steps, locator keys, inputs, sub-flows)
 with values of every type, then mutated the way hands mistype YAML (tabs, brackets, colons).
+No example is timed (hypothesis' deadline is off): a busy machine would fail it; how long the worst
+shapes take is benchmarks/hostile.py's figure.
 """
 
 from __future__ import annotations
 
 import shutil
-import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,9 @@ from runner.spec.steps import STEP_TYPES
 from runner.spec.users import load_users
 from tests.conftest import SHIPPED
 
-SECONDS_PER_EXAMPLE = 2.0
 FUZZ = settings(
     max_examples=250,
-    deadline=timedelta(seconds=SECONDS_PER_EXAMPLE),
+    deadline=None,
     database=None,  # nothing written into the checkout
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -49,7 +48,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def check_clean(path: Path, load: Any = load_flow) -> Any:
     """Load `path`; assert the outcome is a valid result or a clean, positioned FlowError."""
-    started = time.perf_counter()
     try:
         result = load(path)
     except FlowError as exc:
@@ -66,8 +64,6 @@ def check_clean(path: Path, load: Any = load_flow) -> Any:
         result = None
     else:
         event("valid")
-    elapsed = time.perf_counter() - started
-    assert elapsed < SECONDS_PER_EXAMPLE, f"took {elapsed:.2f}s"
     return result
 
 

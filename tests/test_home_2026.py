@@ -5,11 +5,13 @@ reaches the tile, in English, Turkish and German, for OneDrive on either host an
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 import pytest
 
+from runner.run.account import AccountRun
 from runner.run.engine import AccountSpec
 from runner.simulator import SimAccount
 from runner.spec.flow import load_flow
@@ -160,7 +162,7 @@ steps:
 """
 
 
-def test_the_copilot_app_as_the_labs_describe_it_and_the_new_hosts(replay, tmp_path: Path) -> None:
+def test_the_copilot_app_as_the_labs_describe_it_and_the_new_hosts(replay, tmp_path: Path, monkeypatch) -> None:
     """The simulated Copilot app is the one Microsoft's labs walk through: "App launcher > More apps >
     OneDrive" (MS-4004) or the left rail's "Apps", then OneDrive; neither the home page nor the
     launcher has a OneDrive tile. This test flow follows the labs' English labels on purpose, which the
@@ -168,7 +170,22 @@ def test_the_copilot_app_as_the_labs_describe_it_and_the_new_hosts(replay, tmp_p
 
     A step guarded by both `when` and `unless` probes them at once (the shipped flow has such a step on
     every home): a visible `unless` skips without waiting for `when`, and when neither shows the step
-    waits one probe window, not two."""
+    waits one probe window, not two: what the probes did is recorded, not how long they took."""
+    probes: list[tuple[str, str, str, object]] = []  # (account, step, locator id, "start" | True | False | "cancelled")
+    probe = AccountRun._probe
+
+    async def recorded(self: AccountRun, spec: dict, timeout_s: float) -> bool:
+        key = (self.account, self.current_step or "", spec.get("id", ""))
+        probes.append((*key, "start"))
+        try:
+            seen = await probe(self, spec, timeout_s)
+        except asyncio.CancelledError:
+            probes.append((*key, "cancelled"))
+            raise
+        probes.append((*key, seen))
+        return seen
+
+    monkeypatch.setattr(AccountRun, "_probe", recorded)
     flow = tmp_path / "labs.yaml"
     flow.write_text(LABS_FLOW)
     launcher = SimAccount("lab.launcher@contoso.com", "pw-lab-1", home_layout="copilot_launcher",
@@ -179,10 +196,15 @@ def test_the_copilot_app_as_the_labs_describe_it_and_the_new_hosts(replay, tmp_p
         run = out.run(acc.upn)
         assert run.status == "passed", (acc.upn, run.failure)
         steps = {s.name: s.status for s in run.steps}
-        took = {s.name: s.duration_ms for s in run.steps}
         assert steps["A visible unless decides at once"] == steps["Neither shows, one probe window"] == "skipped"
-        assert took["A visible unless decides at once"] < 4000  # probing `when` first: 8 s
-        assert took["Neither shows, one probe window"] < 5500  # one after the other: 6 s
+        # the visible `unless` ends the `when` probe, which would otherwise wait out its 8 s window
+        seen = [(loc, what) for upn, step, loc, what in probes if (upn, step) == (acc.upn, "A visible unless "
+                                                                                   "decides at once")]
+        assert set(seen[:2]) == {("O365_MainLink_Me", "start"), ("nowhere", "start")}, seen
+        assert set(seen[2:]) == {("O365_MainLink_Me", True), ("nowhere", "cancelled")}, seen
+        # neither shows: both probes wait at the same time (both started before either ended)
+        both = [what for upn, step, _, what in probes if (upn, step) == (acc.upn, "Neither shows, one probe window")]
+        assert both[:2] == ["start", "start"] and both[2] is False, both
         via_launcher = acc is launcher
         assert steps["App launcher"] == steps["More apps"] == ("passed" if via_launcher else "skipped")
         assert steps["Apps"] == ("skipped" if via_launcher else "passed")

@@ -12,9 +12,9 @@ import pytest
 from runner.core.redact import redactor
 from runner.core.results import Report, write_json_atomic
 from runner.reporters.notify import run_message, send
-from runner.reporters.sample import sample_report, write_artifacts
 from tests.conftest import SHIPPED, cli
 from tests.support.localhttp import LocalServer, closed_port, local_server
+from tests.support.sample import sample_report, write_artifacts
 
 DATA = Path(__file__).parent / "data" / "doccheck"
 ALICE, BOB = "alice@contoso.com", "bob@contoso.com"

@@ -10,7 +10,7 @@ from runner.core.results import Report, write_json_atomic
 from runner.reporters import write_outputs
 from runner.reporters.history import diff_with_previous, previous_report_dir
 from runner.reporters.past import account_history, earlier_runs, head_of
-from runner.reporters.sample import sample_report
+from tests.support.sample import sample_report
 
 ALICE, BOB = "alice@contoso.com", "bob@contoso.com"
 SYNC, QA = "Sync a user's profile picture", "QA: change the photo and watch it sync"

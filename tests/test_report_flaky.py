@@ -23,8 +23,8 @@ from runner.reporters.evidence import write_evidence
 from runner.reporters.history import changes, merge
 from runner.reporters.junit import render_junit
 from runner.reporters.notify import run_message
-from runner.reporters.sample import png, sample_report, sample_retried, write_artifacts
 from runner.run.retry import with_retries
+from tests.support.sample import png, sample_report, sample_retried, write_artifacts
 
 SCHEMA = Path(__file__).parent / "schemas" / "jenkins-junit.xsd"
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"

@@ -17,10 +17,10 @@ from runner.core.results import Report, write_json_atomic
 from runner.reporters.data import load_report, report_from_dict
 from runner.reporters.evidence import AccountLogs, write_evidence
 from runner.reporters.history import changes, merge, previous_report_dir
-from runner.reporters.sample import sample_report, sample_run, write_artifacts
 from runner.spec.flow import load_flow
 from tests.conftest import SHIPPED, cli
 from tests.support.doccheck import reworded_summary
+from tests.support.sample import sample_report, sample_run, write_artifacts
 
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
 

@@ -13,10 +13,10 @@ from runner.core.results import Report, StepResult
 from runner.reporters import write_outputs
 from runner.reporters.data import report_from_dict
 from runner.reporters.html import render_html, write_html
-from runner.reporters.sample import sample_report, sample_run, write_artifacts
 from runner.run.browser import system_chromium
 from tests.conftest import ROOT
 from tests.support.doccheck import reworded_summary
+from tests.support.sample import sample_report, sample_run, write_artifacts
 
 
 def test_header_rows_and_failure_details_are_in_the_page(tmp_path: Path) -> None:

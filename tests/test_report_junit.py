@@ -10,7 +10,7 @@ import xmlschema
 
 from runner.core.redact import redactor
 from runner.reporters.junit import render_junit, write_junit
-from runner.reporters.sample import sample_report, sample_run
+from tests.support.sample import sample_report, sample_run
 
 SCHEMA = Path(__file__).parent / "schemas" / "jenkins-junit.xsd"
 

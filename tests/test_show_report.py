@@ -21,9 +21,9 @@ import pytest
 from runner.cli.show import find_report
 from runner.core.errors import UsageError
 from runner.reporters.html import write_html
-from runner.reporters.sample import sample_report, write_artifacts
 from runner.run.browser import system_chromium
 from tests.conftest import ROOT, cli
+from tests.support.sample import sample_report, write_artifacts
 
 HEADLESS = {name: "" for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
 

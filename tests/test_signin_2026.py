@@ -82,11 +82,11 @@ def test_2026_first_factors_and_pages(replay, locale: str, primary_button: str) 
     prompts = sim.events_for(passkey.upn, "passkey_prompt")
     assert [(p["result"], p["message"]) for p in prompts] == [("NotAllowedError", PASSKEY_REFUSAL)]
 
-    # passwordless only: mfa_required at once, naming the number the phone waits for; nothing typed
+    # passwordless only: mfa_required at once (not "Nobody approved ... within N s" after a wait), naming
+    # the number the phone waits for; nothing typed
     only = out.run(ngc_only.upn)
     number = sim.events_for(ngc_only.upn, "push_sent")[0]["number"]
-    assert f"number {number}" in only.failure.message
-    assert only.duration_ms < 15_000
+    assert f"(passwordless, number {number}); the account offers no password" in only.failure.message
     assert typed_passwords(sim, ngc_only.upn) == []
 
     # a personal Microsoft account: login.live.com's page reached, nothing typed there

@@ -77,8 +77,10 @@ async def run_sign_in(rt: StepContext, options: SignInOptions) -> None:
 
     A page that no row recognizes, or a recognized page that does not move on, for
     `unrecognized_after` seconds is `page_changed`: Microsoft changed something the table
-    does not know yet. With `--teach`, a page no row recognizes waits for the person at the
-    window instead (teach.py).
+    does not know yet. The seconds count from the page's arrival or from the end of our own
+    action on it (typing, clicking), whichever is later: the time the browser took to type is not
+    the page's, and on a busy machine it alone could exceed the wait. With `--teach`, a page no row
+    recognizes waits for the person at the window instead (teach.py).
     """
     si = SignIn(rt, options)
     progress = time.monotonic()
@@ -103,7 +105,10 @@ async def run_sign_in(rt: StepContext, options: SignInOptions) -> None:
                     progress = time.monotonic()
                     await rt.trace_state(f"{state.name} ({state.where})" if state.where else state.name,
                                          noted=bool(state.where))
+                acted = dict(si.done)
                 await state.act(si, facts)
+                if si.done != acted:  # the page's time to answer starts once we have typed and clicked
+                    progress = time.monotonic()
             elif await rows.teach(rt, facts):
                 progress = time.monotonic()
         if si.finished:

@@ -8,7 +8,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from ..core.results import CATEGORIES, Failure, Report, RunResult, StepResult, Try, slug
+from runner.core.results import CATEGORIES, Failure, Report, RunResult, StepResult, Try, slug
 
 DOCS = [
     ("Go to Office.com", "Open a web browser in an In-Private or Incognito session and go to Office.com."),
