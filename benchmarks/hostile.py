@@ -1,5 +1,5 @@
 """Hostile flow files: how long `load_flow` takes to refuse (or read) each shape of
-tests/support/hostile.py, the figures tests/test_bad_input.py and tests/test_fuzz_flow.py no longer
+tests/support/hostile.py, the figures tests/spec/test_bad_input.py and tests/spec/test_fuzz_flow.py no longer
 assert (a busy machine made them fail). Target: under 2 s each, the bound those tests used to hold.
 Run: `.venv/bin/python -m benchmarks hostile` or `.venv/bin/python benchmarks/hostile.py`.
 """

@@ -166,3 +166,11 @@ def test_the_docs_site_builds_strictly(tmp_path: Path) -> None:
                             capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "qa" / "index.html").is_file()
+
+
+def test_the_tests_mirror_the_package() -> None:
+    """A module's tests are found from its folder: tests/<folder>/ for runner/<folder>/, and nothing
+    but the project's own claims and support directly in tests/."""
+    folders = {p.parent.name for p in (ROOT / "tests").glob("*/__init__.py")} - {"support"}
+    assert folders and folders <= {p.parent.name for p in (ROOT / "runner").glob("*/__init__.py")}
+    assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == ["test_install.py", "test_project.py"]

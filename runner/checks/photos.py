@@ -47,7 +47,7 @@ HASH_SIZE = 16
 # The distance is the smallest over these alignments.
 CROPS = (0.0, 0.015, 0.03)
 # At most this many of the 256 bits may differ for "the same picture" (25%). Measured on the
-# simulator's generated pictures (tests/test_photo_compare.py): the same picture at 48-648 px,
+# simulator's generated pictures (tests/checks/test_photo_compare.py): the same picture at 48-648 px,
 # re-encoded as JPEG quality 60, cropped by up to 3% a side or shifted in colour by 5-8% stays
 # within 14 bits; two different pictures differ by 82 bits or more (random pictures: about 128).
 # The hash is of luminance: a colour shift alone never makes a picture "different".

@@ -4,7 +4,7 @@
 choices drifted apart (five in one, two in another). So, as shot-scraper does, every shared option
 is defined here once as a decorator that each command stacks, and browser_options() is the one
 factory from the browser options to the launch settings: the command receives a BrowserSettings,
-never the loose flags. tests/test_cli.py checks that every command taking a browser option takes
+never the loose flags. tests/cli/test_cli.py checks that every command taking a browser option takes
 them all, defined alike.
 
 Nothing here imports Playwright: `--help` must stay fast.

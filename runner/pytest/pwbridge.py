@@ -29,7 +29,7 @@ Why a bridge, and not something public (measured on the project's 2-core machine
   context and artifacts.
 So the bridge stays, as small as it is, and pinned by tests.
 
-What this relies on is pinned by tests/test_plugin_bridge.py: `SyncBase._sync`, `_impl_obj`,
+What this relies on is pinned by tests/pytest/test_plugin_bridge.py: `SyncBase._sync`, `_impl_obj`,
 `playwright._impl._async_base.mapping` with `_mapping`, and `from_maybe_impl` being the one
 place wrappers are made (playwright 1.45 to 1.x).
 """

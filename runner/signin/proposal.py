@@ -3,7 +3,7 @@ page resembles (the markers it shows and lacks), the markers only it shows, its 
 the likeliest answer, and the row to paste into a states file.
 
 Pure: it works on the facts the probe saw (page.py) and the page's elements as run/pageread.py read
-them, so it is tested without a browser (tests/test_page_proposals.py).
+them, so it is tested without a browser (tests/signin/test_page_proposals.py).
 """
 
 from __future__ import annotations

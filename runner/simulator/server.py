@@ -10,7 +10,7 @@ because what it tests is closer to the real thing:
 - faults happen at the connection level, as a dropped network does: a refused CONNECT
   (ERR_TUNNEL_CONNECTION_FAILED), a TCP reset, a server that never answers. `route.abort()` only
   imitates the error code, and skips Chromium's own behaviour, such as retrying a reset once on
-  a reused connection (seen in tests/test_faults.py);
+  a reused connection (seen in tests/run/test_faults.py);
 - it is one context option (`proxy=`), so the same simulator serves contexts the runner creates,
   contexts pytest-playwright creates, and a local `playwright run-server` browser.
 Each browser context is given `proxy=` this server, which answers CONNECT for the simulated hosts

@@ -1,5 +1,5 @@
 """Hostile flow files: the shapes that could make the YAML reader or the validator take unbounded time
-or memory. tests/test_bad_input.py checks that each is refused (or read) as it should be and within
+or memory. tests/spec/test_bad_input.py checks that each is refused (or read) as it should be and within
 its memory; benchmarks/hostile.py times them, since how fast a machine is belongs there, not in a test."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A small HTTP server on 127.0.0.1 for tests that must not touch the internet: it serves the
-article pages doc-check fetches (tests/test_doccheck.py) and receives the JSON that Apprise posts
-(tests/test_notify.py)."""
+article pages doc-check fetches (tests/checks/test_doccheck.py) and receives the JSON that Apprise posts
+(tests/reporters/test_notify.py)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from runner.run.engine import AccountSpec, RunOptions
 from runner.secrets.credentials import MemoryStore
 from runner.spec.flow import load_flow
 from tests.conftest import SHIPPED, cli
-from tests.test_report_junit import SCHEMA
+from tests.reporters.test_report_junit import SCHEMA
 
 pytestmark = pytest.mark.browser
 

@@ -166,7 +166,7 @@ def test_run_a_shipped_flow_by_name_from_an_empty_folder(tmp_path: Path, file_ke
 
 
 def test_the_pytest_plugin_takes_a_shipped_flows_name(tmp_path: Path) -> None:
-    from tests.test_plugin import pytest_run
+    from tests.pytest.test_plugin import pytest_run
 
     result = pytest_run(tmp_path, "sync-profile-photo", "--m365-account", "alice@contoso.com", "--collect-only", "-q")
     assert result.returncode == 0, result.stdout + result.stderr

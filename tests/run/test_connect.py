@@ -18,8 +18,8 @@ import pytest
 
 from runner.core.model import BrowserSettings
 from runner.run.browser import remote_launch_headers, system_chromium
+from tests.cli.test_cli import file_keyring, sim_accounts  # noqa: F401  (fixture)
 from tests.conftest import SHIPPED, cli
-from tests.test_cli import file_keyring, sim_accounts  # noqa: F401  (fixture)
 
 
 def free_port() -> int:

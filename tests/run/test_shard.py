@@ -13,8 +13,8 @@ import pytest
 
 from runner.core.errors import UsageError
 from runner.run.shard import parse_shard, select, shard_of
+from tests.cli.test_cli import file_keyring  # noqa: F401  (fixture)
 from tests.conftest import ROOT, SHIPPED, cli
-from tests.test_cli import file_keyring  # noqa: F401  (fixture)
 
 ACCOUNTS = [f"user{i:03d}@contoso.com" for i in range(200)]
 

@@ -13,7 +13,7 @@ import pytest
 
 from runner.cli.commands import cli as cli_group
 from tests.conftest import cli
-from tests.test_plugin import pytest_run
+from tests.pytest.test_plugin import pytest_run
 
 
 @pytest.mark.browser

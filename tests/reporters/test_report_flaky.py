@@ -24,9 +24,10 @@ from runner.reporters.history import changes, merge
 from runner.reporters.junit import render_junit
 from runner.reporters.notify import run_message
 from runner.run.retry import with_retries
+from tests.conftest import ROOT
 from tests.support.sample import png, sample_report, sample_retried, write_artifacts
 
-SCHEMA = Path(__file__).parent / "schemas" / "jenkins-junit.xsd"
+SCHEMA = ROOT / "tests" / "schemas" / "jenkins-junit.xsd"
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
 
 

@@ -18,10 +18,10 @@ import yaml
 from runner.checks.doccheck import localized_url, normalize_locale
 from runner.spec.flow import load_flow
 from runner.spec.schema import flow_schema
-from tests.conftest import FLOWS, cli
+from tests.conftest import FLOWS, ROOT, cli
 from tests.support.localhttp import LocalServer, closed_port, local_server
 
-DATA = Path(__file__).parent / "data" / "doccheck"
+DATA = ROOT / "tests" / "data" / "doccheck"
 ARTICLE = "/office/cd7196af-3ed9-42e6-b594-f51ad265fd63"  # as the flow's source: gives it, no locale
 ENGLISH = (DATA / "en-us.html").read_text(encoding="utf-8")
 TURKISH = (DATA / "tr-tr.html").read_text(encoding="utf-8")

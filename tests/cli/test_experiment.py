@@ -26,7 +26,7 @@ from runner.cli import main
 from runner.core.experiment import CONTROL, FIX, parse_time
 from runner.simulator import SimAccount, Simulator
 from tests.conftest import ROOT, cli
-from tests.test_secrets import encodings, search
+from tests.secrets.test_secrets import encodings, search
 
 pytestmark = pytest.mark.browser
 

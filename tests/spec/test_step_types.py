@@ -16,7 +16,7 @@ from runner.spec.flow import load_flow
 from runner.spec.steps import STEP_TYPES
 from tests.conftest import SHIPPED
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUTTON = {"role": "button", "name": "Next"}
 
 

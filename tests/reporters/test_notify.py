@@ -12,11 +12,11 @@ import pytest
 from runner.core.redact import redactor
 from runner.core.results import Report, write_json_atomic
 from runner.reporters.notify import run_message, send
-from tests.conftest import SHIPPED, cli
+from tests.conftest import ROOT, SHIPPED, cli
 from tests.support.localhttp import LocalServer, closed_port, local_server
 from tests.support.sample import sample_report, write_artifacts
 
-DATA = Path(__file__).parent / "data" / "doccheck"
+DATA = ROOT / "tests" / "data" / "doccheck"
 ALICE, BOB = "alice@contoso.com", "bob@contoso.com"
 
 

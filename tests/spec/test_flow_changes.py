@@ -28,7 +28,7 @@ from runner.spec.flow import load_flow
 from runner.spec.schema import flow_schema
 from runner.spec.users import build_specs
 from tests.conftest import FLOWS
-from tests.test_plugin import pytest_run, users_file
+from tests.pytest.test_plugin import pytest_run, users_file
 
 ADD = FLOWS / "add-profile-photo.yaml"
 

@@ -13,8 +13,8 @@ import pytest
 from runner.secrets.credentials import FallbackStore, MemoryStore, run_store
 from runner.simulator import SimAccount, Simulator
 from tests.conftest import SHIPPED, cli
+from tests.pytest.test_plugin import pytest_run
 from tests.support.keyrings import MemoryKeyring
-from tests.test_plugin import pytest_run
 
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 

@@ -171,7 +171,7 @@ def test_no_secret_in_a_pytest_sessions_report_junit_or_output(tmp_path: Path) -
     """The pytest plugin writes the session's report folder (report.json, report.html, junit.xml, the
     runs' evidence) and pytest's junit.xml (the check's figures): every file of both, pytest-playwright's
     --output and the terminal, searched for the password and the TOTP values, a wrong password too."""
-    from tests.test_plugin import pytest_run, users_file
+    from tests.pytest.test_plugin import pytest_run, users_file
 
     sim = tmp_path / "sim.yaml"
     sim.write_text("accounts:\n"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -15,10 +14,10 @@ import xmlschema
 from runner.cli.runs import rerun_specs
 from runner.simulator import SimAccount
 from runner.spec.flow import load_flow
-from tests.conftest import SHIPPED
+from tests.conftest import ROOT, SHIPPED
 
 pytestmark = pytest.mark.browser
-SCHEMA = Path(__file__).parent / "schemas" / "jenkins-junit.xsd"
+SCHEMA = ROOT / "tests" / "schemas" / "jenkins-junit.xsd"
 
 FLAKY = SimAccount("flaky@contoso.com", "pw-flaky-123")
 DOWN = SimAccount("fed@fabrikam.com", "pw-fed-123", federated=True)  # its AD FS answers 503, every time

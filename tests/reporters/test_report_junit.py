@@ -10,9 +10,10 @@ import xmlschema
 
 from runner.core.redact import redactor
 from runner.reporters.junit import render_junit, write_junit
+from tests.conftest import ROOT
 from tests.support.sample import sample_report, sample_run
 
-SCHEMA = Path(__file__).parent / "schemas" / "jenkins-junit.xsd"
+SCHEMA = ROOT / "tests" / "schemas" / "jenkins-junit.xsd"
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ import pytest
 
 from runner.checks.doccheck.fetch import download_url
 from runner.checks.doccheck.read import Document, read_document
-from tests.conftest import cli
+from tests.conftest import ROOT, cli
 from tests.support.localhttp import LocalServer, local_server
 
-DATA = Path(__file__).parent / "data" / "doccheck"
+DATA = ROOT / "tests" / "data" / "doccheck"
 FLOW = DATA / "flows" / "add-profile-photo.yaml"
 EXCHANGE = "If you have an Exchange Online mailbox"
 NO_EXCHANGE = "If you don't have an Exchange Online mailbox"

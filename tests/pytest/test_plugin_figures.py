@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_plugin import pytest_run, users_file
+from tests.pytest.test_plugin import pytest_run, users_file
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,1 @@
+"""Tests of runner/pytest: the pytest plugin."""

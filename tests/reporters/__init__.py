@@ -1,0 +1,1 @@
+"""Tests of runner/reporters: the terminal, report.html, junit.xml, history, notifications."""

@@ -1,0 +1,1 @@
+"""Tests of runner/secrets: the keyring, TOTP, and that no secret reaches any artifact."""
