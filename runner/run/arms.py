@@ -33,6 +33,7 @@ from ..reporters import prepare_report_dir
 from ..secrets.credentials import CredentialStore
 from ..spec.catalog import resolve_flow
 from ..spec.flow import load_flow
+from ..spec.steps import STEP_TYPES
 from ..spec.users import build_specs, check_email
 from .account import step_title
 
@@ -53,6 +54,12 @@ class ArmFlows:
         return self.fix if arm == FIX else self.control
 
 
+def checks_outcome(step: Step) -> bool:
+    """The step that checks the outcome, known by its declaration (runner/spec/steps.py): the arms
+    and the observer are cut around it whatever the shipped flows call it."""
+    return STEP_TYPES[step.command].checks_outcome
+
+
 def arm_flows() -> ArmFlows:
     """The shipped flows, cut as the arms and the observer need them (see the module's docstring)."""
     qa = load_flow(resolve_flow(QA_FLOW))
@@ -60,11 +67,11 @@ def arm_flows() -> ArmFlows:
     upload = next(step for step in uses if step.subflow and step.subflow.changes)  # the one that changes the photo
     fix = next(step for step in uses if step is not upload)
     assert upload.subflow is not None and fix.subflow is not None
-    own_check = [step for step in fix.subflow.steps if step.command == "compare_images"]
+    own_check = [step for step in fix.subflow.steps if checks_outcome(step)]
     fix_only = replace(fix, subflow=replace(fix.subflow, steps=[s for s in fix.subflow.steps if s not in own_check]))
-    exchange_check = [step for step in upload.subflow.steps if step.command == "compare_images"][-1]
+    exchange_check = [step for step in upload.subflow.steps if checks_outcome(step)][-1]
     check = load_flow(resolve_flow(CHECK_FLOW))
-    at = next(i for i, step in enumerate(check.steps) if step.command == "compare_images")
+    at = next(i for i, step in enumerate(check.steps) if checks_outcome(step))
     return ArmFlows(
         fix=replace(qa, name=START_NAME, steps=[upload, fix_only]),
         control=replace(qa, name=START_NAME, steps=[upload]),

@@ -29,6 +29,7 @@ from ..core.results import write_json_atomic
 from ..signin.page import probe
 from ..signin.proposal import propose
 from ..signin.rows import watched_markers
+from ..spec.steps import STEP_TYPES
 from .flowedit import propose_edit
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ INVENTORY_JS = """() => {
 def wants_card(step: Step, failure: StepFailure) -> bool:
     """On page_changed, on a sign-in timeout, and on the tenant confirmation the sign-in does not
     answer on its own (its card proposes the row that would, for a person to decide)."""
-    return failure.category == "page_changed" or (step.command == "sign_in" and (
+    return failure.category == "page_changed" or (STEP_TYPES[step.command].signs_in and (
         failure.category == "timeout" or failure.details.get("interrupt") == "tenant_confirmation"))
 
 
@@ -126,7 +127,7 @@ async def _write_card(rt: StepContext, folder: Path, step: Step, step_name: str,
         "failure": {"category": failure.category, "message": failure.message},
         "elements": elements,
     }
-    if step.command == "sign_in":
+    if STEP_TYPES[step.command].signs_in:
         card.update(await sign_in_analysis(rt, elements))
     else:
         card.update(propose_edit(step, elements, rt.text))

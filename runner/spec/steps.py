@@ -7,8 +7,9 @@ name; a test checks that every declared command has exactly one handler).
 
 A declaration also says what the engine must know of the step without naming it: what a timeout in
 it means, how long the whole step may take, where its locator is (for the page card), which secret
-it types (checked before any browser work) and whether it changes the account. So a new step type is
-a declaration here and a handler there, nothing else.
+it types (checked before any browser work), whether it changes the account, whether it is the sign-in
+and whether it checks the outcome. So a new step type is a declaration here and a handler there,
+nothing else.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class StepType:
     secret_key: str | None = None
     until_synced: bool = False  # it re-checks as long as --until-synced allows (the account's budget grows)
     changes: bool = False  # it changes the account: the flow must say what at its top (`changes:`)
+    # it is the sign-in: its page card is read against the sign-in's states table (a proposed row, not
+    # a flow edit), and a timeout in it or the tenant confirmation gets a card as page_changed does
+    signs_in: bool = False
+    # it checks the outcome (records synced / not_yet): the experiment's arms cut the flows around it
+    checks_outcome: bool = False
 
     def locator_in(self, arg: Any) -> dict[str, Any] | None:
         """The locator of a step of this type with argument `arg`, if it has one."""
@@ -180,7 +186,7 @@ declare("sign_in",
                                       minimum=1),
         }),
         "Microsoft sign-in: every page state handled or classified (see runner/signin/)",
-        on_timeout="timeout", budget=_sign_in_budget, secret="password")
+        on_timeout="timeout", budget=_sign_in_budget, secret="password", signs_in=True)
 
 declare("compare_images",
         Fields({
@@ -191,7 +197,7 @@ declare("compare_images",
         }, required=("reference", "candidate")),
         "Check the outcome: is the candidate image the same picture as the reference (perceptual hash)? "
         "Records synced, not_yet, no_photo or unknown; never fails the replay (--require-synced does)",
-        on_timeout="timeout", budget=_check_budget, until_synced=True)
+        on_timeout="timeout", budget=_check_budget, until_synced=True, checks_outcome=True)
 
 def _described(shape: LocatorShape, description: str) -> LocatorShape:
     shape.description = description  # type: ignore[misc]  # LocatorShape's own is a class attribute

@@ -56,6 +56,8 @@ def test_where_the_locator_is_and_which_secret_is_typed() -> None:
     assert STEP_TYPES["fill_secret"].secret_in({"locator": BUTTON, "secret": "totp"}) == "totp"
     assert STEP_TYPES["click"].secret_in(BUTTON) is None
     assert [name for name, declared in STEP_TYPES.items() if declared.changes] == ["upload"]
+    assert [name for name, declared in STEP_TYPES.items() if declared.signs_in] == ["sign_in"]
+    assert [name for name, declared in STEP_TYPES.items() if declared.checks_outcome] == ["compare_images"]
 
 
 def test_a_flow_is_read_by_its_steps_declarations() -> None:
@@ -67,6 +69,6 @@ def test_a_flow_is_read_by_its_steps_declarations() -> None:
 
 def test_the_engine_names_no_step_type() -> None:
     """Adding a step type is a declaration and a handler: the engine's modules ask the declaration."""
-    for module in ("runner/run/account.py", "runner/run/engine.py"):
+    for module in ("runner/run/account.py", "runner/run/engine.py", "runner/run/pageread.py", "runner/run/arms.py"):
         text = (ROOT / module).read_text(encoding="utf-8")
         assert "command ==" not in text and "command in" not in text, module
