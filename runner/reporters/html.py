@@ -131,9 +131,10 @@ def card_view(report_dir: Path, run: RunResult, index: int) -> SimpleNamespace |
     card = load_card(report_dir, failure.page_card) if failure is not None else None
     if card is None or failure is None:
         return None
-    lines = card_lines(card, row_apart=bool(card.get("proposed_row_yaml")))
+    row = card.sign_in.proposed_row_yaml if card.sign_in is not None else None
+    lines = card_lines(card, row_apart=bool(row))
     return SimpleNamespace(path=failure.page_card, page=lines[0], lines=[redact(line) for line in lines[1:]],
-                           row=redact(card.get("proposed_row_yaml")), edit=card.get("proposed_edit"),
+                           row=redact(row), edit=card.flow.proposed_edit if card.flow is not None else None,
                            explain=f"m365-replay explain {shlex.quote(str(report_dir))} --account {run.account}")
 
 

@@ -1,91 +1,95 @@
 """A page card (page.json, written by runner/run/pageread.py) in words: the terminal prints its first
 lines under the failed account, `m365-replay explain` prints all of it, report.html shows it.
 
-The card is read from disk as plain JSON, so a reporter needs nothing but the report folder.
+The card is read from disk into its record (runner/core/pagecard.py), so a reporter needs nothing
+but the report folder.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from ..core.errors import UsageError
+from ..core.pagecard import FlowProposal, PageCard, SignInProposal, read_card
 from ..core.pagemarks import page_marks
 
 HEAD = 6  # lines of a card the terminal prints under the account
 
 
-def load_card(report_dir: Path, relative: str | None) -> dict[str, Any] | None:
+def load_card(report_dir: Path, relative: str | None) -> PageCard | None:
     """The card a failure points to, or None when there is none (or it is not readable)."""
-    if not relative:
-        return None
-    try:
-        card = json.loads((report_dir / relative).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return card if isinstance(card, dict) else None
+    return read_card(report_dir / relative) if relative else None
 
 
-def _marks(card: dict[str, Any]) -> str:
-    config = card.get("config") or {}
-    return page_marks(card.get("page_id"), config.get("sErrorCode"), config.get("pgid"), config.get("hpgid"))
+def _marks(card: PageCard) -> str:
+    config = card.config
+    return page_marks(card.page_id, config.error_code, config.pgid, config.hpgid)
 
 
 def _shown(marker: str, label: str | None) -> str:
     return f"{marker} ({label!r})" if label else marker
 
 
-def _edit_lines(card: dict[str, Any], step: dict[str, Any]) -> list[str]:
-    """The proposed flow edit; for a shipped flow, in a copy (`flows copy`), never in the package."""
-    edit = card["proposed_edit"]
-    if edit.get("copy"):
-        head = (f"step {step.get('name')!r} ({edit.get('shipped')}, a shipped flow) looked for {card.get('locator')}; "
-                f"copy the flows first ({edit['copy']}), then edit {edit['at']}:")
+def _flow_lines(card: PageCard, flow: FlowProposal) -> list[str]:
+    """What the step looked for, the proposed flow edit (for a shipped flow, in a copy: `flows copy`,
+    never in the package), then the elements it was compared with."""
+    step, edit = card.step, flow.proposed_edit
+    if edit is not None:
+        if edit.copy:
+            head = (f"step {step.name!r} ({edit.shipped}, a shipped flow) looked for {flow.locator}; "
+                    f"copy the flows first ({edit.copy}), then edit {edit.at}:")
+        else:
+            head = f"step {step.name!r} ({edit.at}) looked for {flow.locator}; proposed flow edit:"
+        lines = [head, f"  {edit.new}", f"  instead of {edit.old}"] + (
+            [f"  and run the copy: {edit.run}"] if edit.run else [])
+    elif flow.locator:
+        lines = [f"step {step.name!r} ({step.file}:{step.line}) looked for {flow.locator}: nothing on the page "
+                 "looks like it"]
     else:
-        head = f"step {step.get('name')!r} ({edit['at']}) looked for {card.get('locator')}; proposed flow edit:"
-    lines = [head, f"  {edit['new']}", f"  instead of {edit['old']}"]
-    return lines + ([f"  and run the copy: {edit['run']}"] if edit.get("run") else [])
+        lines = []
+    for candidate in flow.candidates:
+        element = candidate.element
+        lines.append(f"candidate: {_shown(candidate.marker or element.get('role') or '?', element.get('label'))}"
+                     f": {', '.join(candidate.why)}")
+    return lines
 
 
-def card_lines(card: dict[str, Any], row_apart: bool = False) -> list[str]:
-    """The card, most useful first: the page, the proposed fix, then what it was compared with.
-    `row_apart`: the caller shows the proposed row as a block of its own (report.html), so the lines
-    leave it out rather than repeat it flattened."""
-    lines = [f"page: {card.get('title')!r} at {card.get('url')} ({_marks(card)})"]
-    step = card.get("step") or {}
-    if card.get("proposed_edit"):
-        lines += _edit_lines(card, step)
-    elif card.get("locator"):
-        lines.append(f"step {step.get('name')!r} ({step.get('file')}:{step.get('line')}) looked for "
-                     f"{card['locator']}: nothing on the page looks like it")
-    row = card.get("proposed_row") or {}
+def _sign_in_lines(sign_in: SignInProposal, row_apart: bool) -> list[str]:
+    """The proposed row and the rule that chose its click, the buttons, then the states the page was
+    compared with. The row is a states-file row in that file's vocabulary (a mapping, as it pastes)."""
+    lines = []
+    row = sign_in.proposed_row or {}
     if row and not row_apart:
         fix = f"click {row['click']}" if row.get("click") else f"fail {row.get('fail', {}).get('category')}"
         lines.append(f"proposed row {row.get('name')!r}: {fix} on the page with "
                      + ", ".join(f"{k} {v}" for k, v in (row.get("match") or {}).items())
                      + " (the whole row below; add it to a states file: --states FILE)")
-    if row and card.get("proposal_rule"):
-        lines.append(f"{'  ' * (not row_apart)}{'the row was ' * row_apart}chosen by the rule: {card['proposal_rule']}")
-    if card.get("buttons"):
-        lines.append("buttons: " + ", ".join(_shown(b["marker"], b.get("label")) for b in card["buttons"][:8]))
-    for candidate in card.get("candidates") or []:
-        element = candidate.get("element") or {}
-        lines.append(f"candidate: {_shown(candidate.get('marker') or element.get('role') or '?', element.get('label'))}"
-                     f": {', '.join(candidate.get('why') or [])}")
-    for like in card.get("resembles") or []:
-        lines.append(f"resembles {like['state']} ({like['where']}): shows {', '.join(like['shows'])}"
-                     + (f"; lacks {', '.join(like['lacks'])}" if like.get("lacks") else ""))
-    if card.get("new_markers"):
-        lines.append("only this page shows: " + ", ".join(card["new_markers"]))
-    if card.get("proposed_row_yaml") and not row_apart:
+    if row and sign_in.proposal_rule:
+        lines.append(f"{'  ' * (not row_apart)}{'the row was ' * row_apart}chosen by the rule: {sign_in.proposal_rule}")
+    if sign_in.buttons:
+        lines.append("buttons: " + ", ".join(_shown(b.marker, b.label) for b in sign_in.buttons[:8]))
+    for like in sign_in.resembles:
+        lines.append(f"resembles {like.state} ({like.where}): shows {', '.join(like.shows)}"
+                     + (f"; lacks {', '.join(like.lacks)}" if like.lacks else ""))
+    if sign_in.new_markers:
+        lines.append("only this page shows: " + ", ".join(sign_in.new_markers))
+    if sign_in.proposed_row_yaml and not row_apart:
         lines.append("proposed row for a sign-in states file (check that it clicks the button the user would press):")
-        lines += [f"  {line}" for line in card["proposed_row_yaml"].rstrip("\n").splitlines()]
-    elements = card.get("elements") or []
-    if elements:
-        lines.append(f"{len(elements)} visible elements: " + "; ".join(
-            _shown(e.get("id") or e.get("name") or e.get("tag", "?"), e.get("label")) for e in elements[:12])
-            + ("; …" if len(elements) > 12 else ""))
+        lines += [f"  {line}" for line in sign_in.proposed_row_yaml.rstrip("\n").splitlines()]
+    return lines
+
+
+def card_lines(card: PageCard, row_apart: bool = False) -> list[str]:
+    """The card, most useful first: the page, the proposed fix, then what it was compared with.
+    `row_apart`: the caller shows the proposed row as a block of its own (report.html), so the lines
+    leave it out rather than repeat it flattened."""
+    lines = [f"page: {card.title!r} at {card.url} ({_marks(card)})"]
+    lines += _flow_lines(card, card.flow) if card.flow is not None else []
+    lines += _sign_in_lines(card.sign_in, row_apart) if card.sign_in is not None else []
+    if card.elements:
+        lines.append(f"{len(card.elements)} visible elements: " + "; ".join(
+            _shown(e.get("id") or e.get("name") or e.get("tag", "?"), e.get("label")) for e in card.elements[:12])
+            + ("; …" if len(card.elements) > 12 else ""))
     return lines
 
 

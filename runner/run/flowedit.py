@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.locators import LIST_KEYS, describe_locator, interpolate_locator
 from ..core.locators import alternatives as locator_alternatives
+from ..core.pagecard import Candidate, Element, FlowEdit, FlowProposal
 from ..signin.rows import element_marker
 from ..spec.steps import STEP_TYPES
 from ..spec.yamlwrite import flow
@@ -44,12 +46,13 @@ def waited_for(step: Step, text: Callable[[str], str]) -> str | None:
     return what
 
 
-def propose_edit(step: Step, elements: list[dict[str, Any]], text: Callable[[str], str]) -> dict[str, Any]:
+def propose_edit(step: Step, elements: list[Element], text: Callable[[str], str]) -> FlowProposal | None:
     """For a step whose locator found nothing: the elements a person would take for it, best first,
-    and the flow edit that would use the best (`text`: the account's `${var}` interpolation)."""
+    and the flow edit that would use the best (`text`: the account's `${var}` interpolation); None
+    for a step that looks for no element."""
     locator = step_locator(step)
     if locator is None:
-        return {}
+        return None
 
     def own(loc: dict[str, Any]) -> dict[str, Any]:
         return interpolate_locator(loc, text)
@@ -57,25 +60,21 @@ def propose_edit(step: Step, elements: list[dict[str, Any]], text: Callable[[str
     listed = next((key for key in LIST_KEYS if key in locator), None)  # any: or first_of:
     alternatives = [own(alt) for alt in locator_alternatives(locator)]
     candidates = rank_any(alternatives, elements)
-    out: dict[str, Any] = {"locator": describe_locator(own(locator) if listed is None else locator),
-                           "candidates": candidates}
+    out = FlowProposal(describe_locator(own(locator) if listed is None else locator), candidates)
     if candidates:
-        best = locator_for(candidates[0]["element"], alternatives[candidates[0]["alternative"]])
+        best = locator_for(candidates[0].element, alternatives[candidates[0].alternative])
         new = {listed: [*locator[listed], best]} if listed else best  # one more name for it, tried last
         command = step.command
         rest = {k: v for k, v in step.arg.items() if k != "locator"} if "locator" in step.arg else {}
-        out["proposed_edit"] = {
-            **where_to_edit(step.file, step.line),
-            "old": f"{command}: {flow({**locator, **rest})}",
-            "new": f"{command}: {flow({**new, **rest})}",
-        }
+        out.proposed_edit = where_to_edit(step.file, step.line, old=f"{command}: {flow({**locator, **rest})}",
+                                          new=f"{command}: {flow({**new, **rest})}")
     return out
 
 
-def where_to_edit(file: str, line: int) -> dict[str, str]:
-    """Where a person makes the edit: the flow's own file:line, or, for a flow shipped with
-    m365-replay (a file inside the installed package, replaced by the next upgrade), the line in a
-    copy that `m365-replay flows copy` makes, with the command."""
+def where_to_edit(file: str, line: int, old: str, new: str) -> FlowEdit:
+    """The edit of `old` into `new` where a person makes it: at the flow's own file:line, or, for a
+    flow shipped with m365-replay (a file inside the installed package, replaced by the next
+    upgrade), at the line in a copy that `m365-replay flows copy` makes, with the command."""
     from ..spec.catalog import shipped_dir
 
     base = shipped_dir()
@@ -84,23 +83,22 @@ def where_to_edit(file: str, line: int) -> dict[str, str]:
     except (OSError, ValueError):
         inside = None
     if inside is None:
-        return {"at": f"{file}:{line}"}
+        return FlowEdit(at=f"{file}:{line}", old=old, new=new)
     copy = Path(COPY_DIR) / inside
-    return {"at": f"{copy.as_posix()}:{line}", "copy": f"m365-replay flows copy {COPY_DIR}",
-            "shipped": f"{file}:{line}", "run": f"m365-replay run {copy.as_posix()}"}
+    return FlowEdit(at=f"{copy.as_posix()}:{line}", copy=f"m365-replay flows copy {COPY_DIR}",
+                    shipped=f"{file}:{line}", run=f"m365-replay run {copy.as_posix()}", old=old, new=new)
 
 
-def rank_any(alternatives: list[dict[str, Any]], elements: list[dict[str, Any]], top: int = 5
-             ) -> list[dict[str, Any]]:
+def rank_any(alternatives: list[dict[str, Any]], elements: list[Element], top: int = 5) -> list[Candidate]:
     """rank_candidates over each alternative of an `any:` locator (or the one locator): per element
     its best score, with the alternative it answers."""
-    best: dict[int, dict[str, Any]] = {}
+    best: dict[int, Candidate] = {}
     for n, alternative in enumerate(alternatives):
         for candidate in rank_candidates(alternative, elements, top=len(elements)):
-            key = id(candidate["element"])
-            if key not in best or candidate["score"] > best[key]["score"]:
-                best[key] = {**candidate, "alternative": n}
-    return sorted(best.values(), key=lambda c: -c["score"])[:top]
+            key = id(candidate.element)
+            if key not in best or candidate.score > best[key].score:
+                best[key] = replace(candidate, alternative=n)
+    return sorted(best.values(), key=lambda c: -c.score)[:top]
 
 
 def _wanted_id(loc: dict[str, Any]) -> str | None:
@@ -110,7 +108,7 @@ def _wanted_id(loc: dict[str, Any]) -> str | None:
     return found.group(1) if found else None
 
 
-def rank_candidates(loc: dict[str, Any], elements: list[dict[str, Any]], top: int = 5) -> list[dict[str, Any]]:
+def rank_candidates(loc: dict[str, Any], elements: list[Element], top: int = 5) -> list[Candidate]:
     """Elements that could be what `loc` looked for: an id close to the old one (edit distance),
     the same accessible name or text, the same role, the same test id; each with why."""
     from rapidfuzz import fuzz
@@ -139,8 +137,8 @@ def rank_candidates(loc: dict[str, Any], elements: list[dict[str, Any]], top: in
             if close >= 60:
                 score, why = score + close, [*why, f"test id close ({close:.0f}%)"]
         if score >= 50:
-            scored.append({"element": element, "marker": element_marker(element), "why": why, "score": round(score)})
-    scored.sort(key=lambda c: -c["score"])
+            scored.append(Candidate(element, element_marker(element), why, round(score)))
+    scored.sort(key=lambda c: -c.score)
     return scored[:top]
 
 
@@ -156,7 +154,7 @@ def id_closeness(old: str, new: str) -> tuple[float, str]:
     return 100.0 * (1 - edits / max(len(a), len(b), 1)), f"edit distance {edits}"
 
 
-def locator_for(element: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+def locator_for(element: Element, old: dict[str, Any]) -> dict[str, Any]:
     """The new locator, of the old one's kind where the element has it (an id for an id)."""
     role, label = element.get("role"), element.get("label")
     if ("id" in old or "css" in old or "selector" in old) and element.get("id"):

@@ -13,19 +13,20 @@ its language-independent markers, and
   accessible name or role, an id close to the old one) and the flow edit, with the step's file:line.
 A password or code field's value is never read, nor anything typed; the card passes the redactor too.
 
-This module only reads (INVENTORY_JS, the sign-in's probe) and writes the file; what the card
-proposes is worked out without a browser: the sign-in's row in runner/signin/proposal.py, the flow
-edit in flowedit.py. runner/reporters/pagecard.py puts a card into words.
+This module only reads (INVENTORY_JS, the sign-in's probe) and writes the file; the card is a record
+(runner/core/pagecard.py) and what it proposes is worked out without a browser: the sign-in's row in
+runner/signin/proposal.py, the flow edit in flowedit.py. runner/reporters/pagecard.py puts a card
+into words.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..core.redact import cut_tokens, redact
-from ..core.results import write_json_atomic
+from ..core.pagecard import CARD_FILE, CardFailure, CardStep, Element, PageCard, PageConfig, SignInProposal
+from ..core.redact import cut_tokens
 from ..signin.page import probe
 from ..signin.proposal import propose
 from ..signin.rows import watched_markers
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from ..core.results import StepFailure
 
 log = logging.getLogger("m365replay")
-CARD_FILE = "page.json"
 
 # One look at the page: every visible interactive element and heading, by its markers. Values of
 # inputs are never read (a button's caption is its `value` only for input type=submit/button).
@@ -105,43 +105,29 @@ async def write_card(rt: StepContext, folder: Path, step: Step, step_name: str, 
         return None
 
 
-def _redacted(value: Any) -> Any:
-    """Every text of the card through the redactor, one string at a time (a secret with a quote or
-    a backslash in it would escape a redactor run over the JSON text)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: _redacted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redacted(item) for item in value]
-    return value
-
-
 async def _write_card(rt: StepContext, folder: Path, step: Step, step_name: str, failure: StepFailure) -> str | None:
     seen = await rt.page.evaluate(INVENTORY_JS)
     elements = [{k: v for k, v in e.items() if v not in (None, "", {}, False)} for e in seen["elements"]]
-    card: dict[str, Any] = {
-        "url": cut_tokens(seen["url"]), "title": seen["title"], "page_id": seen["pageId"], "config": seen["config"],
-        "config_keys": seen["configKeys"],
-        "step": {"name": step_name, "command": step.command, "file": step.file, "line": step.line},
-        "failure": {"category": failure.category, "message": failure.message},
-        "elements": elements,
-    }
+    card = PageCard(cut_tokens(seen["url"]), seen["title"], seen["pageId"],
+                    PageConfig.from_dict(seen["config"]), seen["configKeys"],  # INVENTORY_JS gives the file's keys
+                    CardStep(step_name, step.command, step.file, step.line),
+                    CardFailure(failure.category, failure.message), elements)
     if STEP_TYPES[step.command].signs_in:
-        card.update(await sign_in_analysis(rt, elements))
+        card.sign_in = await sign_in_analysis(rt, elements)
     else:
-        card.update(propose_edit(step, elements, rt.text))
+        card.flow = propose_edit(step, elements, rt.text)
     path = folder / CARD_FILE
     try:
-        write_json_atomic(path, _redacted(card))
+        card.write(path)  # every text through the redactor
     except OSError as exc:
         rt.warn(f"could not write the page card: {exc.strerror or exc}")
         return None
     return str(path.relative_to(rt.options.report_dir))
 
 
-async def sign_in_analysis(rt: StepContext, elements: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the sign-in knows that this page is like, and the row that would teach it the page."""
+async def sign_in_analysis(rt: StepContext, elements: list[Element]) -> SignInProposal | None:
+    """What the sign-in knows that this page is like, and the row that would teach it the page (None
+    when the probe could not read the page)."""
     rows = rt.options.sign_in_states
     facts = await probe(rt, watched_markers(rows))
-    return propose(facts, elements, rows) if facts is not None else {}
+    return propose(facts, elements, rows) if facts is not None else None

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ..core.model import StateRow
+from ..core.pagecard import Button, Element, Resemblance, SignInProposal
 from ..spec.states import row_mapping, row_yaml
 from .actions import PageState
 from .match import marker_shown
@@ -36,29 +36,26 @@ class Choice:
     """The page's buttons ranked, the one the proposed row clicks (None: the row fails the account
     instead), and the rule that chose, in words for the card."""
 
-    buttons: list[dict[str, Any]]
+    buttons: list[Button]
     click: str | None
     rule: str
 
 
-def propose(f: Facts, elements: list[dict[str, Any]], rows: list[StateRow]) -> dict[str, Any]:
+def propose(f: Facts, elements: list[Element], rows: list[StateRow]) -> SignInProposal:
     """The sign-in's part of a page card: what the page resembles (a states file's rows, then the
     built-in table), the markers only it shows, its buttons ranked, the proposed row with its YAML,
     and the rule that chose the row's click."""
     states = [from_row(r) for r in rows] + STATES
     like = resemblance(f, states)
-    near = [s for s in states if s.name in {entry["state"] for entry in like}]
+    near = [s for s in states if s.name in {entry.state for entry in like}]
     choice = rank_buttons(f, elements)
     row = proposed_row(f, choice.click)
-    out: dict[str, Any] = {"resembles": like, "new_markers": new_markers(f, elements, near),
-                           "buttons": choice.buttons, "proposal_rule": choice.rule,
-                           "proposed_row": row_mapping(row) if row is not None else None}
-    if row is not None:
-        out["proposed_row_yaml"] = "states:\n" + row_yaml(row)
-    return out
+    return SignInProposal(like, new_markers(f, elements, near), choice.buttons, choice.rule,
+                          row_mapping(row) if row is not None else None,
+                          "states:\n" + row_yaml(row) if row is not None else None)
 
 
-def resemblance(f: Facts, states: list[PageState], top: int = 3) -> list[dict[str, Any]]:
+def resemblance(f: Facts, states: list[PageState], top: int = 3) -> list[Resemblance]:
     """The rows this page looks most like: the share of each row's markers it shows, best first."""
     scored = []
     for state in states:
@@ -67,14 +64,13 @@ def resemblance(f: Facts, states: list[PageState], top: int = 3) -> list[dict[st
         shows = [m for m in state.markers if marker_shown(m, f)]
         if shows:
             lacks = [m for m in state.markers if m not in shows]
-            scored.append({"state": state.name, "where": state.where or "runner/signin/states.py",
-                           "description": state.description, "shows": shows, "lacks": lacks,
-                           "score": round(len(shows) / len(state.markers), 2)})
-    scored.sort(key=lambda s: (-s["score"], -len(s["shows"])))
+            scored.append(Resemblance(state.name, state.where or "runner/signin/states.py", state.description,
+                                      shows, lacks, round(len(shows) / len(state.markers), 2)))
+    scored.sort(key=lambda s: (-s.score, -len(s.shows)))
     return scored[:top]
 
 
-def button_kind(element: dict[str, Any], marker: str) -> tuple[str, str]:
+def button_kind(element: Element, marker: str) -> tuple[str, str]:
     """What a button does, by its marker and data-* names first, then its label in the page's
     language: a way back ("Cancel", idBtn_Back), a way out that leaves an offer for later ("Not
     now", "Skip"), the page's primary action (idSIButton9, a primary or submit button, "Continue",
@@ -96,7 +92,7 @@ def button_kind(element: dict[str, Any], marker: str) -> tuple[str, str]:
     return "other", "another button"
 
 
-def offers_set_up(f: Facts, elements: list[dict[str, Any]]) -> str | None:
+def offers_set_up(f: Facts, elements: list[Element]) -> str | None:
     """The words with which the page offers something to set up (a passkey, the Authenticator app,
     security info), or None: what makes a page with a way out a nudge."""
     headings = " ".join(str(e.get("label") or "") for e in elements if e.get("role") == "heading")
@@ -104,7 +100,7 @@ def offers_set_up(f: Facts, elements: list[dict[str, Any]]) -> str | None:
     return found.group(0) if found else None
 
 
-def rank_buttons(f: Facts, elements: list[dict[str, Any]]) -> Choice:
+def rank_buttons(f: Facts, elements: list[Element]) -> Choice:
     """The buttons a person could press, each with its marker, ranked by the likeliest answer.
 
     A page that offers something optional to set up and has a way out (a nudge) puts the way out
@@ -121,8 +117,7 @@ def rank_buttons(f: Facts, elements: list[dict[str, Any]]) -> Choice:
         if marker is None:
             continue
         kind, why = button_kind(element, marker)
-        found.append((n, kind, why, {"marker": marker, "role": element.get("role"), "label": element.get("label"),
-                                     "kind": kind}))
+        found.append((n, kind, why, Button(marker, element.get("role"), element.get("label"), kind)))
     offer = offers_set_up(f, elements)
     nudge = offer is not None and any(kind == "way_out" for _, kind, _, _ in found)
     order = ("way_out", "primary", "other", "go_back") if nudge else ("primary", "other", "way_out", "go_back")
@@ -131,14 +126,14 @@ def rank_buttons(f: Facts, elements: list[dict[str, Any]]) -> Choice:
     if not found:
         return Choice(buttons, None, "no button with a marker: the row fails the account (action_required)")
     _, kind, why, best = found[0]
-    label = f" ({best['label']!r})" if best.get("label") else ""
+    label = f" ({best.label!r})" if best.label else ""
     if nudge:
-        return Choice(buttons, best["marker"], f"nudge: the page offers something optional to set up ({offer!r}); "
-                      f"its way out {best['marker']}{label} comes first, never the set-up")
+        return Choice(buttons, best.marker, f"nudge: the page offers something optional to set up ({offer!r}); "
+                      f"its way out {best.marker}{label} comes first, never the set-up")
     if offer is not None and kind == "primary":
         return Choice(buttons, None, f"a page that offers something to set up ({offer!r}) with no way out: the "
                       "row fails the account (action_required) rather than click its set-up")
-    return Choice(buttons, best["marker"], f"primary action: {best['marker']}{label} is {why}")
+    return Choice(buttons, best.marker, f"primary action: {best.marker}{label} is {why}")
 
 
 def proposed_row(f: Facts, click: str | None) -> StateRow | None:
@@ -152,7 +147,7 @@ def proposed_row(f: Facts, click: str | None) -> StateRow | None:
                    fail_with={"category": "action_required", "message": "Sign in once by hand to answer this page."})
 
 
-def new_markers(f: Facts, elements: list[dict[str, Any]], like: list[PageState]) -> list[str]:
+def new_markers(f: Facts, elements: list[Element], like: list[PageState]) -> list[str]:
     """The markers only this page shows, compared with the rows it resembles: its PageID and error
     code when they differ, and its elements' markers that none of those rows uses."""
     known = {m for state in like for m in state.markers}

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from runner.core.model import Step
+from runner.core.pagecard import FlowEdit
 from runner.run.flowedit import propose_edit, where_to_edit
 from runner.signin.page import Facts
 from runner.signin.proposal import propose, proposed_row, rank_buttons
@@ -42,9 +43,9 @@ def test_a_confirmation_page_proposes_its_primary_action_never_cancel(lang: str)
     title, cancel, go_on = CONFIRM[lang]
     elements = [button(cancel, "idBtn_Back"), button(go_on, "idSIButton9", primary=True, type="submit")]
     choice = rank_buttons(page(f"{title}\nAADSTS399218"), elements)
-    assert choice.click == "idSIButton9" and [b["marker"] for b in choice.buttons] == ["idSIButton9", "idBtn_Back"]
+    assert choice.click == "idSIButton9" and [b.marker for b in choice.buttons] == ["idSIButton9", "idBtn_Back"]
     assert choice.rule.startswith("primary action: idSIButton9") and "converged pages' primary button" in choice.rule
-    assert [b["kind"] for b in choice.buttons] == ["primary", "go_back"]
+    assert [b.kind for b in choice.buttons] == ["primary", "go_back"]
 
 
 @pytest.mark.parametrize("lang", CAMPAIGN)
@@ -55,7 +56,7 @@ def test_a_nudge_proposes_its_way_out_and_never_its_set_up(lang: str) -> None:
                 button(not_now, "campaignSnooze")]
     choice = rank_buttons(page(title, page_id="ConvergedPasskeyCampaign", code=None), elements)
     assert choice.click == "campaignSnooze" and choice.rule.startswith("nudge:"), choice.rule
-    assert not_now in choice.rule and [b["kind"] for b in choice.buttons] == ["way_out", "primary"]
+    assert not_now in choice.rule and [b.kind for b in choice.buttons] == ["way_out", "primary"]
     # no way out (the campaign enforced): a row that fails the account, never one that clicks "Next"
     enforced = rank_buttons(page(title, page_id="ConvergedPasskeyCampaign", code=None), elements[:2])
     assert enforced.click is None and "no way out" in enforced.rule
@@ -84,12 +85,12 @@ def test_markers_decide_before_labels_and_labels_in_the_page_language() -> None:
 def test_the_card_part_names_the_rule_and_its_row_reads_back() -> None:
     elements = [button("İptal", "idBtn_Back"), button("Devam", "idSIButton9", primary=True, type="submit")]
     card = propose(page("Oturum açmanızı onaylayın"), elements, [])
-    assert card["proposal_rule"].startswith("primary action")
-    assert card["proposed_row"]["click"] == "idSIButton9"
-    assert card["proposed_row"]["match"] == {"page_id": "ConvergedUserConfirmation",
-                                             "host": "login.microsoftonline.com", "error_code": "399218",
-                                             "shows": ["idSIButton9"]}
-    assert yaml.safe_load(card["proposed_row_yaml"])["states"][0] == card["proposed_row"]
+    assert card.proposal_rule.startswith("primary action")
+    assert card.proposed_row is not None and card.proposed_row["click"] == "idSIButton9"
+    assert card.proposed_row["match"] == {"page_id": "ConvergedUserConfirmation", "host": "login.microsoftonline.com",
+                                          "error_code": "399218", "shows": ["idSIButton9"]}
+    assert card.proposed_row_yaml is not None
+    assert yaml.safe_load(card.proposed_row_yaml)["states"][0] == card.proposed_row
 
 
 def step(file: Path, arg: Any, command: str = "click") -> Step:
@@ -98,22 +99,24 @@ def step(file: Path, arg: Any, command: str = "click") -> Step:
 
 def test_a_flow_edit_of_a_shipped_flow_goes_into_a_copy(tmp_path: Path) -> None:
     shipped = FLOWS / "sync-profile-photo.yaml"
-    assert where_to_edit(str(shipped), 12) == {
-        "at": "my-flows/sync-profile-photo.yaml:12", "copy": "m365-replay flows copy my-flows",
-        "shipped": f"{shipped}:12", "run": "m365-replay run my-flows/sync-profile-photo.yaml"}
-    assert where_to_edit(str(FLOWS / "lib" / "open-app.yaml"), 3)["at"] == "my-flows/lib/open-app.yaml:3"
+    assert where_to_edit(str(shipped), 12, "a", "b") == FlowEdit(
+        at="my-flows/sync-profile-photo.yaml:12", copy="m365-replay flows copy my-flows",
+        shipped=f"{shipped}:12", run="m365-replay run my-flows/sync-profile-photo.yaml", old="a", new="b")
+    assert where_to_edit(str(FLOWS / "lib" / "open-app.yaml"), 3, "a", "b").at == "my-flows/lib/open-app.yaml:3"
     mine = tmp_path / "mine.yaml"
-    assert where_to_edit(str(mine), 7) == {"at": f"{mine}:7"}
+    assert where_to_edit(str(mine), 7, "a", "b") == FlowEdit(at=f"{mine}:7", old="a", new="b")
 
     elements = [{"tag": "button", "id": "O365_MainLink_MeControl", "role": "button", "label": "Account manager"}]
-    edit = propose_edit(step(mine, {"id": "O365_MainLink_Me"}, "expect_visible"), elements, str)["proposed_edit"]
-    assert edit == {"at": f"{mine}:12", "old": "expect_visible: {id: O365_MainLink_Me}",
-                    "new": "expect_visible: {id: O365_MainLink_MeControl}"}
+    proposal = propose_edit(step(mine, {"id": "O365_MainLink_Me"}, "expect_visible"), elements, str)
+    assert proposal is not None and proposal.proposed_edit is not None
+    assert proposal.proposed_edit.to_dict() == {"at": f"{mine}:12", "old": "expect_visible: {id: O365_MainLink_Me}",
+                                                "new": "expect_visible: {id: O365_MainLink_MeControl}"}
 
 
 def test_a_proposed_locator_named_like_a_yaml_word_stays_a_string(tmp_path: Path) -> None:
     """The flow edit goes through the one YAML writer: a button called "No" stays the string."""
     elements = [{"tag": "button", "role": "button", "label": "No"}]
-    edit = propose_edit(step(tmp_path / "f.yaml", {"role": "button", "name": "no"}), elements, str)["proposed_edit"]
-    assert edit["new"] == 'click: {role: button, name: "No"}'
-    assert yaml.safe_load(edit["new"]) == {"click": {"role": "button", "name": "No"}}
+    proposal = propose_edit(step(tmp_path / "f.yaml", {"role": "button", "name": "no"}), elements, str)
+    assert proposal is not None and proposal.proposed_edit is not None
+    assert proposal.proposed_edit.new == 'click: {role: button, name: "No"}'
+    assert yaml.safe_load(proposal.proposed_edit.new) == {"click": {"role": "button", "name": "No"}}

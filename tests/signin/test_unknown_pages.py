@@ -274,7 +274,8 @@ def test_a_page_card_adds_a_found_name_to_the_end_of_an_ordered_fallback(tmp_pat
     [step] = load_flow(flow).steps
     elements = [{"tag": "a", "id": "mectrl_currentAccount_photo", "role": "link", "label": "Profilbild ändern"}]
     card = propose_edit(step, elements, lambda text: text)
-    assert card["locator"] == "#mectrl_currentAccount_picture, else link 'Add or change your picture'"
-    assert card["proposed_edit"]["new"] == ('click: {first_of: [{id: mectrl_currentAccount_picture}, {role: link, '
-                                            'name: "Add or change your picture"}, {id: mectrl_currentAccount_photo}]}')
-    assert waited_for(step, lambda text: text) == card["locator"]
+    assert card is not None and card.proposed_edit is not None
+    assert card.locator == "#mectrl_currentAccount_picture, else link 'Add or change your picture'"
+    assert card.proposed_edit.new == ('click: {first_of: [{id: mectrl_currentAccount_picture}, {role: link, '
+                                      'name: "Add or change your picture"}, {id: mectrl_currentAccount_photo}]}')
+    assert waited_for(step, lambda text: text) == card.locator
