@@ -238,12 +238,14 @@ class GeneratedPhoto:
 @dataclass
 class Interrupt:
     """A page Microsoft put into the sign-in (runner/signin/interrupts.py), what the run did there
-    (snoozed, action_required, row), when, and what was pressed: later runs count the snoozes."""
+    (snoozed, action_required, row), when, what was pressed, and in which try when the account ran more
+    than once (--retries: every try's are kept, each really happened): later runs count the snoozes."""
 
     kind: str
     action: str
     at: str
     detail: str | None = None
+    try_number: int | None = None
 
 
 @dataclass
@@ -319,12 +321,8 @@ class Report:
         """The counts; with `outcomes` (how many accounts' check found each outcome) when a run has one."""
         passed = sum(r.status == "passed" for r in self.runs)
         skipped = sum(r.status == "skipped" for r in self.runs)
-        counts: dict[str, Any] = {
-            "total": len(self.runs),
-            "passed": passed,
-            "failed": len(self.runs) - passed - skipped,
-            "skipped": skipped,
-        }
+        counts: dict[str, Any] = {"total": len(self.runs), "passed": passed,
+                                  "failed": len(self.runs) - passed - skipped, "skipped": skipped}
         flaky = sum(r.flaky and r.status == "passed" for r in self.runs)
         if flaky:  # passed after a failed try (--retries); counted in `passed` too
             counts["flaky"] = flaky
@@ -359,8 +357,7 @@ class Report:
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    """The fields of `data` that `cls` has: report.json only gains fields, and an older m365-replay must
-    still read a newer report."""
+    """The fields of `data` that `cls` has: report.json only gains fields, and an older version reads it."""
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in data.items() if k in names}
 
