@@ -1,9 +1,9 @@
 """Results of a run: the report contract other tools read, and the failure categories.
 
 Each category carries the helpdesk's next action, so a failed account is a to-do item rather
-than a puzzle. The JSON shape here is a published contract (README, "Report"): fields are added, and a name that
-had to change (schema_version 2: a word meaning three things) is still written under its old name
-for one release beside the new one; reading accepts every version.
+than a puzzle. The JSON shape here is a published contract (docs/reports.md, "report.json"): fields
+are added, and a name that had to change (schema_version 2: a word meaning three things) is still
+written under its old name for one release beside the new one; reading accepts every version.
 """
 
 from __future__ import annotations
