@@ -155,6 +155,22 @@ def test_the_readme_is_short_and_every_page_it_names_exists() -> None:
     assert [p.name for p in (ROOT / "docs").glob("*.md") if p.name not in nav] == []
 
 
+def test_what_the_code_tells_a_user_to_read_is_a_docs_page_that_answers() -> None:
+    """The README is short now; a message or docstring that sends a reader elsewhere names the docs
+    page (`docs/credentials.md`, the site is not published) and, when it quotes a section, one the
+    page has: never the README, which no longer holds the details."""
+    named = []
+    for path in (ROOT / "runner").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert re.findall(r"README(?!\.md)|README\.md(?<!doccheck/README\.md)", text) == [], path
+        for page, section in re.findall(r"(docs/[\w-]+\.md)(?:[,:] ['\"]([^'\"]+)['\"])?", text):
+            assert (ROOT / page).is_file(), (path, page)
+            headings = re.findall(r"^#+ (.+)$", (ROOT / page).read_text(encoding="utf-8"), re.M)
+            assert not section or any(h.startswith(section) for h in headings), (path, page, section)
+            named.append(page)
+    assert {"docs/credentials.md", "docs/reports.md"} <= set(named)
+
+
 def test_the_docs_site_builds_strictly(tmp_path: Path) -> None:
     """`mkdocs build --strict` (also run by ./dev test): a broken link, an unknown anchor or a page
     missing from the navigation fails."""

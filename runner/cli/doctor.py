@@ -34,7 +34,7 @@ HEADLESS_KEYRING_FIX = (
     "run a Secret Service in a D-Bus session (gnome-keyring, or KeePassXC with its Secret Service integration), or "
     "add keyrings.cryptfile to m365-replay's environment (`pipx inject m365-replay keyrings.cryptfile`, or pip "
     "install) and set PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring with its passphrase in "
-    "KEYRING_CRYPTFILE_PASSWORD; see the README's 'Credentials'"
+    "KEYRING_CRYPTFILE_PASSWORD; see docs/credentials.md, 'Passwords and TOTP secrets in the keyring'"
 )
 
 

@@ -4,7 +4,8 @@ processes. One plain function per command over runner/run/experiment.py.
 
 Exit codes: 0 done (also `observe` before the end, and a `start` where some accounts failed: they
 are listed and left out); 1 the observer cannot read the photos, or with --require-effect a verdict
-other than fix_makes_a_difference; 2 bad input (nothing started); 130 interrupted.
+other than fix_makes_a_difference; 2 bad input, or the folder held by another m365-replay process (nothing
+started); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -117,17 +118,21 @@ def observe_command(folder: Path, until_s: float | None, every: float, require_e
                     verbose: int, quiet: bool) -> None:
     """One or more observation rounds of the experiment in DIR, then its report. Safe to run again and
     again (cron, a nightly pipeline): it carries on from DIR/experiment.json."""
+    from ..core.experiment import FILE, writing
     from ..run import experiment as lifecycle
     from ..run.arms import check_passwords
 
-    exp = _load(folder)
     if until_s is not None and until_s < every:
         raise UsageError(f"--until {until_s:g} s is shorter than one observation round (--every {every:g} s).")
-    exp.every_s = every
-    session = _session(folder, browser, locale, timeout, 1, 300.0, None, simulator_proxy, verbose, quiet,
-                       require_effect)
-    check_passwords(session.store, [exp.observer])  # before any browser: the observer signs in
-    sys.exit(_with_simulator(session, lambda: lifecycle.observe(exp, session, until_s)))
+    if not (folder / FILE).is_file():
+        _load(folder)  # no experiment there: said before the folder is touched
+    with writing(folder):  # one observer at a time: two would save over each other's rounds
+        exp = _load(folder)  # what the last writer left
+        exp.every_s = every
+        session = _session(folder, browser, locale, timeout, 1, 300.0, None, simulator_proxy, verbose, quiet,
+                           require_effect)
+        check_passwords(session.store, [exp.observer])  # before any browser: the observer signs in
+        sys.exit(_with_simulator(session, lambda: lifecycle.observe(exp, session, until_s)))
 
 
 @experiment.command("report")
@@ -177,6 +182,7 @@ def _load(folder: Path) -> Any:
 
 
 def _start(o: dict[str, Any], observe_after: bool) -> int:
+    from ..core.experiment import writing
     from ..run import experiment as lifecycle
     from ..run.arms import Request, plan
     from ..spec.config import check_allowed
@@ -191,9 +197,10 @@ def _start(o: dict[str, Any], observe_after: bool) -> int:
     session.options.trace = o["trace"]
     request = Request(o["out"], o["users"], o["observer"], o["control_share"], o["seed"], o["alpha"], o["every"],
                       o.get("deadline"), o["variables"], o["sharepoint_host"])
-    exp, specs, flows = plan(request, session.store)
-    check_allowed([s.account for s in exp.accounts] + [exp.observer], o["config_file"])
-    return _with_simulator(session, lambda: lifecycle.start(exp, specs, flows, session, observe_after))
+    with writing(o["out"]):  # one process writes the folder at a time (an observe of it may be running)
+        exp, specs, flows = plan(request, session.store)
+        check_allowed([s.account for s in exp.accounts] + [exp.observer], o["config_file"])
+        return _with_simulator(session, lambda: lifecycle.start(exp, specs, flows, session, observe_after))
 
 
 def _session(folder: Path, browser: BrowserSettings, locale: str | None, timeout: float, workers: int,

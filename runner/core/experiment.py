@@ -15,6 +15,9 @@ what the observer saw and when. The statistics (runner/checks/experiment.py) and
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +34,9 @@ ARMS = (FIX, CONTROL)
 # what one observation found: the observer's copy of the account's photo in SharePoint is the new
 # picture, still another one, or could not be read (the message says why)
 SYNCED, NOT_YET, UNKNOWN = "synced", "not_yet", "unknown"
+# the folder held by the one process that writes it (writing()), and that process's id, for the next one
+LOCK, HOLDER = ".m365-replay.lock", ".m365-replay.pid"
+NOT_A_FOLDER = "{folder} is a file, not a folder: give the experiment's folder."
 VERDICTS = ("fix_makes_a_difference", "control_sooner", "no_difference", "inconclusive")
 
 
@@ -283,7 +289,7 @@ def load(folder: Path) -> Experiment | None:
     path = folder / FILE
     if not path.exists():
         if folder.exists() and not folder.is_dir():
-            raise UsageError(f"{folder} is a file, not a folder: give the experiment's folder.")
+            raise UsageError(NOT_A_FOLDER.format(folder=folder))
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -299,3 +305,39 @@ def load(folder: Path) -> Experiment | None:
         return from_dict(data)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise UsageError(f"{path}: a damaged experiment record ({type(exc).__name__}: {exc}).") from None
+
+
+@contextmanager
+def writing(folder: Path) -> Iterator[None]:
+    """The experiment's folder, held by this process while it writes there (`experiment run`, `start`,
+    `observe`): a second observer would read the record, observe, and save it over the first one's
+    rounds. A second process is refused at once (UsageError, exit 2) rather than made to wait, since
+    an observer started by cron while another still runs has nothing to add. The lock is the
+    operating system's (filelock: flock, or msvcrt on Windows), so it goes with its process: a killed
+    observer (SIGKILL, a closed laptop lid) never blocks the next one. `report` only reads: no lock."""
+    from filelock import FileLock, Timeout
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(NOT_A_FOLDER.format(folder=folder)) from None
+    lock = FileLock(str(folder / LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        pid = _holder(folder)
+        raise UsageError(f"{folder} is in use by another m365-replay process{f' (pid {pid})' if pid else ''} "
+                         "running this experiment: wait for it to end, or stop it, then run this again.") from None
+    try:
+        (folder / HOLDER).write_text(str(os.getpid()), encoding="utf-8")  # for the message above, in the next one
+        yield
+    finally:
+        lock.release()
+
+
+def _holder(folder: Path) -> int | None:
+    """The id of the process that holds the folder, as it wrote it; None when not (yet) known."""
+    try:
+        return int((folder / HOLDER).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None

@@ -1,9 +1,9 @@
 """Results of a run: the report contract other tools read, and the failure categories.
 
 Each category carries the helpdesk's next action, so a failed account is a to-do item rather
-than a puzzle. The JSON shape here is a published contract (README, "Report"): fields are added, and a name that
-had to change (schema_version 2: a word meaning three things) is still written under its old name
-for one release beside the new one; reading accepts every version.
+than a puzzle. The JSON shape here is a published contract (docs/reports.md, "report.json"): fields
+are added, and a name that had to change (schema_version 2: a word meaning three things) is still
+written under its old name for one release beside the new one; reading accepts every version.
 """
 
 from __future__ import annotations
@@ -238,12 +238,14 @@ class GeneratedPhoto:
 @dataclass
 class Interrupt:
     """A page Microsoft put into the sign-in (runner/signin/interrupts.py), what the run did there
-    (snoozed, action_required, row), when, and what was pressed: later runs count the snoozes."""
+    (snoozed, action_required, row), when, what was pressed, and in which try when the account ran more
+    than once (--retries: every try's are kept, each really happened): later runs count the snoozes."""
 
     kind: str
     action: str
     at: str
     detail: str | None = None
+    try_number: int | None = None
 
 
 @dataclass
@@ -319,12 +321,8 @@ class Report:
         """The counts; with `outcomes` (how many accounts' check found each outcome) when a run has one."""
         passed = sum(r.status == "passed" for r in self.runs)
         skipped = sum(r.status == "skipped" for r in self.runs)
-        counts: dict[str, Any] = {
-            "total": len(self.runs),
-            "passed": passed,
-            "failed": len(self.runs) - passed - skipped,
-            "skipped": skipped,
-        }
+        counts: dict[str, Any] = {"total": len(self.runs), "passed": passed,
+                                  "failed": len(self.runs) - passed - skipped, "skipped": skipped}
         flaky = sum(r.flaky and r.status == "passed" for r in self.runs)
         if flaky:  # passed after a failed try (--retries); counted in `passed` too
             counts["flaky"] = flaky
@@ -359,8 +357,7 @@ class Report:
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    """The fields of `data` that `cls` has: report.json only gains fields, and an older m365-replay must
-    still read a newer report."""
+    """The fields of `data` that `cls` has: report.json only gains fields, and an older version reads it."""
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in data.items() if k in names}
 

@@ -314,11 +314,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     finally:
         for chunk in chunks:
             chunk.unlink(missing_ok=True)
-
-
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
-    """A flow x account that passed only on a later try (--m365-retries) is counted and shown as FLAKY
-    (`1 flaky` in the summary line, `f` in the progress), still a pass for the exit code."""
-    if report.when == "call" and report.passed and any(name == "m365_flaky" for name, _ in report.user_properties):
-        return "flaky", "f", ("FLAKY", {"yellow": True})
-    return None

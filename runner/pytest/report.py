@@ -12,7 +12,9 @@ report folder), so the report's links hold.
 
 Why two junit forms: pytest writes a test's properties into its <testcase>, which the junit families
 xunit1 and legacy allow and xunit2 (pytest's default) forbids; there they become properties of the
-<testsuite>, named `m365_outcome:<account>` and `m365_synced_after_s:<account>`, as the issue decided.
+<testsuite>, named `m365_outcome:<account>`, `m365_synced_after_s:<account>` and `m365_flaky:<account>`,
+as the issue decided. Only the controller knows the family, so a worker records every figure on the
+test the same way (record_on_test) and the controller puts it where the family allows.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ BASE_KEY = pytest.StashKey[Path]()  # the session's report folder (--m365-report
 FLOWS_KEY = pytest.StashKey[list[Path]]()  # the flow files the session collected
 WORKER_INPUT = "m365_report_dir"  # the controller's decision, handed to xdist workers
 RESULT_PROPERTY = "m365_result"  # the run, on its way from a worker to the controller; never in junit.xml
-FIGURES = ("m365_outcome", "m365_synced_after_s")
+FLAKY = "m365_flaky"  # passed on a later try (--m365-retries): its earlier tries in a line
+FIGURES = ("m365_outcome", "m365_synced_after_s", FLAKY)  # a test's properties in junit.xml
 
 
 def report_base(config: pytest.Config) -> Path:
@@ -70,6 +73,10 @@ def record_on_test(node: pytest.Item, flow: Flow, folder: Path, result: RunResul
         node.user_properties.append(("m365_outcome", result.outcome.status))
         if result.outcome.synced_after_s is not None:  # timed (--m365-until-synced): seconds, a number
             node.user_properties.append(("m365_synced_after_s", result.outcome.synced_after_s))
+    if result.flaky:
+        from ..reporters.console import attempt_lines
+
+        node.user_properties.append((FLAKY, " / ".join(line.strip() for line in attempt_lines(result))))
     meta = {"name": flow.name, "source": flow.source, "file": str(flow.path), "folder": str(folder)}
     node.user_properties.append((RESULT_PROPERTY, json.dumps({"flow": meta, "run": result.to_dict()})))
 
@@ -88,6 +95,7 @@ class SessionReport:
     config: pytest.Config
     flows: dict[str, FlowReport] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+    flaky: set[str] = field(default_factory=set)  # the tests that passed on a later try (node ids)
 
     @pytest.hookimpl(tryfirst=True)  # before junitxml and any other reporter reads the properties
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -101,10 +109,19 @@ class SessionReport:
         self.seen.add(report.nodeid)
         data = json.loads(str(blobs[-1]))
         run = self._add(data["flow"], data["run"])
+        if run.flaky and run.status == "passed":
+            self.flaky.add(report.nodeid)
         xml = self._xml()
         if suite and xml is not None:
             for name, value in figures:
                 xml.add_global_property(f"{name}:{run.account}", value)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
+        """A flow x account that passed only on a later try (--m365-retries) is counted and shown as FLAKY
+        (`1 flaky` in the summary line, `f` in the progress), still a pass for the exit code."""
+        if report.when == "call" and report.passed and report.nodeid in self.flaky:
+            return "flaky", "f", ("FLAKY", {"yellow": True})
+        return None
 
     def _add(self, meta: dict[str, Any], run_data: dict[str, Any]) -> RunResult:
         from ..core.results import Report, RunResult, now_iso, write_json_atomic

@@ -99,8 +99,8 @@ class FlowSession:
         """--m365-retries: a try that ended in a transient fault runs again from the start in a new
         context from pytest-playwright's `new_context` (its browser_context_args, tracing and video),
         under the policy of `run --retries` (runner/run/retry.py): announced in the terminal, the failed
-        try set aside, the tries combined; a flaky pass is recorded on the test. Ctrl-C during the wait
-        ends the session with the last try as the account's answer."""
+        try set aside, the tries combined (a flaky pass goes on the test with the run: record_on_test).
+        Ctrl-C during the wait ends the session with the last try as the account's answer."""
         import time
 
         from ..run.retry import AccountTries
@@ -118,13 +118,7 @@ class FlowSession:
             fresh = request.getfixturevalue("new_context")().new_page()
             apage = pwbridge.to_async(fresh)
             result = pwbridge.run(fresh, engine.run_account(spec, context=apage.context, page=apage, traced=traced))
-        result = tries.answer(result)
-        if result.flaky:
-            from ..reporters.console import attempt_lines
-
-            request.node.user_properties.append(("m365_flaky", " / ".join(line.strip() for line in
-                                                                           attempt_lines(result))))
-        return result
+        return tries.answer(result)
 
 
 class TerminalListener(Listener):

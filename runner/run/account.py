@@ -25,10 +25,10 @@ from .failures import (
     explain,
     first_line,
     is_closed_error,
+    located,
     navigation_race,
     network_error,
     under_faults,
-    waited,
     with_card,
 )
 from .flowedit import waited_for
@@ -345,9 +345,9 @@ class AccountRun:
             with contextlib.suppress(Exception):
                 failure.details["url"] = self.page.url
         what = waited_for(step, self.text) if not isinstance(exc, StepFailure) else None
-        if what and failure.category == "page_changed":  # an element that never came
-            failure = waited(failure, self.current_step or step.name, what, str(failure.details.get("url") or ""),
-                             self.timeout_ms / 1000)
+        if what and failure.category == "page_changed":  # an element that never came, or came twice
+            failure = located(failure, self.current_step or step.name, what, str(failure.details.get("url") or ""),
+                              self.timeout_ms / 1000)
         return failure
 
     async def run_step(self, step: Step, prefix: str = "") -> None:
@@ -379,9 +379,8 @@ class AccountRun:
         from_child = failure is not None and "step" in failure.details
         if failure is not None and not from_child and not step.optional and wants_card(step, failure):
             failure.page_card = await write_card(self, self.folder, step, name, failure)
-            if "waited_for" in failure.details:
-                failure.message = with_card(failure)
-                result.message = redact(failure.message)
+            failure.message = with_card(failure)
+            result.message = redact(failure.message)
         if (step.doc or failure is not None) and result.status != "skipped" and not from_child:
             await self.resume_tracing()
             result.screenshot = await self.screenshot(name, settle=failure is None)

@@ -7,6 +7,7 @@ network", "the browser", "Microsoft changed a page", "too slow") live in one pla
 from __future__ import annotations
 
 import asyncio
+import re
 
 from ..core.redact import cut_tokens, redact
 from ..core.results import StepFailure
@@ -30,6 +31,10 @@ RACE_MARKERS = ("is interrupted by another navigation", "net::ERR_ABORTED")
 
 def navigation_race(exc: BaseException) -> bool:
     return any(marker in str(exc) for marker in RACE_MARKERS)
+
+
+# a locator that resolved to more than one element where a step acts on one (Playwright's strict mode)
+STRICT = re.compile(r"strict mode violation: .* resolved to (\d+) elements")
 
 
 def network_error(exc: BaseException) -> str | None:
@@ -58,6 +63,8 @@ def classify(exc: BaseException, on_timeout: str, timeout_s: float) -> StepFailu
         return StepFailure("timeout", f"The step did not finish within {timeout_s:.0f} s.")
     if isinstance(exc, PlaywrightTimeoutError):
         return StepFailure(on_timeout, message)
+    if strict := STRICT.search(str(exc)):  # a second element of the same name appeared: the page changed
+        return StepFailure("page_changed", message, matched=int(strict.group(1)))
     if isinstance(exc, AssertionError):
         return StepFailure("page_changed", message.replace("Locator expected", "Expected"))
     if isinstance(exc, PlaywrightError):
@@ -73,19 +80,31 @@ def classify(exc: BaseException, on_timeout: str, timeout_s: float) -> StepFailu
     return StepFailure("error", f"{type(exc).__name__}: {message}")
 
 
-def waited(failure: StepFailure, step: str, what: str, url: str, seconds: float) -> StepFailure:
-    """A wait that ran out, said so that the helpdesk can act on it: which step, what it waited for in
-    the flow's own words, on which page (tokens cut), instead of Playwright's `Locator.wait_for:
-    Timeout 30000ms exceeded`; with_card() then points to the page card."""
+def located(failure: StepFailure, step: str, what: str, url: str, seconds: float) -> StepFailure:
+    """A step's element that the page did not give as the flow expects, said so that the helpdesk can
+    act on it: which step, its locator in the flow's own words (`what`), on which page (tokens cut),
+    instead of Playwright's `Locator.wait_for: Timeout 30000ms exceeded` or `strict mode violation`.
+    Either it never came (a wait that ran out: `waited_for`), or the locator matched several elements
+    where the step acts on one (`matched`: a second element of the same name appeared). with_card()
+    then points to the page card."""
+    if "matched" in failure.details:
+        failure.message = (f"Step {step!r} looked for {what} on {cut_tokens(url)} and found "
+                           f"{failure.details['matched']} elements where the flow expects one: the page has "
+                           "changed (another element now matches it too).")
+        failure.details["locator"] = what
+        return failure
     failure.message = f"Step {step!r} waited {seconds:g} s for {what} on {cut_tokens(url)}."
     failure.details["waited_for"] = what
     return failure
 
 
 def with_card(failure: StepFailure) -> str:
-    """A failed wait's message, pointing to the page card that shows what the page had instead."""
-    card = failure.page_card
-    return failure.message + (f" The page card {card} shows what the page had instead." if card
+    """A located() failure's message, pointing to the page card that shows what the page had (for a
+    wait that ran out: instead); any other failure's message as it is."""
+    if "waited_for" not in failure.details and "locator" not in failure.details:
+        return failure.message
+    card, instead = failure.page_card, " instead" * ("waited_for" in failure.details)
+    return failure.message + (f" The page card {card} shows what the page had{instead}." if card
                               else " No page card could be read from the page.")
 
 

@@ -11,7 +11,8 @@ hide it).
 
 Each try is kept: its evidence (screenshots, trace, video) moves to `<account>/attempt-N/` before
 the next try starts in the account's folder, and report.json lists every try in `tries`. An
-account that passed after a failed try is `passed` with `flaky: true`.
+account that passed after a failed try is `passed` with `flaky: true`. What Microsoft put into each
+try's sign-in (`interrupts`, a snooze of the passkey campaign) is kept from every try, numbered.
 
 The policy (runner/core/retry.py) is one for every retry; AccountTries is what an account's tries
 do between and after them, driven by the async loop for `run` and by the pytest plugin's sync loop.
@@ -22,10 +23,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..core.results import RunResult, Try, slug
+from ..core.results import Interrupt, RunResult, Try, slug
 from ..core.retry import Tries, account_policy, retrying
 
 if TYPE_CHECKING:
@@ -67,12 +69,17 @@ def set_aside(result: RunResult, report_dir: Path, attempt: int) -> Try:
     return Try.of(result, attempt)
 
 
-def combine(final: RunResult, earlier: list[Try], started_at: str | None, total_ms: int) -> RunResult:
+def combine(final: RunResult, earlier: list[Try], started_at: str | None, total_ms: int,
+            interrupts: list[Interrupt] | None = None) -> RunResult:
     """The account's answer: the last try's, with every try listed, started when the first try
-    started and lasting all of them (backoffs included), `flaky` when it passed after a failed try."""
+    started and lasting all of them (backoffs included), `flaky` when it passed after a failed try.
+    `interrupts`: the earlier tries' (each numbered), kept before the last try's own: a snooze of
+    the passkey campaign in a failed try happened on the server all the same, and later runs count it."""
     if not earlier:
         return final
-    final.tries = [*earlier, Try.of(final, len(earlier) + 1)]
+    number = len(earlier) + 1
+    final.interrupts = [*(interrupts or []), *(replace(i, try_number=number) for i in final.interrupts)]
+    final.tries = [*earlier, Try.of(final, number)]
     final.changed = list(dict.fromkeys(change for one in final.tries for change in one.changed))  # any try's
     final.flaky = final.status == "passed"
     final.started_at = started_at or final.started_at
@@ -107,7 +114,8 @@ class AccountTries(Tries[RunResult]):
 
     def answer(self, final: RunResult) -> RunResult:
         first = self.kept[0].started_at if self.kept else final.started_at
-        return combine(final, self.kept, first, int((time.monotonic() - self.started) * 1000))
+        met = [replace(i, try_number=n) for n, one in enumerate(self.earlier, 1) for i in one.interrupts]
+        return combine(final, self.kept, first, int((time.monotonic() - self.started) * 1000), met)
 
 
 async def with_retries(run_once: Callable[[], Awaitable[RunResult]], options: RunOptions, listener: Listener

@@ -4,10 +4,11 @@ Microsoft's registration campaign lets a user snooze it ("Not now"); a tenant ca
 registration after a number of snoozes (Graph beta `enforceRegistrationAfterAllowedSnoozes`: after
 3), and from then on the sign-in has no way out. A nightly QA run snoozes it every night, so the
 QA lead needs to see the count coming: each run records its snoozes on the account's result
-(`interrupts`, action "snoozed"), and this module counts them in the run history the results
-folder holds (the earlier results folders beside this run's, as the CI examples keep them). Where
-no earlier run is kept, the count is said to be unknown, never guessed; whether the way out is
-gone is decided by the page (runner/signin/interrupts.py), never by this count.
+(`interrupts`, action "snoozed"; under --retries every try's, since each one was used on the
+server), and this module counts them in the run history the results folder holds (the earlier
+results folders beside this run's, as the CI examples keep them). Where no earlier run is kept,
+the count is said to be unknown, never guessed; whether the way out is gone is decided by the
+page (runner/signin/interrupts.py), never by this count.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class SnoozeCounts:
         self.started_at = started_at
         self._history: tuple[dict[str, int], int] | None = None
         self._lock = asyncio.Lock()
+        self._this_run: dict[str, int] = {}  # snoozes per account (lower case) in this run, every try's
 
     async def history(self) -> tuple[dict[str, int], int]:
         async with self._lock:
@@ -59,8 +61,12 @@ class SnoozeCounts:
             return self._history
 
     async def warnings(self, account: str, interrupts: list[Interrupt]) -> list[str]:
-        """The count line for an account this run snoozed the campaign for; none otherwise."""
-        now = sum(i.kind == KIND and i.action == "snoozed" for i in interrupts)
+        """The count line for an account this run snoozed the campaign for; none otherwise. Called once
+        per try (`interrupts`: the try's own): with --retries, a snooze in a failed try was used on the
+        server all the same, so the line of a later try counts it too, even one that met no campaign."""
+        key = account.lower()
+        self._this_run[key] = now = self._this_run.get(key, 0) + sum(
+            i.kind == KIND and i.action == "snoozed" for i in interrupts)
         if not now:
             return []
         try:
@@ -68,7 +74,7 @@ class SnoozeCounts:
         except Exception as exc:  # best effort: the account's answer never depends on reading old reports
             log.warning("Could not read the earlier runs to count the passkey campaign's snoozes: %s", exc)
             runs, counts = 0, {}
-        return [snooze_line(now, counts.get(account.lower(), 0) if runs else None, runs,
+        return [snooze_line(now, counts.get(key, 0) if runs else None, runs,
                             self.report_dir.resolve().parent)]
 
 

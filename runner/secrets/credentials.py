@@ -25,7 +25,7 @@ NO_BACKEND = (
     "No OS keyring is available on this machine: install one (Windows Credential Manager and macOS Keychain "
     "work as they are; on Linux run a Secret Service such as gnome-keyring or KeePassXC's, or `pip install "
     "keyrings.cryptfile` and set PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring with its "
-    "passphrase in KEYRING_CRYPTFILE_PASSWORD; see the README's 'Credentials' section)."
+    "passphrase in KEYRING_CRYPTFILE_PASSWORD; see docs/credentials.md, 'Passwords and TOTP secrets in the keyring')."
 )
 
 

@@ -2,7 +2,7 @@
 "Change your photo" dialog (also My Account's, the 2026 way: myaccount.py) and the upload. Not a host:
 the pages of office.py and myaccount.py include these parts, as they include pages.py's.
 
-What is public (docs/profile-photo.md): the header button `#O365_MainLink_Me` opens the panel
+What is public (docs/simulator.md): the header button `#O365_MainLink_Me` opens the panel
 `#mectrl_main_body`; in it `#mectrl_currentAccount_primary` (the name), `#mectrl_currentAccount_secondary`
 (the address), `#mectrl_body_signOut`, and the picture `a#mectrl_currentAccount_picture`: a LINK whose href
 carries `username=`, with the picture inside it as `#mectrl_currentAccount_picture_profile_picture` (a CSS

@@ -45,7 +45,7 @@ class Config:
 def user_config_path() -> Path:
     """Where the user's config file lives. Written out rather than taken from platformdirs: two
     documented locations do not need a dependency, and platformdirs would move the macOS file to
-    ~/Library/Application Support, away from where the README has always said it is. On Windows
+    ~/Library/Application Support, away from where docs/credentials.md has always said it is. On Windows
     the roaming %APPDATA% follows a helpdesk user from PC to PC in a domain."""
     if sys.platform == "win32":
         appdata = os.environ.get("APPDATA")

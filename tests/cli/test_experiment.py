@@ -213,6 +213,10 @@ def test_start_observe_report_in_separate_processes_with_observe_killed_and_carr
         while len(json.loads((out / "experiment.json").read_text())["rounds"]) < rounds_after_start + 3:
             assert observe.poll() is None and time.monotonic() < deadline, "observe went on observing"
             time.sleep(0.05)
+        # a second observer of the same folder (cron while the first still runs) is refused at once
+        second = cli("experiment", "observe", str(out), "--every", "1s", *common, env=env)
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert f"{out} is in use by another m365-replay process (pid {observe.pid})" in second.stderr, second.stderr
         children = psutil.Process(observe.pid).children(recursive=True)
         observe.send_signal(signal.SIGKILL)  # no clean-up at all: what is on disk is all there is
         observe.wait(30)
@@ -223,7 +227,8 @@ def test_start_observe_report_in_separate_processes_with_observe_killed_and_carr
         before = json.loads((out / "experiment.json").read_text())  # whole: written atomically
         assert before["deadline_s"] == 600
 
-        again = cli("experiment", "observe", str(out), *common, env=env)  # one round, from the file alone
+        # one round, from the file alone: the killed observer's hold on the folder went with it
+        again = cli("experiment", "observe", str(out), *common, env=env)
         assert again.returncode == 0, again.stdout + again.stderr
         report = cli("experiment", "report", str(out), "--require-effect", env=env)
     finally:
@@ -287,3 +292,25 @@ def test_an_observer_that_cannot_sign_in_stops_the_experiment_before_any_change(
     assert all(e["uploaded_at"] is None and e["failure"] is None for e in record["accounts"]), "nothing changed"
     assert "verdict: inconclusive" in stdout and (out / "report.html").is_file()
 
+
+
+def test_a_second_writer_of_an_experiment_folder_is_refused_at_once_and_writes_nothing(tmp_path: Path) -> None:
+    """Two observers of one folder would save over each other's rounds: while a process holds the
+    folder (here this test, as `observe` holds it), `observe` exits 2 at once naming the folder and
+    the holder, and leaves the folder as it was; once the holder is done, the folder is free."""
+    from runner.core.experiment import writing
+
+    out = tmp_path / "experiment"
+    out.mkdir()
+    (out / "experiment.json").write_text('{"kind": "m365-replay profile photo experiment"}\n')
+    with writing(out):
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        refused = cli("experiment", "observe", str(out), timeout=60)
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "nothing written"
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    said = refused.stderr.strip().splitlines()
+    assert said == [f"error: {out} is in use by another m365-replay process (pid {os.getpid()}) "
+                    "running this experiment: wait for it to end, or stop it, then run this again."], said
+    assert "Traceback" not in refused.stderr
+    with writing(out):  # released: the next one takes it
+        pass

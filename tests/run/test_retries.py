@@ -110,3 +110,28 @@ def test_a_goto_retry_waits_for_the_browsers_error_page_instead_of_racing_it(rep
     run = out.run(acc.upn)
     assert run.status == "passed", run.failure
     assert sum(1 for e in out.sim.app.events if e["event"] == "fault") == 2, "two resets, then the page"
+
+
+def test_a_snooze_in_a_failed_try_is_kept_and_counted(replay, tmp_path) -> None:
+    """The passkey campaign snoozed in a try that then failed (its OneDrive answered 503 once), and
+    again in the try that passed: both snoozes were used on the tenant, so the report lists both,
+    each with its try, this run's count line says 2, and the next run counts 2 from this one."""
+    from runner.run.snoozes import earlier_snoozes
+
+    acc = SimAccount("snoozer@contoso.com", "pw-snoozer-123", passkey_campaign="snoozable")
+    results = tmp_path / "m365-replay-results"
+    out = replay([acc], retries=1, retry_backoff=(0.2,), report_dir=results / "night-0", trace="off",
+                 unrecognized_after=20.0,
+                 setup=lambda sim: sim.add_fault("contoso-my.sharepoint.com", "status", status=503, times=1,
+                                                 path=acc.onedrive_path))
+    run = out.run(acc.upn)
+    assert (run.status, run.flaky, [t.category for t in run.tries]) == ("passed", True, ["unreachable", None])
+    assert [e["snoozes_used"] for e in out.sim.events_for(acc.upn, "campaign_snoozed")] == [1, 2]
+
+    saved = next(r for r in json.loads((out.report_dir / "report.json").read_text())["runs"] if r["account"] == acc.upn)
+    assert [(i["kind"], i["action"], i["try_number"]) for i in saved["interrupts"]] == [
+        ("passkey_campaign", "snoozed", 1), ("passkey_campaign", "snoozed", 2)]
+    [line] = [w for w in run.warnings if w.startswith("Passkey registration snoozes")]
+    assert "; 2 this run, earlier ones unknown" in line, line
+
+    assert earlier_snoozes(results / "night-1", "9999") == ({acc.upn: 2}, 1)

@@ -93,7 +93,7 @@ def test_the_campaign_and_the_confirmation_in_each_language(replay, locale: str)
     report = json.loads((out.report_dir / "report.json").read_text())
     saved = next(r for r in report["runs"] if r["account"] == snoozable.upn)
     assert saved["interrupts"] == [{"kind": "passkey_campaign", "action": "snoozed", "at": snooze.at,
-                                    "detail": NOT_NOW[locale]}]
+                                    "detail": NOT_NOW[locale], "try_number": None}]
     warning = next(w for w in run.warnings if w.startswith("Microsoft asked to register a passkey"))
     assert warning in saved["warnings"]
     assert f"warning: {warning}" in out.stdout

@@ -253,11 +253,11 @@ def test_every_built_in_state_names_markers_the_probe_watches() -> None:
 
 def test_a_failed_wait_cuts_the_tokens_from_the_page_it_names() -> None:
     from runner.core.results import StepFailure
-    from runner.run.failures import waited, with_card
+    from runner.run.failures import located, with_card
 
     url = "https://login.microsoftonline.com/common/oauth2/authorize?client_id=x&state=s3cr3t-state&nonce=n0nce"
-    failure = waited(StepFailure("page_changed", "Locator.wait_for: Timeout 10000ms exceeded."), "Sign in",
-                     "button 'Next' / 'İleri'", url, 10.0)
+    failure = located(StepFailure("page_changed", "Locator.wait_for: Timeout 10000ms exceeded."), "Sign in",
+                      "button 'Next' / 'İleri'", url, 10.0)
     assert failure.message == ("Step 'Sign in' waited 10 s for button 'Next' / 'İleri' on https://login.microsoftonline"
                                ".com/common/oauth2/authorize?client_id=x&state=…&nonce=….")
     assert with_card(failure).endswith(" No page card could be read from the page.")
