@@ -12,8 +12,8 @@ keys beside the page's, `proposed_row_yaml` only with a row and `proposed_edit` 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .redact import redact
 from .results import write_json_atomic
@@ -27,6 +27,7 @@ CARD_FILE = "page.json"
 # id, name, type, role, data-testid, data-*, label, focused, primary; empty ones left out): free-form
 # data read by marker name (runner/signin/rows.py element_marker), not a record with fixed fields.
 Element = dict[str, Any]
+T = TypeVar("T")
 
 
 @dataclass
@@ -109,8 +110,8 @@ class SignInProposal:
         row = data["proposed_row"]
         if row is not None and not isinstance(row, dict):
             raise TypeError("proposed_row is not a mapping")
-        return cls([Resemblance(**like) for like in data["resembles"]], list(data["new_markers"]),
-                   [Button(**button) for button in data["buttons"]], data["proposal_rule"], row,
+        return cls([_known(Resemblance, like) for like in data["resembles"]], list(data["new_markers"]),
+                   [_known(Button, button) for button in data["buttons"]], data["proposal_rule"], row,
                    data.get("proposed_row_yaml"))
 
 
@@ -158,8 +159,8 @@ class FlowProposal:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlowProposal:
         edit = data.get("proposed_edit")
-        return cls(data["locator"], [Candidate(**c) for c in data["candidates"]],
-                   FlowEdit(**edit) if edit else None)
+        return cls(data["locator"], [_known(Candidate, c) for c in data["candidates"]],
+                   _known(FlowEdit, edit) if edit else None)
 
 
 @dataclass
@@ -194,13 +195,20 @@ class PageCard:
         if not all(isinstance(element, dict) for element in elements):
             raise TypeError("an element is not a mapping")
         return cls(data["url"], data["title"], data["page_id"], PageConfig.from_dict(data["config"]),
-                   list(data["config_keys"]), CardStep(**data["step"]), CardFailure(**data["failure"]),
+                   list(data["config_keys"]), _known(CardStep, data["step"]), _known(CardFailure, data["failure"]),
                    list(elements), SignInProposal.from_dict(data) if "proposal_rule" in data else None,
                    FlowProposal.from_dict(data) if "locator" in data else None)
 
     def write(self, path: Path) -> None:
         """page.json at `path`, every text through the redactor first (OSError when it cannot be written)."""
         write_json_atomic(path, redacted(self.to_dict()))
+
+
+def _known(cls: type[T], data: dict[str, Any]) -> T:
+    """A part of a card from its mapping, keys a newer writer added left out: a report made by a later
+    m365-replay still shows its cards (a missing key is still an error: not a card's shape)."""
+    names = {item.name for item in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{key: value for key, value in data.items() if key in names})
 
 
 def redacted(value: Any) -> Any:

@@ -121,7 +121,7 @@ def test_every_text_of_a_card_is_redacted_before_it_is_written(tmp_path: Path) -
 @pytest.mark.parametrize("content", [
     "not json {", "[]", "null", '"page"',
     json.dumps(card(SIGN_IN, step=None)),
-    json.dumps(card(SIGN_IN, step={**SIGN_IN["step"], "column": 3})),
+    json.dumps(card(SIGN_IN, step={k: v for k, v in SIGN_IN["step"].items() if k != "line"})),
     json.dumps(card(SIGN_IN, elements=["idSIButton9"])),
     json.dumps(card(SIGN_IN, config={"pgid": None})),
     json.dumps(card(SIGN_IN, proposed_row="click idSIButton9")),
@@ -133,6 +133,15 @@ def test_every_text_of_a_card_is_redacted_before_it_is_written(tmp_path: Path) -
 def test_a_card_that_is_not_of_a_cards_shape_reads_as_none(tmp_path: Path, content: str) -> None:
     (tmp_path / "page.json").write_text(content, encoding="utf-8")
     assert read_card(tmp_path / "page.json") is None
+
+
+def test_a_card_from_a_later_version_with_keys_this_one_does_not_know_still_reads(tmp_path: Path) -> None:
+    newer = card(FLOW, step={**FLOW["step"], "column": 3}, failure={**FLOW["failure"], "hint": "new"},
+                 candidates=[{**c, "confidence": 0.9} for c in FLOW["candidates"]])
+    loaded = read_card(written(tmp_path / "page.json", newer))
+    assert loaded is not None and loaded.flow is not None
+    assert loaded.step == read_card(written(tmp_path / "old.json", FLOW)).step  # type: ignore[union-attr]
+    assert len(loaded.flow.candidates) == len(FLOW["candidates"])
 
 
 def test_a_card_that_is_not_there_reads_as_none(tmp_path: Path) -> None:
