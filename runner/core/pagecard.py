@@ -3,8 +3,8 @@ and the fix it proposes.
 
 runner/run/pageread.py builds it (the sign-in's part in runner/signin/proposal.py, a flow step's in
 runner/run/flowedit.py) and writes it; the reporters read it back (runner/reporters/pagecard.py) with
-nothing but the report folder. The file's keys are a published shape (docs/sign-in.md, "The page
-card"), so the record's JSON is flat as it always was: the sign-in's part or a flow step's adds its
+nothing but the report folder. The file's keys are a published shape (docs/sign-in.md,
+"The page card"), so the record's JSON is flat as it always was: the sign-in's part or a flow step's adds its
 keys beside the page's, `proposed_row_yaml` only with a row and `proposed_edit` only with a candidate
 (`proposed_row` is null without a row). Cards written before this record read back into it.
 """
