@@ -1,6 +1,6 @@
-"""`python -m benchmarks [startup|overhead|throughput|report|photo|observer|hostile|soak ...]`: run the benchmarks (all
-but `soak`, a night of 200 accounts, by default), each printing its figures, then the machine they came
-from. Not tests: a shared CI box's timings say little, so nothing here fails a build."""
+"""`python -m benchmarks [startup|overhead|throughput|report|photo|observer|hostile|cpu|soak ...]`: run the
+benchmarks (all but `soak`, a night of 200 accounts, by default), each printing its figures, then the
+machine they came from. Not tests: a shared CI box's timings say little, so nothing here fails a build."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-NAMES = ("startup", "overhead", "throughput", "report", "photo", "observer", "hostile", "soak")
+NAMES = ("startup", "overhead", "throughput", "report", "photo", "observer", "hostile", "cpu", "soak")
 DEFAULT = NAMES[:-1]  # `soak` takes 10 minutes and more: only when named
 
 
@@ -67,6 +67,10 @@ def main() -> None:
             from benchmarks import observer
 
             observer.main(rest)
+        elif name == "cpu":  # CPU per account with each headless browser found
+            from benchmarks import cpu
+
+            cpu.main(rest)
         elif name == "hostile":
             from benchmarks import hostile
 

@@ -159,7 +159,8 @@ def windows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def test_on_windows_playwrights_chromium_then_edge_then_chrome(windows: Path, monkeypatch) -> None:
-    monkeypatch.setattr(browser, "system_chromium", lambda: "/usr/bin/chromium")  # never asked on Windows
+    monkeypatch.setattr(browser, "system_chromium",
+                        lambda headless=False: "/usr/bin/chromium")  # never asked on Windows
     assert browser.launch_attempts() == [{}, {"channel": "msedge"}, {"channel": "chrome"}]
     monkeypatch.setattr(sys, "platform", "linux")
     assert browser.launch_attempts() == [{}, {"executable_path": "/usr/bin/chromium"}, {"channel": "chrome"},

@@ -17,13 +17,14 @@ if TYPE_CHECKING:
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_name: str,
                              browser_type: Any, connect_options: dict[str, Any] | None) -> dict[str, Any]:
     """The system Chromium when Playwright's own is not installed (no download possible) and
-    nothing else was asked for (--browser-channel, an executable_path, a remote browser)."""
+    nothing else was asked for (--browser-channel, an executable_path, a remote browser); without
+    --headed its headless shell when installed, as `run` chooses (runner.run.browser)."""
     args = dict(browser_type_launch_args)
     if (browser_name == "chromium" and not connect_options and not args.get("channel")
             and not args.get("executable_path") and not os.path.exists(browser_type.executable_path)):
         from ..run.browser import system_chromium
 
-        found = system_chromium()
+        found = system_chromium(headless=args.get("headless", True))
         if found:
             args["executable_path"] = found
     return args

@@ -4,6 +4,10 @@ Order: what the user named (--executable-path, --browser-channel, --connect), th
 launch_attempts(): Playwright's own Chromium (CI), then on Windows the Edge channel (every helpdesk
 PC has it) and Chrome, elsewhere a system Chromium/Chrome (Linux boxes with apt's chromium) and the
 Chrome and Edge channels. When none works the message says exactly what to install.
+
+Headless, a system Chromium's headless shell comes before the full browser, as Playwright's own
+Chromium does with its own shell: the full browser's headless mode starts the whole browser (its UI
+pages rendered off screen), and costs about twice the CPU per account (benchmarks/: `cpu`).
 """
 
 from __future__ import annotations
@@ -38,7 +42,18 @@ SYSTEM_PATHS = (
 )
 
 
-def system_chromium() -> str | None:
+# the old headless Chromium, a separate build since Chromium 132 (Debian's chromium-headless-shell)
+HEADLESS_SHELL_NAMES = ("chromium-headless-shell", "chrome-headless-shell")
+HEADLESS_SHELL_PATHS = ("/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell")
+
+
+def system_chromium(headless: bool = False) -> str | None:
+    """The system's Chromium-based browser; for a headless run its headless shell when there is one."""
+    if headless:
+        shell = next(filter(None, map(shutil.which, HEADLESS_SHELL_NAMES)), None)
+        shell = shell or next((p for p in HEADLESS_SHELL_PATHS if os.path.exists(p)), None)
+        if shell:
+            return shell
     for name in SYSTEM_NAMES:
         found = shutil.which(name)
         if found:
@@ -67,16 +82,17 @@ def remote_launch_headers(settings: BrowserSettings) -> dict[str, str]:
     return {"x-playwright-launch-options": json.dumps(options)}
 
 
-def launch_attempts() -> list[dict[str, Any]]:
+def launch_attempts(headless: bool = False) -> list[dict[str, Any]]:
     """The launch options tried in turn when the user named no browser. Playwright's own Chromium
     comes first everywhere: it is the build this Playwright release is tested with. On Windows, Edge
     next: it is on every Windows 10/11 PC and kept current by Windows Update and IT, where Chrome may
     be missing or stale (the SYSTEM_PATHS are not Windows paths). Elsewhere a system Chromium/Chrome
-    (apt's chromium where Playwright's download is impossible), then the Chrome and Edge channels."""
+    (apt's chromium where Playwright's download is impossible; headless, its headless shell when
+    installed), then the Chrome and Edge channels."""
     attempts: list[dict[str, Any]] = [{}]
     if sys.platform == "win32":
         return [*attempts, {"channel": "msedge"}, {"channel": "chrome"}]
-    found = system_chromium()
+    found = system_chromium(headless)
     if found:
         attempts.append({"executable_path": found})
     return [*attempts, {"channel": "chrome"}, {"channel": "msedge"}]
@@ -106,7 +122,7 @@ async def launch(chromium: BrowserType, settings: BrowserSettings) -> tuple[Brow
         except PlaywrightError as exc:
             raise UsageError(f"The {settings.browser_channel} browser channel is not installed here "
                              f"({str(exc).splitlines()[0]}). {NO_BROWSER}") from None
-    for extra in launch_attempts():
+    for extra in launch_attempts(headless=not settings.headed):
         try:
             browser = await chromium.launch(**extra, **common)
         except PlaywrightError as exc:

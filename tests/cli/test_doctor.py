@@ -92,7 +92,7 @@ def test_no_keyring_fails_with_the_fix_and_a_missing_ffmpeg_only_warns(capsys, i
 
 @pytest.mark.browser
 def test_no_browser_fails_with_the_one_line_fix(capsys, isolated: Path, monkeypatch, memory_keyring) -> None:
-    monkeypatch.setattr(browser, "system_chromium", lambda: None)
+    monkeypatch.setattr(browser, "system_chromium", lambda headless=False: None)
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(isolated / "no-browsers-here"))
     code, out = run_doctor(capsys)
     assert code == 1

@@ -166,6 +166,7 @@ def test_print(browser_type_launch_args, browser_type):
 
 @pytest.mark.parametrize(("options", "conftest", "expected"), [
     ([], None, "system"),
+    (["--headed"], None, "system"),
     (["--browser-channel", "msedge"], None, {"channel": "msedge"}),
     ([], "import pytest\n\n@pytest.fixture(scope='session')\ndef browser_type_launch_args():\n"
          "    return {'executable_path': '/opt/mine/chrome'}\n", {"executable_path": "/opt/mine/chrome"}),
@@ -183,11 +184,12 @@ def test_launch_args_default_to_the_system_chromium_and_stay_overridable(
     result = pytest_run(tmp_path, "test_args.py", "-s", "-q", *options)
     assert result.returncode == 0, result.stdout + result.stderr
     seen = json.loads(result.stdout.split("LAUNCH=", 1)[1].splitlines()[0])
-    if expected == "system":
+    if expected == "system":  # headless (no --headed): the system Chromium's headless shell when installed
         if seen["own"] or not system_chromium():
             assert "executable_path" not in seen["args"]
         else:
-            assert seen["args"]["executable_path"] == system_chromium()
+            headless = "--headed" not in options
+            assert seen["args"]["executable_path"] == system_chromium(headless=headless)
     else:
         assert seen["args"] == expected
 

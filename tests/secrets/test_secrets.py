@@ -157,7 +157,9 @@ def test_no_secret_in_any_artifact_or_output(tmp_path: Path) -> None:
     card = json.loads((report / "nudge_contoso.com" / "page.json").read_text())
     assert card["page_id"] == "ConvergedTermsOfUse", "the page card was written, and searched"
     mfa = next(r for r in data["runs"] if r["account"] == "mfa@contoso.com")
-    assert [i["action"] for i in mfa["interrupts"]] == ["snoozed"], "the campaign's snooze was recorded, and searched"
+    # once per try: the account the fault met signed in (and snoozed) twice, and both are kept
+    assert [i["action"] for i in mfa["interrupts"]] == ["snoozed"] * max(1, len(mfa["tries"])), \
+        "the campaign's snooze was recorded, and searched"
     with zipfile.ZipFile(report / "evidence" / "nudge_contoso.com.zip") as evidence:
         assert "page.json" in evidence.namelist()
     assert (report / "report.html").exists() and (report / "junit.xml").exists()
