@@ -25,14 +25,14 @@ import contextlib
 import io
 import mimetypes
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..core.options import parse_duration as parse_duration  # where --until-synced is read
 from ..core.results import Outcome, Side
-from ..core.retry import RetryPolicy
+from ..core.retry import FETCH_SCHEDULE, RetryPolicy
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -84,9 +84,9 @@ class Fetched:
         return self.error is not None and (self.unreachable or (self.status or 0) >= 500)
 
 
-# An image that could not be fetched for a transient reason is fetched again, under the same retry policy as
-# accounts (runner/core/retry.py): at most 3 tries, 1 s then 2 s apart, each retry counted in the outcome
-FETCH_POLICY: RetryPolicy[Fetched] = RetryPolicy(lambda fetched: fetched.transient, retries=2, backoff=(1.0, 2.0))
+# An image that could not be fetched for a transient reason is fetched again, on the schedule of
+# runner/core/retry.py (FETCH_SCHEDULE: at most 3 tries, 1 s then 2 s apart), each retry counted in the outcome
+FETCH_POLICY: RetryPolicy[Fetched] = replace(FETCH_SCHEDULE, transient=lambda fetched: fetched.transient)
 
 
 # ---------------------------------------------------------------------------------------------- compare

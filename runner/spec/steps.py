@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.locators import is_locator
+from ..core.retry import FETCH_SCHEDULE
 from .shapes import Bool, Either, Fields, LocatorShape, LocatorWith, MapOf, Num, Shape, Str
 
 if TYPE_CHECKING:
@@ -91,8 +92,9 @@ def _flow_budget(timeout: float | None, options: RunOptions) -> float:
 
 
 def _check_budget(timeout: float | None, options: RunOptions) -> float:
-    """Two fetches, and the re-checks of --until-synced."""
-    return (timeout or options.timeout) * 4 + 10 + (options.until_synced or 0)
+    """Two fetches (each with its sign-in round trip, and fetched again after a network fault on the
+    check's schedule), and the re-checks of --until-synced."""
+    return 2 * FETCH_SCHEDULE.longest((timeout or options.timeout) * 2) + 10 + (options.until_synced or 0)
 
 
 URL_SHAPE = Either(

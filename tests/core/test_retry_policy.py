@@ -37,6 +37,16 @@ def test_the_policy_says_what_is_retried_how_often_and_after_how_long() -> None:
     assert RetryPolicy(bool).delay(1) == 0.0
     assert account_policy().schedule() == "5 s, 15 s, 45 s"  # RunOptions' backoff, in words
     assert account_policy().schedule(", then ") == "5 s, then 15 s, then 45 s"
+    assert policy.longest(10) == 3 * 10 + 5 + 15, "every try and every wait: what an outer bound must allow"
+    assert RetryPolicy(bool).longest(10) == 10
+
+
+def test_the_photo_checks_fetches_follow_one_schedule() -> None:
+    from runner.checks.photos import FETCH_POLICY
+    from runner.core.retry import FETCH_SCHEDULE
+
+    schedule = (FETCH_SCHEDULE.retries, FETCH_SCHEDULE.backoff)
+    assert (FETCH_POLICY.retries, FETCH_POLICY.backoff) == schedule == (2, (1, 2))
 
 
 def test_the_async_loop_tries_until_the_answer_stands_and_keeps_every_earlier_one() -> None:

@@ -42,7 +42,8 @@ def test_the_budgets_follow_the_run_options() -> None:
     headed = RunOptions(report_dir=Path("."), browser=BrowserSettings(headed=True), sign_in_timeout=100, mfa_wait=60)
     assert STEP_TYPES["sign_in"].budget(None, headed) == 160
     assert STEP_TYPES["use"].budget(5, options) == 300
-    assert STEP_TYPES["compare_images"].budget(None, options) == 10 * 4 + 10 + 90
+    # two fetches of up to 3 tries each (a try: the image and its sign-in round trip), 1 s and 2 s between
+    assert STEP_TYPES["compare_images"].budget(None, options) == 2 * (3 * 10 * 2 + 1 + 2) + 10 + 90
 
 
 def test_where_the_locator_is_and_which_secret_is_typed() -> None:
