@@ -17,14 +17,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .results import now_iso, write_json_atomic
+from .folders import prepare_report_dir
+from .results import known_fields, now_iso, write_json_atomic
 
 VERSION = 1
 FILE = "experiment.json"
@@ -257,29 +258,24 @@ class Experiment:
         write_json_atomic(folder / FILE, self.to_dict(), durable)
 
 
-def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
-
-
 def subject_from_dict(data: dict[str, Any]) -> Subject:
-    raw = _known(Subject, data)
-    raw["observations"] = [Sighting(**_known(Sighting, s)) for s in raw.get("observations") or []]
-    raw["failure"] = StartFailure(**_known(StartFailure, raw["failure"])) if raw.get("failure") else None
+    raw = known_fields(Subject, data)
+    raw["observations"] = [Sighting(**known_fields(Sighting, s)) for s in raw.get("observations") or []]
+    raw["failure"] = StartFailure(**known_fields(StartFailure, raw["failure"])) if raw.get("failure") else None
     return Subject(**raw)
 
 
 def from_dict(data: dict[str, Any]) -> Experiment:
-    raw = _known(Experiment, data)
+    raw = known_fields(Experiment, data)
     raw["accounts"] = [subject_from_dict(s) for s in raw.get("accounts") or []]
-    raw["rounds"] = [Round(**_known(Round, r)) for r in raw.get("rounds") or []]
+    raw["rounds"] = [Round(**known_fields(Round, r)) for r in raw.get("rounds") or []]
     arms = {}
     for name, arm in (raw.get("arms") or {}).items():
-        arm = _known(ArmSummary, arm)
-        arms[name] = ArmSummary(**{**arm, "curve": Curve(**_known(Curve, arm.get("curve") or {}))})
+        arm = known_fields(ArmSummary, arm)
+        arms[name] = ArmSummary(**{**arm, "curve": Curve(**known_fields(Curve, arm.get("curve") or {}))})
     raw["arms"] = arms
-    raw["test"] = TestResult(**_known(TestResult, raw["test"])) if raw.get("test") else None
-    raw["verdict"] = Verdict(**_known(Verdict, raw["verdict"])) if raw.get("verdict") else None
+    raw["test"] = TestResult(**known_fields(TestResult, raw["test"])) if raw.get("test") else None
+    raw["verdict"] = Verdict(**known_fields(Verdict, raw["verdict"])) if raw.get("verdict") else None
     return Experiment(**raw)
 
 
@@ -317,10 +313,9 @@ def writing(folder: Path) -> Iterator[None]:
     observer (SIGKILL, a closed laptop lid) never blocks the next one. `report` only reads: no lock."""
     from filelock import FileLock, Timeout
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise UsageError(NOT_A_FOLDER.format(folder=folder)) from None
+    if folder.is_file():
+        raise UsageError(NOT_A_FOLDER.format(folder=folder))
+    prepare_report_dir(folder, "--out")  # one sentence, exit 2, for a folder that cannot be written
     lock = FileLock(str(folder / LOCK), timeout=0)
     try:
         lock.acquire()
@@ -328,8 +323,12 @@ def writing(folder: Path) -> Iterator[None]:
         pid = _holder(folder)
         raise UsageError(f"{folder} is in use by another m365-replay process{f' (pid {pid})' if pid else ''} "
                          "running this experiment: wait for it to end, or stop it, then run this again.") from None
+    except OSError as exc:  # a file system without locks, say
+        raise UsageError(f"Cannot hold the experiment's folder {folder} ({exc.strerror or exc}): "
+                         "choose another --out.") from None
     try:
-        (folder / HOLDER).write_text(str(os.getpid()), encoding="utf-8")  # for the message above, in the next one
+        with suppress(OSError):  # only for the message above, in the next process
+            (folder / HOLDER).write_text(str(os.getpid()), encoding="utf-8")
         yield
     finally:
         lock.release()

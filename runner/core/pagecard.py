@@ -12,11 +12,11 @@ keys beside the page's, `proposed_row_yaml` only with a row and `proposed_edit` 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .redact import redact
-from .results import write_json_atomic
+from .results import known_fields, write_json_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -70,7 +70,7 @@ class Button:
     marker: str
     role: str | None
     label: str | None
-    kind: str
+    kind: str = ""  # cards written before 2026-12-06 ranked buttons (`rank`) and had no kind
 
 
 @dataclass
@@ -110,8 +110,8 @@ class SignInProposal:
         row = data["proposed_row"]
         if row is not None and not isinstance(row, dict):
             raise TypeError("proposed_row is not a mapping")
-        return cls([_known(Resemblance, like) for like in data["resembles"]], list(data["new_markers"]),
-                   [_known(Button, button) for button in data["buttons"]], data["proposal_rule"], row,
+        return cls([_known(Resemblance, like) for like in data["resembles"]], list(data.get("new_markers") or []),
+                   [_known(Button, button) for button in data["buttons"]], data.get("proposal_rule") or "", row,
                    data.get("proposed_row_yaml"))
 
 
@@ -196,7 +196,7 @@ class PageCard:
             raise TypeError("an element is not a mapping")
         return cls(data["url"], data["title"], data["page_id"], PageConfig.from_dict(data["config"]),
                    list(data["config_keys"]), _known(CardStep, data["step"]), _known(CardFailure, data["failure"]),
-                   list(elements), SignInProposal.from_dict(data) if "proposal_rule" in data else None,
+                   list(elements), SignInProposal.from_dict(data) if "resembles" in data else None,
                    FlowProposal.from_dict(data) if "locator" in data else None)
 
     def write(self, path: Path) -> None:
@@ -205,10 +205,10 @@ class PageCard:
 
 
 def _known(cls: type[T], data: dict[str, Any]) -> T:
-    """A part of a card from its mapping, keys a newer writer added left out: a report made by a later
-    m365-replay still shows its cards (a missing key is still an error: not a card's shape)."""
-    names = {item.name for item in fields(cls)}  # type: ignore[arg-type]
-    return cls(**{key: value for key, value in data.items() if key in names})
+    """A part of a card from its mapping, keys a newer writer added left out (results.py's rule for
+    report.json, so a report made by a later m365-replay still shows its cards); a missing key is still
+    an error: not a card's shape."""
+    return cls(**known_fields(cls, data))
 
 
 def redacted(value: Any) -> Any:

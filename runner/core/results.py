@@ -99,7 +99,7 @@ class Failure:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Failure:
-        raw = _known(cls, data)
+        raw = known_fields(cls, data)
         details = dict(raw.get("details") or {})
         if "attempts" in details:  # schema 1's name (and 2's deprecated alias) for the page loads tried
             details.setdefault("navigation_tries", details.pop("attempts"))
@@ -148,7 +148,7 @@ class Try:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Try:
-        raw = _known(cls, data)
+        raw = known_fields(cls, data)
         raw.setdefault("number", data.get("attempt") or 0)  # schema 1 numbered a try `attempt`
         raw["screenshots"] = [str(s) for s in raw.get("screenshots") or []]
         return cls(**{"status": "failed", **raw})
@@ -203,11 +203,11 @@ class Outcome:
     def from_dict(cls, data: dict[str, Any]) -> Outcome | None:
         if data.get("status") not in OUTCOMES:
             return None
-        raw = _known(cls, data)
+        raw = known_fields(cls, data)
         raw.setdefault("checks", data.get("attempts") or 1)  # schema 1's name
         for key in ("reference", "candidate"):
             side = data.get(key) if isinstance(data.get(key), dict) else {}
-            raw[key] = Side(**{"source": "", **_known(Side, side)})
+            raw[key] = Side(**{"source": "", **known_fields(Side, side)})
         return cls(**raw)
 
     def to_dict(self) -> dict[str, Any]:
@@ -230,7 +230,7 @@ class GeneratedPhoto:
     def from_dict(cls, data: dict[str, Any]) -> GeneratedPhoto | None:
         if not data.get("file"):
             return None
-        raw = _known(cls, data)
+        raw = known_fields(cls, data)
         raw["hashes"] = [str(h) for h in raw.get("hashes") or []]
         return cls(**{"seed": 0, **raw})
 
@@ -281,16 +281,17 @@ class RunResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         """A run of report.json, schema 1 or 2 (or a newer one: unknown fields are ignored)."""
-        raw = _known(cls, data)
+        raw = known_fields(cls, data)
         failure, outcome, photo = raw.get("failure"), raw.get("outcome"), raw.get("generated_photo")
         raw["failure"] = Failure.from_dict(failure) if isinstance(failure, dict) else None
         raw["outcome"] = Outcome.from_dict(outcome) if isinstance(outcome, dict) else None
         raw["generated_photo"] = GeneratedPhoto.from_dict(photo) if isinstance(photo, dict) else None
-        raw["steps"] = [StepResult(**{"doc": None, "status": "passed", "duration_ms": 0, **_known(StepResult, s)})
-                        for s in raw.get("steps") or [] if isinstance(s, dict) and s.get("name") is not None]
+        step_default = {"doc": None, "status": "passed", "duration_ms": 0}
+        raw["steps"] = [StepResult(**{**step_default, **known_fields(StepResult, s)}) for s in raw.get("steps") or []
+                        if isinstance(s, dict) and s.get("name") is not None]
         tries = data.get("tries") if "tries" in data else data.get("attempts")  # schema 1: `attempts`
         raw["tries"] = [Try.from_dict(t) for t in tries or [] if isinstance(t, dict)]
-        raw["interrupts"] = [Interrupt(**_known(Interrupt, i)) for i in raw.get("interrupts") or []
+        raw["interrupts"] = [Interrupt(**known_fields(Interrupt, i)) for i in raw.get("interrupts") or []
                              if isinstance(i, dict) and {"kind", "action", "at"} <= i.keys()]
         return cls(**{"status": "error", "duration_ms": 0, "final_url": None, **raw})
 
@@ -349,14 +350,14 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """report.json back into a Report: any schema version (1 has none), unknown fields ignored."""
         runs = [RunResult.from_dict(r) for r in data.get("runs") or [] if isinstance(r, dict)]
-        extra = {k: v for k, v in _known(cls, data).items()
+        extra = {k: v for k, v in known_fields(cls, data).items()
                  if k not in ("flow", "source", "flow_file", "started_at", "finished_at", "runs")}
         return cls(flow=str(data.get("flow") or "?"), source=data.get("source"),
                    flow_file=str(data.get("flow_file") or ""), started_at=str(data.get("started_at") or ""),
                    finished_at=data.get("finished_at"), runs=runs, **extra)
 
 
-def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+def known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     """The fields of `data` that `cls` has: report.json only gains fields, and an older version reads it."""
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in data.items() if k in names}

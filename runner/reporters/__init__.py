@@ -13,14 +13,14 @@ Report (or report.json), never the engine, a flow file or a secret store.
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.errors import UsageError
+from ..core.folders import prepare_report_dir
 from ..core.results import Report
 
 log = logging.getLogger("m365replay")
+__all__ = ["Outputs", "prepare_report_dir", "write_outputs"]
 
 
 @dataclass
@@ -34,28 +34,6 @@ class Outputs:
     previous: Path | None = None
     changes: list[str] = field(default_factory=list)
     sync_times: list[str] = field(default_factory=list)  # history.sync_times: the sync's time against earlier runs
-
-
-def prepare_report_dir(path: Path, option: str = "--report-dir") -> None:
-    """Create the report folder and prove it takes a file, before any browser starts.
-
-    Finding out at the first report.json write would be after a browser launched and perhaps
-    an account signed in; now it is one clear sentence and exit 2, with nothing run.
-    """
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".m365-replay-write-test-"):
-            pass
-    except FileExistsError:
-        raise UsageError(f"Cannot use {path} as the report folder: it is a file; "
-                         f"choose another {option}.") from None
-    except NotADirectoryError:
-        raise UsageError(f"Cannot create the report folder {path}: part of that path is a file, not a folder; "
-                         f"choose another {option}.") from None
-    except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise UsageError(f"Cannot write the report folder {path} ({reason}); choose another {option} or "
-                         "fix its permissions.") from None
 
 
 def write_outputs(report: Report, report_dir: Path, evidence: bool = False, compare: bool = True) -> Outputs:

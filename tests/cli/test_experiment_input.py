@@ -133,6 +133,26 @@ def test_an_out_folder_that_is_a_file_is_refused(setup, capsys) -> None:
     assert code == 2 and f"{tmp_path / 'exp'} is a file, not a folder" in err
 
 
+@pytest.mark.parametrize("command", ["run", "start"])
+def test_an_out_folder_that_cannot_be_written_is_one_sentence(setup, capsys, monkeypatch, command: str) -> None:
+    """Root writes anywhere, so a read-only file system is played by mkdir itself."""
+    import errno
+
+    tmp_path, users, *_ = setup
+    real_mkdir = Path.mkdir
+
+    def read_only(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self == tmp_path / "exp":
+            raise OSError(errno.EROFS, "Read-only file system")
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    code, err = run(capsys, *start(tmp_path, users, "--allow-changes", command=command))
+    assert code == 2 and f"Cannot write the report folder {tmp_path / 'exp'} (read-only file system); choose " \
+        "another --out" in err, err
+    assert "Traceback" not in err and not (tmp_path / "exp" / FILE).exists()
+
+
 def test_the_simulator_served_on_its_own_answers_at_the_address_it_prints(tmp_path: Path) -> None:
     """`m365-replay simulator`: what separate processes share as one simulated tenant (--simulator-proxy)."""
     import os

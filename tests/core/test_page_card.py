@@ -144,6 +144,21 @@ def test_a_card_from_a_later_version_with_keys_this_one_does_not_know_still_read
     assert len(loaded.flow.candidates) == len(FLOW["candidates"])
 
 
+def test_a_sign_in_card_from_before_the_proposal_rule_keeps_its_row(tmp_path: Path) -> None:
+    """Cards written between 2026-12-04 and 12-06 ranked their buttons (`rank`) and named no rule:
+    their proposed row is still shown."""
+    from runner.reporters.pagecard import card_lines
+
+    older = {key: value for key, value in SIGN_IN.items() if key != "proposal_rule"}
+    older["buttons"] = [{k: v for k, v in b.items() if k != "kind"} | {"rank": n}
+                        for n, b in enumerate(SIGN_IN["buttons"], 1)]
+    loaded = read_card(written(tmp_path / "page.json", older))
+    assert loaded is not None and loaded.sign_in is not None
+    assert loaded.sign_in.proposed_row == SIGN_IN["proposed_row"]
+    assert [b.marker for b in loaded.sign_in.buttons] == [b["marker"] for b in SIGN_IN["buttons"]]
+    assert any(line.startswith("proposed row") for line in card_lines(loaded))
+
+
 def test_a_card_that_is_not_there_reads_as_none(tmp_path: Path) -> None:
     assert read_card(tmp_path / "page.json") is None
     (tmp_path / "folder").mkdir()
