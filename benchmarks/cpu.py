@@ -1,6 +1,6 @@
 """CPU per account: `m365-replay run` of the shipped flow for 10 simulated accounts, with each
 headless browser this machine has (the system Chromium's full headless mode, and its headless shell
-when installed; Playwright's own Chromium when downloaded), one process per run, alternating. The
+when installed), one process per run, alternating, each into a report folder of its own. The
 figure is CPU seconds of the whole process tree (Python, Playwright's driver, every Chromium process)
 per account, read from the kernel's accounting of the finished children, so a busy machine changes
 it little. It is why a headless run prefers the shell (runner/run/browser.py).
@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import Workspace
 
 
-def browsers() -> dict[str, str | None]:
-    """Each headless browser to compare, by name: None is the runner's own choice when it differs."""
+def browsers() -> dict[str, str]:
+    """Each headless browser to compare, by name."""
     from runner.run.browser import system_chromium
 
-    found: dict[str, str | None] = {}
+    found: dict[str, str] = {}
     full, shell = system_chromium(headless=False), system_chromium(headless=True)
     if full:
         found["system Chromium, full headless"] = full
@@ -58,12 +58,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         raise SystemExit("no system Chromium: nothing to compare (apt-get install chromium chromium-headless-shell)")
     workspace = Workspace.create(args.accounts)
     per_account: dict[str, list[float]] = {name: [] for name in found}
+    runs = 0
     for index in range(args.rounds):
         order = list(found.items()) if index % 2 == 0 else list(reversed(found.items()))
         for name, executable in order:
-            assert executable is not None
-            per_account[name].append(run_once(workspace, executable, len(per_account[name]) + index * 10,
-                                              args.accounts))
+            runs += 1  # a report folder per run: none reads another's as its history
+            per_account[name].append(run_once(workspace, executable, runs, args.accounts))
             print(f"  round {index + 1}: {name:<34} {per_account[name][-1]:5.2f} CPU-s per account", flush=True)
     medians = {name: statistics.median(values) for name, values in per_account.items()}
     for name, value in medians.items():

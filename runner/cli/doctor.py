@@ -96,7 +96,18 @@ def check_browser(settings: BrowserSettings) -> Check:
     except Exception as exc:  # found, but it does not start (missing system libraries, say)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return Check("browser", FAIL, f"does not start: {first}", browser_fix())
-    return Check("browser", OK, f"{how} ({version})")
+    return Check("browser", OK, f"{how} ({version}){_headed_too(how, settings)}")
+
+
+def _headed_too(how: str, settings: BrowserSettings) -> str:
+    """Headless, the system Chromium's headless shell may be the one started: name the full browser
+    that --headed and --teach would use instead (not started here: it may need a display)."""
+    from ..run.browser import system_chromium
+
+    headed = system_chromium(headless=False)
+    if settings.headed or how != system_chromium(headless=True) or not headed or headed == how:
+        return ""
+    return f"; headless runs use this shell, --headed and --teach use {headed}"
 
 
 def browser_fix() -> str:

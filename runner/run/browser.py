@@ -7,7 +7,7 @@ Chrome and Edge channels. When none works the message says exactly what to insta
 
 Headless, a system Chromium's headless shell comes before the full browser, as Playwright's own
 Chromium does with its own shell: the full browser's headless mode starts the whole browser (its UI
-pages rendered off screen), and costs about twice the CPU per account (benchmarks/: `cpu`).
+pages rendered off screen), and costs about 60 % more CPU per account (benchmarks/cpu.py).
 """
 
 from __future__ import annotations

@@ -59,9 +59,11 @@ def test_a_ready_machine_says_what_a_run_would_use(tmp_path: Path) -> None:
     assert line(out, "playwright").split() == ["ok", "playwright", version("playwright")]
     used = line(out, "browser")
     assert used.startswith("ok") and "chromium" in used  # the one a run would launch, started for real
-    found = browser.system_chromium()
+    found = browser.system_chromium(headless=True)  # a run is headless: the shell when installed
     if found:
         assert found in used or "Playwright's Chromium" in used
+    if found and found != browser.system_chromium() and "Playwright's Chromium" not in used:
+        assert used.endswith(f"; headless runs use this shell, --headed and --teach use {browser.system_chromium()}")
     assert line(out, "keyring").split() == ["ok", "keyring", "tests.support.keyrings.JsonFileKeyring"]
     assert "none (optional; looked for ./m365-replay.yaml and" in line(out, "config")
     assert line(out, "ffmpeg").split()[0] in ("ok", "warn") and "--video" in line(out, "ffmpeg")
