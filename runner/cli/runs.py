@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from ..core.errors import UsageError
+from ..core.folders import prepare_report_dir
 from ..core.model import AccountSpec, Listener, RunOptions
 from ..core.results import Report
-from ..reporters import Outputs, prepare_report_dir, write_outputs
+from ..reporters import Outputs, write_outputs
 from ..reporters.console import Fanout, LinePrinter, LiveProgress, make_printer, setup_logging
 from ..reporters.data import read_report_dict, report_from_dict
 from ..reporters.evidence import AccountLogs

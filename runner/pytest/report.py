@@ -48,7 +48,7 @@ def report_base(config: pytest.Config) -> Path:
     chosen = config.getoption("--m365-report-dir", None)
     if chosen:
         from ..core.errors import UsageError
-        from ..reporters import prepare_report_dir
+        from ..core.folders import prepare_report_dir
 
         try:
             prepare_report_dir(Path(chosen), "--m365-report-dir")  # one that cannot be written stops the session

@@ -16,11 +16,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.folders import prepare_report_dir
 from ..core.results import Report
 
 log = logging.getLogger("m365replay")
-__all__ = ["Outputs", "prepare_report_dir", "write_outputs"]
 
 
 @dataclass

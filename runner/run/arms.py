@@ -29,7 +29,6 @@ from ..core.errors import UsageError
 from ..core.experiment import FIX, Experiment, Subject, load
 from ..core.model import AccountSpec, Flow, Step
 from ..core.results import slug
-from ..reporters import prepare_report_dir
 from ..secrets.credentials import CredentialStore
 from ..spec.catalog import resolve_flow
 from ..spec.flow import load_flow
@@ -100,7 +99,8 @@ class Request:
 def plan(request: Request, store: CredentialStore) -> tuple[Experiment, list[AccountSpec], ArmFlows]:
     """The experiment in the folder (new, or the one there when the same command runs again), and
     the accounts still to replay, in the drawn order, each with its arm's flow. UsageError for
-    anything that would stop it before its end: nothing has changed yet."""
+    anything that would stop it before its end: nothing has changed yet. Called inside
+    core.experiment.writing(), which has proven the folder writable and holds it."""
     flows = arm_flows()
     specs = build_specs(flows.fix, (), request.users, request.variables)
     accounts = [spec.account for spec in specs]
@@ -111,7 +111,6 @@ def plan(request: Request, store: CredentialStore) -> tuple[Experiment, list[Acc
                          f"{request.every_s:g} s): give a longer --deadline or a shorter --every.")
     check_passwords(store, [observer, *accounts])
     exp = load(request.folder)
-    prepare_report_dir(request.folder, "--out")  # a folder that takes no file is said now, not at the first save
     if exp is None:
         seed = request.seed if request.seed is not None else secrets.randbits(31)
         arms, _ = split(accounts, request.control_share, seed)
